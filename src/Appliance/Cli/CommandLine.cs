@@ -1,0 +1,56 @@
+namespace VoiceAppliance.Cli;
+
+/// <summary>
+/// The <c>appliance</c> command line. Hand-written (System.CommandLine is not on the feeds here) and
+/// AOT-safe: no reflection, every command a method.
+/// </summary>
+public static class CommandLine
+{
+    /// <summary>The usage text printed by <c>appliance help</c> and on a usage error.</summary>
+    public const string Usage = """
+        usage: appliance COMMAND [options]
+
+        commands:
+          demo [--input WAV] [--output WAV]   the main job without hardware: a WAV file as the microphone
+          self-check                          load every native library and print its version
+          help                                this text
+          --version                           print the version
+
+        exit codes: 0 ok, 64 usage, 65 bad input file, 69 missing dependency, 78 configuration error
+        """;
+
+    /// <summary>Parses <paramref name="args"/> and runs the command.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+
+        if (args.Length == 0)
+        {
+            await stderr.WriteLineAsync(Usage).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        var rest = args.AsSpan(1).ToArray();
+        switch (args[0])
+        {
+            case "--version":
+            case "version":
+                await stdout.WriteLineAsync(AppVersion.Informational).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            case "help":
+            case "--help":
+            case "-h":
+                await stdout.WriteLineAsync(Usage).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            case "self-check":
+                return SelfCheck.Print(stdout, SelfCheck.Run());
+            case "demo":
+                return await DemoCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            default:
+                await stderr.WriteLineAsync($"appliance: unknown command '{args[0]}'. Run 'appliance help' for the list.").ConfigureAwait(false);
+                return ExitCodes.Usage;
+        }
+    }
+}

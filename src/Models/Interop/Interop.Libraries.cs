@@ -1,0 +1,39 @@
+using System.Runtime.CompilerServices;
+using VoiceAppliance.Native;
+
+namespace VoiceAppliance.Models;
+
+internal static partial class Interop
+{
+    internal static class Libraries
+    {
+        internal const string OnnxRuntime = "onnxruntime";
+        internal const string OnnxRuntimeFile = "libonnxruntime.so.1";
+        internal const string Whisper = "whisper";
+        internal const string WhisperFile = "libwhisper.so.1";
+        internal const string EspeakNg = "espeak-ng";
+        internal const string EspeakNgFile = "libespeak-ng.so.1";
+        internal const string PocketSphinx = "pocketsphinx";
+        internal const string PocketSphinxFile = "libpocketsphinx.so.3";
+        internal const string SphinxBase = "sphinxbase";
+        internal const string SphinxBaseFile = "libsphinxbase.so.3";
+
+        internal const string ProvisionFix = "run ./build.sh provision (it places the library in native/<rid>/), or copy it beside the appliance binary";
+        internal const string EspeakFix = "install the Debian packages libespeak-ng1 espeak-ng-data (sudo apt-get install libespeak-ng1 espeak-ng-data)";
+        internal const string PocketSphinxFix = "install the Debian packages libpocketsphinx3 pocketsphinx-en-us (sudo apt-get install libpocketsphinx3 pocketsphinx-en-us)";
+
+        // A library's resolver must be in place before its first P/Invoke, whichever type makes it.
+        [ModuleInitializer]
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "Registers this assembly's native library resolver before any P/Invoke.")]
+        internal static void Register() => NativeLibraryLoader.Register(
+            typeof(Libraries).Assembly,
+            new Dictionary<string, string[]>
+            {
+                [OnnxRuntime] = [OnnxRuntimeFile, "libonnxruntime.so"],
+                [Whisper] = [WhisperFile, "libwhisper.so"],
+                [EspeakNg] = [EspeakNgFile, "libespeak-ng.so"],
+                [PocketSphinx] = [PocketSphinxFile, "libpocketsphinx.so"],
+                [SphinxBase] = [SphinxBaseFile, "libsphinxbase.so"],
+            });
+    }
+}

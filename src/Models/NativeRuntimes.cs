@@ -1,0 +1,43 @@
+using System.Runtime.InteropServices;
+using VoiceAppliance.Native;
+
+namespace VoiceAppliance.Models;
+
+/// <summary>Versions of the native runtimes the speech engines run on, loaded on first use.</summary>
+public static class NativeRuntimes
+{
+    /// <summary>The ONNX Runtime version, for example "1.30.0".</summary>
+    /// <exception cref="DllNotFoundException">libonnxruntime.so.1 is missing; the message names the fix.</exception>
+    public static unsafe string OnnxRuntimeVersion => Load(
+        Interop.Libraries.OnnxRuntimeFile,
+        Interop.Libraries.ProvisionFix,
+        static () => Marshal.PtrToStringUTF8((IntPtr)Interop.OnnxRuntime.OrtGetApiBase()->GetVersionString()));
+
+    /// <summary>The whisper.cpp version, for example "1.9.1".</summary>
+    public static string WhisperVersion => Load(
+        Interop.Libraries.WhisperFile,
+        Interop.Libraries.ProvisionFix,
+        static () => Marshal.PtrToStringUTF8(Interop.Whisper.whisper_version()));
+
+    /// <summary>The espeak-ng version, for example "1.51".</summary>
+    public static string EspeakNgVersion => Load(
+        Interop.Libraries.EspeakNgFile,
+        Interop.Libraries.EspeakFix,
+        static () => Marshal.PtrToStringUTF8(Interop.EspeakNg.espeak_Info(IntPtr.Zero)));
+
+    private static string Load(string file, string fix, Func<string?> read)
+    {
+        try
+        {
+            return read() ?? "unknown";
+        }
+        catch (DllNotFoundException ex)
+        {
+            throw NativeDependency.Missing(file, fix, ex);
+        }
+        catch (EntryPointNotFoundException ex)
+        {
+            throw NativeDependency.Missing(file, "the loaded library is not the expected version; " + fix, ex);
+        }
+    }
+}
