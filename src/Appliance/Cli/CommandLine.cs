@@ -13,6 +13,7 @@ public static class CommandLine
         commands:
           demo [--input WAV] [--output WAV]   the main job without hardware: a WAV file as the microphone
           self-check                          load every native library and print its version
+          models list|fetch|verify [NAME...]  known models, download (resumable, sha256-checked), verify
           help                                this text
           --version                           print the version
 
@@ -46,6 +47,8 @@ public static class CommandLine
                 return ExitCodes.Ok;
             case "self-check":
                 return SelfCheck.Print(stdout, SelfCheck.Run());
+            case "models":
+                return await ModelsCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "demo":
                 return await DemoCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             default:
