@@ -72,6 +72,8 @@ public sealed class AlsaPcm : IDisposable
 {
     private readonly SafeAlsaPcmHandle _handle;
 
+    internal SafeAlsaPcmHandle Handle => _handle;
+
     private AlsaPcm(SafeAlsaPcmHandle handle, string name, AlsaStreamDirection direction, AlsaPcmParameters accepted)
     {
         _handle = handle;
