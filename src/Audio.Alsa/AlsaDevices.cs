@@ -29,7 +29,7 @@ public static class AlsaDevices
                 }
 
                 var name = Take(hint, "NAME");
-                if (string.IsNullOrEmpty(name) || name == "null")
+                if (string.IsNullOrEmpty(name))
                 {
                     continue;
                 }
