@@ -9,6 +9,7 @@ internal static partial class Interop
     {
         internal const string Alsa = "asound";
         internal const string AlsaFile = "libasound.so.2";
+        internal const string Libc = "c";
         internal const string AlsaFix = "install the Debian package libasound2 (sudo apt-get install libasound2), or run ./build.sh provision";
 
         // A library's resolver must be in place before its first P/Invoke, whichever type makes it.
@@ -19,6 +20,7 @@ internal static partial class Interop
             new Dictionary<string, string[]>
             {
                 [Alsa] = [AlsaFile, "libasound.so"],
+                [Libc] = ["libc.so.6"],
             });
     }
 }

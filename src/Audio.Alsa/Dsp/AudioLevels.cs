@@ -1,0 +1,128 @@
+using System.Numerics.Tensors;
+
+namespace VoiceAppliance.Audio.Alsa.Dsp;
+
+/// <summary>Signal levels for LEDs and the mic-test meter (SIMD through TensorPrimitives, with scalar references).</summary>
+public static class AudioLevels
+{
+    /// <summary>Root mean square of <paramref name="samples"/> (0 for an empty span).</summary>
+    public static float Rms(ReadOnlySpan<float> samples) =>
+        samples.IsEmpty ? 0f : MathF.Sqrt(TensorPrimitives.SumOfSquares(samples) / samples.Length);
+
+    /// <summary>Largest absolute sample (0 for an empty span).</summary>
+    public static float Peak(ReadOnlySpan<float> samples) =>
+        samples.IsEmpty ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(samples));
+
+    /// <summary>A level in dBFS (full scale = 0 dB), floored at -120 dB.</summary>
+    public static float ToDbfs(float level) => level <= 1e-6f ? -120f : 20f * MathF.Log10(level);
+
+    /// <summary>Scalar reference of <see cref="Rms"/>.</summary>
+    public static float RmsScalar(ReadOnlySpan<float> samples)
+    {
+        if (samples.IsEmpty)
+        {
+            return 0f;
+        }
+
+        double sum = 0;
+        foreach (var s in samples)
+        {
+            sum += s * (double)s;
+        }
+
+        return (float)Math.Sqrt(sum / samples.Length);
+    }
+
+    /// <summary>Scalar reference of <see cref="Peak"/>.</summary>
+    public static float PeakScalar(ReadOnlySpan<float> samples)
+    {
+        var peak = 0f;
+        foreach (var s in samples)
+        {
+            peak = MathF.Max(peak, MathF.Abs(s));
+        }
+
+        return peak;
+    }
+}
+
+/// <summary>
+/// Removes the DC offset many MEMS mics and codecs add. It tracks the mean of each block with a one-pole
+/// smoother (time constant <c>TimeConstant</c>) and subtracts it (SIMD through TensorPrimitives). Block-wise
+/// tracking instead of a per-sample IIR keeps the hot loop vectorised; the cut-off is well below speech.
+/// </summary>
+public sealed class DcBlocker
+{
+    private readonly int _sampleRate;
+    private readonly double _timeConstantSeconds;
+    private float _dc;
+    private bool _primed;
+
+    /// <summary>Creates a blocker for <paramref name="sampleRate"/> with a smoothing time constant (default 0.5 s).</summary>
+    public DcBlocker(int sampleRate, TimeSpan? timeConstant = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
+        _sampleRate = sampleRate;
+        _timeConstantSeconds = (timeConstant ?? TimeSpan.FromSeconds(0.5)).TotalSeconds;
+        if (_timeConstantSeconds <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeConstant), timeConstant, "time constant must be positive");
+        }
+    }
+
+    /// <summary>The current DC estimate.</summary>
+    public float Offset => _dc;
+
+    /// <summary>Subtracts the tracked DC from <paramref name="samples"/> in place.</summary>
+    public void Process(Span<float> samples)
+    {
+        if (samples.IsEmpty)
+        {
+            return;
+        }
+
+        Update(TensorPrimitives.Sum(samples) / samples.Length, samples.Length);
+        TensorPrimitives.Subtract(samples, _dc, samples);
+    }
+
+    /// <summary>Scalar reference of <see cref="Process"/> (same state update).</summary>
+    public void ProcessScalar(Span<float> samples)
+    {
+        if (samples.IsEmpty)
+        {
+            return;
+        }
+
+        var sum = 0f;
+        foreach (var s in samples)
+        {
+            sum += s;
+        }
+
+        Update(sum / samples.Length, samples.Length);
+        for (var i = 0; i < samples.Length; i++)
+        {
+            samples[i] -= _dc;
+        }
+    }
+
+    /// <summary>Forgets the estimate.</summary>
+    public void Reset()
+    {
+        _dc = 0;
+        _primed = false;
+    }
+
+    private void Update(float mean, int count)
+    {
+        if (!_primed)
+        {
+            _dc = mean;
+            _primed = true;
+            return;
+        }
+
+        var alpha = (float)(1 - Math.Exp(-count / (_timeConstantSeconds * _sampleRate)));
+        _dc += alpha * (mean - _dc);
+    }
+}
