@@ -131,9 +131,11 @@ public sealed unsafe class OnnxSession : IDisposable
         _handle.DangerousAddRef(ref added);
         try
         {
-            Ort.Check(
-                Ort.Api->Run(_handle.DangerousGetHandle(), runOptions, inputNames, inputs, (nuint)inputCount, outputNames, (nuint)outputCount, outputs),
-                $"running the model '{Source}'");
+            var status = Ort.Api->Run(_handle.DangerousGetHandle(), runOptions, inputNames, inputs, (nuint)inputCount, outputNames, (nuint)outputCount, outputs);
+            if (status != 0)
+            {
+                throw Ort.Fail(status, $"running the model '{Source}'");
+            }
         }
         finally
         {
