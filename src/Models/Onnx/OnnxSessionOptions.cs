@@ -1,0 +1,33 @@
+namespace VoiceAppliance.Models.Onnx;
+
+/// <summary>Graph optimisation level of a session (ORT's <c>GraphOptimizationLevel</c>).</summary>
+public enum OnnxOptimizationLevel
+{
+    /// <summary>No graph optimisations.</summary>
+    None = 0,
+
+    /// <summary>Constant folding and redundant node elimination.</summary>
+    Basic = 1,
+
+    /// <summary>Basic plus node fusions.</summary>
+    Extended = 2,
+
+    /// <summary>Everything, including layout optimisations.</summary>
+    All = 99,
+}
+
+/// <summary>How a model is run: threads and graph optimisation.</summary>
+public sealed record OnnxSessionOptions
+{
+    /// <summary>Threads inside one operator; 0 lets ORT choose (one per core). Small models run best on 1.</summary>
+    public int IntraOpThreads { get; init; } = 1;
+
+    /// <summary>Threads across independent operators (parallel execution only); 0 lets ORT choose.</summary>
+    public int InterOpThreads { get; init; } = 1;
+
+    /// <summary>Graph optimisation level.</summary>
+    public OnnxOptimizationLevel OptimizationLevel { get; init; } = OnnxOptimizationLevel.All;
+
+    /// <summary>One thread, all optimisations: the right default for per-window models such as Silero.</summary>
+    public static OnnxSessionOptions Default { get; } = new();
+}

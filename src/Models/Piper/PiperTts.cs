@@ -1,0 +1,235 @@
+using System.Runtime.CompilerServices;
+using System.Numerics.Tensors;
+using VoiceAppliance.Models.Onnx;
+using VoiceAppliance.Models.Text;
+
+namespace VoiceAppliance.Models.Piper;
+
+/// <summary>Defaults of a <see cref="PiperTts"/> that requests may override through <see cref="SynthesisOptions"/>.</summary>
+public sealed record PiperTtsOptions
+{
+    /// <summary>Speaker of a multi-speaker voice.</summary>
+    public int Speaker { get; init; }
+
+    /// <summary>Speed factor (1 normal); length scale = voice length scale / speed.</summary>
+    public float Speed { get; init; } = 1f;
+
+    /// <summary>Silence after each sentence (Piper's default 0.2 s).</summary>
+    public TimeSpan SentenceSilence { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Output gain 0-1.</summary>
+    public float Volume { get; init; } = 1f;
+
+    /// <summary>Noise scale; null takes the voice's (0.667). 0 makes synthesis deterministic.</summary>
+    public float? NoiseScale { get; init; }
+
+    /// <summary>Phoneme duration noise (noise_w); null takes the voice's (0.8). 0 makes durations deterministic.</summary>
+    public float? NoiseW { get; init; }
+}
+
+/// <summary>
+/// Piper text to speech: sentences (C#) -> IPA phonemes (libespeak-ng) -> ids (BOS, pad-interspersed, EOS) -> VITS
+/// ONNX model -> float PCM at the voice's rate, one chunk per sentence so the first sentence plays while the rest are
+/// synthesized. Cancellation stops between sentences and aborts a sentence in progress inside ONNX Runtime.
+/// Unknown phonemes are skipped; text with nothing speakable yields no chunk; audio is never NaN and never clips.
+/// </summary>
+public sealed class PiperTts : ITextToSpeech, IDisposable
+{
+    private readonly PiperVoice _voice;
+    private readonly bool _ownsVoice;
+    private readonly PiperTtsOptions _defaults;
+
+    /// <summary>Synthesizes with <paramref name="voice"/> (not disposed by this instance).</summary>
+    public PiperTts(PiperVoice voice, PiperTtsOptions? defaults = null)
+        : this(voice, defaults, ownsVoice: false)
+    {
+    }
+
+    private PiperTts(PiperVoice voice, PiperTtsOptions? defaults, bool ownsVoice)
+    {
+        ArgumentNullException.ThrowIfNull(voice);
+        _voice = voice;
+        _ownsVoice = ownsVoice;
+        _defaults = defaults ?? new PiperTtsOptions();
+    }
+
+    /// <summary>Loads the voice at <paramref name="voicePath"/> and owns it.</summary>
+    public static PiperTts Open(string voicePath, PiperVoiceOptions? voiceOptions = null, PiperTtsOptions? defaults = null) =>
+        new(PiperVoice.Load(voicePath, voiceOptions), defaults, ownsVoice: true);
+
+    /// <inheritdoc/>
+    public string Name => "piper:" + Path.GetFileName(Path.GetDirectoryName(_voice.ModelPath));
+
+    /// <inheritdoc/>
+    public int SampleRate => _voice.SampleRate;
+
+    /// <summary>The voice.</summary>
+    public PiperVoice Voice => _voice;
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(string text, SynthesisOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var settings = Resolve(options);
+        var sentences = SentenceSplitter.Split(text);
+        for (var i = 0; i < sentences.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var sentence = sentences[i];
+            var samples = await Task.Run(() => SynthesizeSentence(sentence, settings, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (samples.Length > 0)
+            {
+                yield return new AudioChunk(samples, _voice.SampleRate, i, sentence);
+            }
+        }
+    }
+
+    /// <summary>Synthesizes all of <paramref name="text"/> into one buffer at the voice's rate (sentence silences included).</summary>
+    public float[] Synthesize(string text, SynthesisOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var settings = Resolve(options);
+        var parts = new List<float[]>();
+        foreach (var sentence in SentenceSplitter.Split(text))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            parts.Add(SynthesizeSentence(sentence, settings, cancellationToken));
+        }
+
+        var result = new float[parts.Sum(p => p.Length)];
+        var offset = 0;
+        foreach (var p in parts)
+        {
+            p.CopyTo(result, offset);
+            offset += p.Length;
+        }
+
+        return result;
+    }
+
+    /// <summary>IPA phonemes of one sentence, as the voice will speak it.</summary>
+    public string Phonemize(string sentence) => EspeakPhonemizer.Phonemize(sentence, _voice.EspeakVoice, _voice.EspeakDataPath);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_ownsVoice)
+        {
+            _voice.Dispose();
+        }
+    }
+
+    private Settings Resolve(SynthesisOptions? options)
+    {
+        var speaker = options?.Speaker ?? _defaults.Speaker;
+        if (speaker < 0 || speaker >= _voice.SpeakerCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), speaker, $"speaker {speaker} does not exist: voice '{_voice.ModelPath}' has speakers 0..{_voice.SpeakerCount - 1}");
+        }
+
+        var speed = options?.Speed ?? _defaults.Speed;
+        if (!(speed is >= 0.1f and <= 10f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), speed, "speed must be between 0.1 and 10 (1 is normal)");
+        }
+
+        var volume = options?.Volume ?? _defaults.Volume;
+        if (!(volume is >= 0f and <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), volume, "volume must be between 0 and 1");
+        }
+
+        var silence = options?.SentenceSilence ?? _defaults.SentenceSilence;
+        if (silence < TimeSpan.Zero || silence > TimeSpan.FromSeconds(10))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), silence, "sentence silence must be between 0 and 10 s");
+        }
+
+        return new Settings(
+            speaker,
+            _defaults.NoiseScale ?? _voice.NoiseScale,
+            _voice.LengthScale / speed,
+            _defaults.NoiseW ?? _voice.NoiseW,
+            volume,
+            (int)Math.Round(silence.TotalSeconds * _voice.SampleRate));
+    }
+
+    private float[] SynthesizeSentence(string sentence, Settings settings, CancellationToken cancellationToken)
+    {
+        var phonemes = Phonemize(sentence);
+        var ids = _voice.PhonemesToIds(phonemes, out _);
+        if (ids.Count <= 3 || string.IsNullOrWhiteSpace(phonemes))
+        {
+            return [];
+        }
+
+        var audio = RunModel(ids, settings, cancellationToken);
+        Finish(audio, settings.Volume);
+        if (settings.SilenceSamples == 0)
+        {
+            return audio;
+        }
+
+        var withSilence = new float[audio.Length + settings.SilenceSamples];
+        audio.CopyTo(withSilence, 0);
+        return withSilence;
+    }
+
+    private float[] RunModel(List<long> ids, Settings settings, CancellationToken cancellationToken)
+    {
+        var session = _voice.Session;
+        string[] inputNames = _voice.HasSpeakerInput ? ["input", "input_lengths", "scales", "sid"] : ["input", "input_lengths", "scales"];
+        using var binding = new OnnxBinding(session, inputNames, [session.Outputs[0].Name]);
+        using var input = new OnnxTensor<long>(1, ids.Count);
+        using var lengths = new OnnxTensor<long>(1);
+        using var scales = new OnnxTensor<float>(3);
+        using var sid = new OnnxTensor<long>(1);
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids).CopyTo(input.Span);
+        lengths.Span[0] = ids.Count;
+        scales.Span[0] = settings.NoiseScale;
+        scales.Span[1] = settings.LengthScale;
+        scales.Span[2] = settings.NoiseW;
+        sid.Span[0] = settings.Speaker;
+        binding.SetInput(0, input);
+        binding.SetInput(1, lengths);
+        binding.SetInput(2, scales);
+        if (_voice.HasSpeakerInput)
+        {
+            binding.SetInput(3, sid);
+        }
+
+        using (cancellationToken.Register(static b => ((OnnxBinding)b!).Terminate(), binding))
+        {
+            try
+            {
+                binding.Run();
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
+
+        using var output = binding.TakeOutput(0);
+        return output.AsSpan<float>().ToArray();
+    }
+
+    /// <summary>NaN/inf to silence, peaks above full scale limited, then the volume applied.</summary>
+    internal static void Finish(Span<float> audio, float volume)
+    {
+        for (var i = 0; i < audio.Length; i++)
+        {
+            if (!float.IsFinite(audio[i]))
+            {
+                audio[i] = 0f;
+            }
+        }
+
+        var peak = audio.IsEmpty ? 0f : TensorPrimitives.MaxMagnitude(audio);
+        var gain = volume * (peak > 0.99f ? 0.99f / Math.Abs(peak) : 1f);
+        if (gain != 1f)
+        {
+            TensorPrimitives.Multiply(audio, gain, audio);
+        }
+    }
+
+    private readonly record struct Settings(int Speaker, float NoiseScale, float LengthScale, float NoiseW, float Volume, int SilenceSamples);
+}

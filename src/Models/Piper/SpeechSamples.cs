@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using VoiceAppliance.Native;
+
+namespace VoiceAppliance.Models.Piper;
+
+/// <summary>
+/// Spoken test utterances for any area's tests and tools: Piper synthesis resampled to 16 kHz mono float, the
+/// format the VAD and the STT engines take. Deterministic by default (noise scales 0), so the same text gives the
+/// same samples.
+/// </summary>
+public static class SpeechSamples
+{
+    /// <summary>The voice the checkout provisions (eng/provision.sh): models/piper/en_US-libritts_r-medium.</summary>
+    public const string DefaultVoice = "piper/en_US-libritts_r-medium";
+
+    private static readonly ConcurrentDictionary<string, Lazy<PiperTts>> s_voices = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Speaks <paramref name="text"/> with the voice at <paramref name="voicePath"/> (default: the provisioned voice
+    /// found in the checkout's models/ folder) and returns 16 kHz mono samples in [-1, 1]. Voices are loaded once per
+    /// process. Sentence silence defaults to 0 so callers place their own pauses.
+    /// </summary>
+    public static float[] Synthesize16kHz(string text, string? voicePath = null, SynthesisOptions? options = null)
+    {
+        var tts = Voice(voicePath);
+        var audio = tts.Synthesize(text, options ?? new SynthesisOptions { SentenceSilence = TimeSpan.Zero });
+        return AudioResampler.Resample(audio, tts.SampleRate, 16000);
+    }
+
+    /// <summary>The shared deterministic <see cref="PiperTts"/> for <paramref name="voicePath"/> (null: the provisioned voice).</summary>
+    public static PiperTts Voice(string? voicePath = null)
+    {
+        var path = voicePath ?? DefaultVoicePath();
+        return s_voices.GetOrAdd(
+            path,
+            p => new Lazy<PiperTts>(() => PiperTts.Open(p, defaults: new PiperTtsOptions { NoiseScale = 0f, NoiseW = 0f }))).Value;
+    }
+
+    /// <summary>Absolute path of the provisioned default voice, from the checkout's models/ folder.</summary>
+    /// <exception cref="DirectoryNotFoundException">Not in a provisioned checkout.</exception>
+    public static string DefaultVoicePath()
+    {
+        var models = NativeLibraryLoader.FindCheckoutDirectory("models");
+        var path = models is null ? null : Path.Combine(models, DefaultVoice);
+        return path is not null && Directory.Exists(path)
+            ? path
+            : throw new DirectoryNotFoundException($"the Piper voice models/{DefaultVoice} is not provisioned. Fix: run eng/provision.sh in the checkout.");
+    }
+}
+
+/// <summary>Offline band-limited resampling (windowed sinc) for test audio and tools; allocates its result.</summary>
+public static class AudioResampler
+{
+    private const int ZeroCrossings = 16;
+
+    /// <summary>Resamples mono <paramref name="input"/> from <paramref name="fromRate"/> to <paramref name="toRate"/>.</summary>
+    public static float[] Resample(ReadOnlySpan<float> input, int fromRate, int toRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fromRate);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(toRate);
+        if (fromRate == toRate)
+        {
+            return input.ToArray();
+        }
+
+        var ratio = (double)toRate / fromRate;
+        var cutoff = Math.Min(1.0, ratio) * 0.95;
+        var halfWidth = ZeroCrossings / cutoff;
+        var output = new float[(int)Math.Floor(input.Length * ratio)];
+        for (var n = 0; n < output.Length; n++)
+        {
+            var t = n / ratio;
+            var first = Math.Max(0, (int)Math.Ceiling(t - halfWidth));
+            var last = Math.Min(input.Length - 1, (int)Math.Floor(t + halfWidth));
+            double sum = 0;
+            for (var k = first; k <= last; k++)
+            {
+                var x = t - k;
+                var arg = Math.PI * cutoff * x;
+                var sinc = Math.Abs(arg) < 1e-9 ? 1.0 : Math.Sin(arg) / arg;
+                var w = 0.5 + (0.5 * Math.Cos(Math.PI * x / halfWidth));
+                sum += input[k] * sinc * w;
+            }
+
+            output[n] = (float)(sum * cutoff);
+        }
+
+        return output;
+    }
+}

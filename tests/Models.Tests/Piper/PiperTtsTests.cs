@@ -1,0 +1,186 @@
+using VoiceAppliance.Models.Piper;
+using VoiceAppliance.Models.Text;
+using VoiceAppliance.Models.Vad;
+using VoiceAppliance.Testing;
+using Xunit.Abstractions;
+
+namespace VoiceAppliance.Models.Tests.Piper;
+
+/// <summary>Piper on the provisioned sherpa-onnx-layout voice (en_US-libritts_r-medium, 904 speakers, 22050 Hz).</summary>
+public sealed class PiperTtsTests(ITestOutputHelper output)
+{
+    private const string VoiceModel = "piper/en_US-libritts_r-medium/model.onnx";
+
+    private static PiperTts Tts => SpeechSamples.Voice(TestPaths.Model("piper/en_US-libritts_r-medium"));
+
+    [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
+    public void Sherpa_layout_voice_is_read_from_tokens_and_metadata()
+    {
+        var voice = Tts.Voice;
+        Assert.Equal(PiperVoiceLayout.SherpaOnnx, voice.Layout);
+        Assert.Equal(22050, voice.SampleRate);
+        Assert.Equal(904, voice.SpeakerCount);
+        Assert.Equal("en-us", voice.EspeakVoice);
+
+        // Debian's libespeak-ng 1.51 cannot read the bundled espeak-ng-data (no 'intonations' file): installed data is used.
+        Assert.Null(voice.EspeakDataPath);
+        Assert.Equal(22050, Tts.SampleRate);
+    }
+
+    [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
+    public void Phonemes_keep_clause_punctuation_and_ids_follow_pipers_layout()
+    {
+        var phonemes = Tts.Phonemize("Hello world, this is a test.");
+        output.WriteLine(phonemes);
+        Assert.Equal("həlˈoʊ wˈɜːld, ðɪs ɪz ɐ tˈɛst.", phonemes);
+        var ids = Tts.Voice.PhonemesToIds("hə", out var unknown);
+        Assert.Equal(0, unknown);
+
+        // ^ _ h _ ə _ $ with tokens.txt's ids: ^=1, _=0, $=2.
+        Assert.Equal(7, ids.Count);
+        Assert.Equal([1L, 0L], ids.Take(2));
+        Assert.Equal(2L, ids[^1]);
+        Assert.Equal(0L, ids[3]);
+        Tts.Voice.PhonemesToIds("h\u4e2d\u0001", out unknown);
+        Assert.Equal(2, unknown);
+    }
+
+    [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
+    public async Task Streams_one_chunk_per_sentence_at_the_voice_rate_without_nan_or_clipping()
+    {
+        var chunks = new List<AudioChunk>();
+        await foreach (var chunk in Tts.SynthesizeAsync("The kitchen light is on. It is twenty one degrees! Shall I open the blinds?", null, CancellationToken.None))
+        {
+            chunks.Add(chunk);
+        }
+
+        Assert.Equal(3, chunks.Count);
+        Assert.Equal([0, 1, 2], chunks.Select(c => c.SentenceIndex));
+        Assert.Equal("It is twenty one degrees!", chunks[1].Text);
+        foreach (var chunk in chunks)
+        {
+            Assert.Equal(22050, chunk.SampleRate);
+            var samples = chunk.Samples.ToArray();
+            Assert.All(samples, s => Assert.True(float.IsFinite(s) && Math.Abs(s) < 1f));
+            var seconds = samples.Length / 22050.0;
+            output.WriteLine($"{chunk.Text}: {seconds:F2} s, peak {samples.Max(Math.Abs):F2}");
+            Assert.InRange(seconds, 0.8, 4.0);
+            Assert.True(samples.Max(Math.Abs) > 0.1f, "audible");
+        }
+    }
+
+    [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
+    public void Duration_is_proportional_to_the_text_and_the_same_text_twice_has_the_same_length()
+    {
+        var options = new SynthesisOptions { SentenceSilence = TimeSpan.Zero };
+        var shortText = Tts.Synthesize("Turn on the light.", options);
+        var longText = Tts.Synthesize("Turn on the light in the kitchen, the hallway, the living room and the bedroom upstairs.", options);
+        var again = Tts.Synthesize("Turn on the light.", options);
+        output.WriteLine($"{shortText.Length} {longText.Length} {again.Length}");
+        Assert.Equal(shortText.Length, again.Length);
+        Assert.Equal(shortText, again);
+        var ratio = (double)longText.Length / shortText.Length;
+        Assert.InRange(ratio, 2.5, 7.0);
+    }
+
+    [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
+    public void Speed_silence_volume_and_speaker_are_applied()
+    {
+        var normal = Tts.Synthesize("Good morning.", new SynthesisOptions { SentenceSilence = TimeSpan.Zero });
+        var fast = Tts.Synthesize("Good morning.", new SynthesisOptions { SentenceSilence = TimeSpan.Zero, Speed = 2f });
+        var withSilence = Tts.Synthesize("Good morning.", new SynthesisOptions { SentenceSilence = TimeSpan.FromMilliseconds(500) });
+        var quiet = Tts.Synthesize("Good morning.", new SynthesisOptions { SentenceSilence = TimeSpan.Zero, Volume = 0.25f });
+        var other = Tts.Synthesize("Good morning.", new SynthesisOptions { SentenceSilence = TimeSpan.Zero, Speaker = 100 });
+        Assert.InRange((double)fast.Length / normal.Length, 0.4, 0.8); // durations round up per phoneme
+        Assert.Equal(normal.Length + 11025, withSilence.Length);
+        Assert.All(withSilence[^11025..], s => Assert.Equal(0f, s));
+        Assert.InRange(quiet.Max(Math.Abs) / normal.Max(Math.Abs), 0.24f, 0.26f);
+        Assert.NotEqual(normal, other);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Tts.Synthesize("Hi.", new SynthesisOptions { Speaker = 904 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Tts.Synthesize("Hi.", new SynthesisOptions { Volume = 2f }));
+    }
+
+    [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
+    public async Task Bad_input_is_defined_behaviour()
+    {
+        Assert.Empty(Tts.Synthesize(string.Empty));
+        Assert.Empty(Tts.Synthesize("   \n "));
+        Assert.Empty(Tts.Synthesize("?!... ,,, ;"));
+        await foreach (var unused in Tts.SynthesizeAsync("...", null, CancellationToken.None))
+        {
+            Assert.Fail("punctuation alone is not speech");
+        }
+
+        // Non-English text goes through espeak's language switching; whatever it gives, the audio is finite.
+        foreach (var text in new[] { "Grüße aus München, ça va?", "Привет мир.", "東京タワー", "\u0001\u0002 ok" })
+        {
+            var audio = Tts.Synthesize(text);
+            output.WriteLine($"{text}: {audio.Length} samples");
+            Assert.All(audio, s => Assert.True(float.IsFinite(s)));
+        }
+    }
+
+    [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
+    public async Task Ten_thousand_characters_stream_in_bounded_sentences_and_cancel_between_sentences()
+    {
+        // 10 000 characters: 2 500 short sentences; the first plays, then the request is cancelled.
+        // (Long unpunctuated runs are cut at MaxSentenceLength; SentenceSplitterTests covers that.)
+        var text = string.Concat(Enumerable.Repeat("Hi. ", 2500));
+        Assert.Equal(10000, text.Length);
+        Assert.Equal(2500, SentenceSplitter.Split(text).Count);
+        Assert.All(SentenceSplitter.Split(string.Concat(Enumerable.Repeat("word ", 2000))), s => Assert.InRange(s.Length, 1, SentenceSplitter.MaxSentenceLength));
+        using var cts = new CancellationTokenSource();
+        var chunks = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var chunk in Tts.SynthesizeAsync(text, null, cts.Token))
+            {
+                chunks++;
+                Assert.True(chunk.Text.Length <= SentenceSplitter.MaxSentenceLength);
+                Assert.All(chunk.Samples.ToArray(), s => Assert.True(float.IsFinite(s)));
+                cts.Cancel();
+            }
+        });
+        Assert.Equal(1, chunks);
+    }
+
+    [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
+    public async Task Cancellation_reaches_a_sentence_in_progress()
+    {
+        var text = string.Concat(Enumerable.Repeat("and then the long sentence goes on ", 3));
+        var whole = System.Diagnostics.Stopwatch.StartNew();
+        Tts.Synthesize(text);
+        whole.Stop();
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var cancelled = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var unused in Tts.SynthesizeAsync(text, null, cts.Token))
+            {
+            }
+        });
+        cancelled.Stop();
+        output.WriteLine($"whole sentence {whole.ElapsedMilliseconds} ms, cancelled after {cancelled.ElapsedMilliseconds} ms");
+
+        // ORT stops between graph nodes once terminated, well before the sentence would have finished.
+        Assert.True(cancelled.Elapsed < whole.Elapsed * 0.8, $"cancelled run took {cancelled.ElapsedMilliseconds} ms of a {whole.ElapsedMilliseconds} ms sentence");
+
+        // The voice still works afterwards.
+        Assert.NotEmpty(Tts.Synthesize("Still here."));
+    }
+
+    [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
+    public void Silero_finds_speech_in_the_16_kHz_helper_output()
+    {
+        var audio = SpeechSamples.Synthesize16kHz("Please set a timer for ten minutes.", TestPaths.Model("piper/en_US-libritts_r-medium"));
+        Assert.All(audio, s => Assert.True(float.IsFinite(s)));
+        using var vad = SileroVad.Open(TestPaths.Model("silero_vad_v5.onnx"));
+        var padded = new float[audio.Length + 16000];
+        audio.CopyTo(padded, 8000);
+        var segments = SpeechSegmenter.Segment(vad, padded);
+        output.WriteLine(string.Join(", ", segments));
+        var speech = segments.Sum(s => s.Length);
+        Assert.True(speech > audio.Length * 0.6, $"only {speech} of {audio.Length} samples found as speech");
+    }
+}
