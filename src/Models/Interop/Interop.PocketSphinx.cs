@@ -1,0 +1,115 @@
+using System.Runtime.InteropServices;
+
+namespace VoiceAppliance.Models;
+
+internal static partial class Interop
+{
+    /// <summary>
+    /// Debian's sphinxbase 5prealpha (<c>libsphinxbase.so.3</c>, headers in libsphinxbase-dev): configuration
+    /// from an argv array (<c>cmd_ln_parse_r</c>, no variadic calls), log redirection and log-math.
+    /// </summary>
+    internal static unsafe partial class SphinxBase
+    {
+        [LibraryImport(Libraries.SphinxBase)]
+        internal static partial IntPtr cmd_ln_parse_r(IntPtr inoutCmdln, IntPtr definitions, int argc, byte** argv, int strict);
+
+        [LibraryImport(Libraries.SphinxBase)]
+        internal static partial int cmd_ln_free_r(IntPtr cmdln);
+
+        [LibraryImport(Libraries.SphinxBase, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int err_set_logfile(string path);
+
+        [LibraryImport(Libraries.SphinxBase)]
+        internal static partial void err_set_logfp(IntPtr stream);
+
+        [LibraryImport(Libraries.SphinxBase)]
+        internal static partial double logmath_log_to_ln(IntPtr logmath, int logValue);
+
+        [LibraryImport(Libraries.SphinxBase)]
+        internal static partial double logmath_exp(IntPtr logmath, int logValue);
+    }
+
+    /// <summary>Debian's pocketsphinx 5prealpha (<c>libpocketsphinx.so.3</c>, <c>pocketsphinx.h</c>, <c>ps_search.h</c>).</summary>
+    internal static unsafe partial class PocketSphinx
+    {
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial IntPtr ps_args();
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial PocketSphinxSafeHandle ps_init(IntPtr config);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_free(IntPtr ps);
+
+        [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int ps_set_jsgf_string(PocketSphinxSafeHandle ps, string name, string jsgf);
+
+        [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int ps_set_allphone_file(PocketSphinxSafeHandle ps, string name, string path);
+
+        [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int ps_set_search(PocketSphinxSafeHandle ps, string name);
+
+        [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int ps_add_word(PocketSphinxSafeHandle ps, string word, string phones, int update);
+
+        /// <summary>Returns a malloc'd phone string (free with <see cref="NativeMemory.Free"/>) or null.</summary>
+        [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial byte* ps_lookup_word(PocketSphinxSafeHandle ps, string word);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_start_utt(PocketSphinxSafeHandle ps);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_process_raw(PocketSphinxSafeHandle ps, short* data, nuint samples, int noSearch, int fullUtterance);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_end_utt(PocketSphinxSafeHandle ps);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial byte* ps_get_hyp(PocketSphinxSafeHandle ps, int* bestScore);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_get_prob(PocketSphinxSafeHandle ps);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial IntPtr ps_get_logmath(PocketSphinxSafeHandle ps);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_get_n_frames(PocketSphinxSafeHandle ps);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial IntPtr ps_seg_iter(PocketSphinxSafeHandle ps);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial IntPtr ps_seg_next(IntPtr seg);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial byte* ps_seg_word(IntPtr seg);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial void ps_seg_frames(IntPtr seg, int* startFrame, int* endFrame);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_seg_prob(IntPtr seg, int* acousticScore, int* languageScore, int* backoff);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial void ps_seg_free(IntPtr seg);
+    }
+}
+
+/// <summary>Owns a <c>ps_decoder_t</c>; freed with <c>ps_free</c>.</summary>
+internal sealed class PocketSphinxSafeHandle : SafeHandle
+{
+    public PocketSphinxSafeHandle()
+        : base(IntPtr.Zero, ownsHandle: true)
+    {
+    }
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        return Interop.PocketSphinx.ps_free(handle) >= 0;
+    }
+}

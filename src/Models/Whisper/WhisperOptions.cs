@@ -1,0 +1,81 @@
+namespace VoiceAppliance.Models.Whisper;
+
+/// <summary>Decoding parameters of <see cref="WhisperSpeechToText"/>; defaults follow whisper.cpp's.</summary>
+public sealed record WhisperOptions
+{
+    /// <summary>Spoken language as an ISO code ("en", "de"), or "auto" to detect it (multilingual models only).</summary>
+    public string Language { get; init; } = "en";
+
+    /// <summary>CPU threads for encoding and decoding; 0 means min(4, processor count).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Beam width; 0 or 1 decodes greedily, 2-8 uses beam search.</summary>
+    public int BeamSize { get; init; }
+
+    /// <summary>Greedy candidates sampled when the temperature is above 0 (whisper.cpp's best_of), 1-8.</summary>
+    public int BestOf { get; init; } = 5;
+
+    /// <summary>Initial decoding temperature.</summary>
+    public float Temperature { get; init; }
+
+    /// <summary>Temperature step of the fallback when a decode looks like a failure; 0 disables fallback.</summary>
+    public float TemperatureIncrement { get; init; } = 0.2f;
+
+    /// <summary>Do not condition a window on the text of the previous one.</summary>
+    public bool NoContext { get; init; } = true;
+
+    /// <summary>Return the whole utterance as one segment (useful for short commands).</summary>
+    public bool SingleSegment { get; init; }
+
+    /// <summary>
+    /// Text the decoder sees as preceding context, to bias it toward the appliance's vocabulary (room and
+    /// device names), or null.
+    /// </summary>
+    public string? InitialPrompt { get; init; }
+
+    /// <summary>Compute token-level timestamps (experimental in whisper.cpp).</summary>
+    public bool TokenTimestamps { get; init; }
+
+    /// <summary>Suppress non-speech tokens (music symbols, brackets, speaker tags).</summary>
+    public bool SuppressNonSpeechTokens { get; init; } = true;
+
+    /// <summary>At most this many text tokens per segment; 0 means no limit.</summary>
+    public int MaxTokensPerSegment { get; init; }
+
+    /// <summary>Shortest accepted utterance.</summary>
+    public TimeSpan MinAudio { get; init; } = TimeSpan.FromSeconds(0.1);
+
+    /// <summary>Longest accepted utterance (a hard cap against runaway recordings).</summary>
+    public TimeSpan MaxAudio { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad value and the accepted range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Language))
+        {
+            throw new ArgumentException("Whisper Language is empty; set an ISO code such as \"en\", or \"auto\" to detect the language.", nameof(Language));
+        }
+
+        if (Language != "auto" && Interop.Whisper.whisper_lang_id(Language) < 0)
+        {
+            throw new ArgumentException($"Whisper Language '{Language}' is not a language whisper.cpp knows; use an ISO code such as \"en\" or \"de\", or \"auto\".", nameof(Language));
+        }
+
+        Check(Threads is >= 0 and <= 64, nameof(Threads), Threads, "0 (automatic) to 64");
+        Check(BeamSize is >= 0 and <= 8, nameof(BeamSize), BeamSize, "0 to 8 (whisper.cpp runs at most 8 decoders)");
+        Check(BestOf is >= 1 and <= 8, nameof(BestOf), BestOf, "1 to 8 (whisper.cpp runs at most 8 decoders)");
+        Check(Temperature is >= 0f and <= 1f, nameof(Temperature), Temperature, "0 to 1");
+        Check(TemperatureIncrement is >= 0f and <= 1f, nameof(TemperatureIncrement), TemperatureIncrement, "0 (no fallback) to 1");
+        Check(MaxTokensPerSegment >= 0, nameof(MaxTokensPerSegment), MaxTokensPerSegment, "0 (no limit) or more");
+        Check(MinAudio >= TimeSpan.FromSeconds(0.1) && MinAudio < MaxAudio, nameof(MinAudio), MinAudio, "at least 0.1 s and below MaxAudio");
+        Check(MaxAudio <= TimeSpan.FromMinutes(10), nameof(MaxAudio), MaxAudio, "at most 10 minutes");
+    }
+
+    private static void Check(bool ok, string name, object value, string range)
+    {
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"Whisper {name} = {value} is out of range; use {range}.");
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using VoiceAppliance.Models.Whisper;
+using VoiceAppliance.Testing;
+using Xunit.Abstractions;
+
+namespace VoiceAppliance.Models.Tests.Whisper;
+
+/// <summary>Writes one small random-weight ggml Whisper model for the class and loads it once.</summary>
+public sealed class GeneratedWhisperModelFixture : IDisposable
+{
+    public GeneratedWhisperModelFixture()
+    {
+        Directory = TestPaths.NewTempDirectory("whisper-model");
+        ModelPath = Path.Combine(Directory, "ggml-random-small.en.bin");
+        GgmlWhisperModelWriter.Write(ModelPath, GgmlWhisperModelWriter.SmallEnglish, seed: 42);
+        Logger = new ListLogger();
+        Model = WhisperModel.Load(ModelPath, Logger);
+    }
+
+    public string Directory { get; }
+
+    public string ModelPath { get; }
+
+    public ListLogger Logger { get; }
+
+    public WhisperModel Model { get; }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
+
+/// <summary>An ILogger that keeps every line (thread-safe).</summary>
+public sealed class ListLogger : ILogger
+{
+    private readonly List<(LogLevel Level, string Text)> _lines = [];
+
+    public IReadOnlyList<(LogLevel Level, string Text)> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (_lines)
+        {
+            _lines.Add((logLevel, formatter(state, exception)));
+        }
+    }
+}
+
+public sealed class WhisperEngineTests(GeneratedWhisperModelFixture fixture, ITestOutputHelper output) : IClassFixture<GeneratedWhisperModelFixture>
+{
+    private static readonly WhisperOptions s_fast = new() { TemperatureIncrement = 0, BestOf = 1, Threads = 2 };
+
+    [Fact]
+    public void Generated_model_loads_with_its_header_and_whisper_cpp_agrees_on_the_dimensions()
+    {
+        var h = fixture.Model.HyperParameters;
+        Assert.Equal(GgmlWhisperModelWriter.SmallEnglish, h);
+        Assert.False(fixture.Model.IsMultilingual);
+        Assert.Equal(51864, Interop.Whisper.whisper_model_n_vocab(fixture.Model.Context));
+        Assert.Equal(64, Interop.Whisper.whisper_model_n_audio_state(fixture.Model.Context));
+        Assert.Equal(50256, Interop.Whisper.whisper_token_eot(fixture.Model.Context));
+    }
+
+    [Fact]
+    public void Whisper_cpp_log_lines_reach_the_logger_instead_of_stderr()
+    {
+        var lines = fixture.Logger.Lines;
+        Assert.Contains(lines, l => l.Text.Contains("n_vocab", StringComparison.Ordinal) && l.Text.Contains("51864", StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.StartsWith("whisper.cpp: ", l.Text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Transcribes_three_seconds_into_segments_inside_the_audio()
+    {
+        var stt = new WhisperSpeechToText(fixture.Model, s_fast);
+        var audio = TestAudio.Synthetic(3.0);
+        var segments = new List<TranscriptSegment>();
+        await foreach (var segment in stt.TranscribeAsync(audio, CancellationToken.None))
+        {
+            segments.Add(segment);
+        }
+
+        foreach (var s in segments)
+        {
+            output.WriteLine($"[{s.Start} -> {s.End}] p={s.Confidence:0.000} '{s.Text}'");
+        }
+
+        Assert.NotEmpty(segments);
+        Assert.All(segments, s =>
+        {
+            Assert.InRange(s.Start, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+            Assert.InRange(s.End, s.Start, TimeSpan.FromSeconds(3));
+            Assert.True(float.IsNaN(s.Confidence) || s.Confidence is >= 0f and <= 1f, $"confidence {s.Confidence}");
+        });
+        Assert.Contains(segments, s => s.Text.Length > 0 && !float.IsNaN(s.Confidence));
+    }
+
+    [Fact]
+    public async Task Same_audio_and_seed_give_the_same_segments_and_one_model_serves_two_engines()
+    {
+        var a = new WhisperSpeechToText(fixture.Model, s_fast);
+        var b = new WhisperSpeechToText(fixture.Model, s_fast with { SingleSegment = true });
+        var audio = TestAudio.Synthetic(2.0, seed: 3);
+        var first = await Collect(a, audio);
+        var second = await Collect(a, audio);
+        var single = await Collect(b, audio);
+        Assert.Equal(first.Select(s => s.Text), second.Select(s => s.Text));
+        Assert.Single(single);
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_the_native_run_promptly()
+    {
+        // Full fallback (6 temperatures x 5 candidates) over 30 s of audio runs for many seconds.
+        var stt = new WhisperSpeechToText(fixture.Model, new WhisperOptions { Threads = 2 });
+        var audio = TestAudio.Synthetic(29.0);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+        var watch = new Stopwatch();
+        cts.Token.Register(watch.Start);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in stt.TranscribeAsync(audio, cts.Token))
+            {
+            }
+        });
+        watch.Stop();
+        output.WriteLine($"returned {watch.Elapsed.TotalMilliseconds:0} ms after cancellation");
+
+        // The target is 200 ms; the bound is loose so a loaded CI machine does not flake.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"took {watch.Elapsed.TotalMilliseconds:0} ms to return after cancellation");
+
+        // The model is still usable afterwards.
+        Assert.NotNull(await Collect(new WhisperSpeechToText(fixture.Model, s_fast), TestAudio.Synthetic(1.0)));
+    }
+
+    [Fact]
+    public async Task Audio_shorter_than_a_tenth_of_a_second_is_rejected_with_the_limit()
+    {
+        var stt = new WhisperSpeechToText(fixture.Model, s_fast);
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Collect(stt, new float[1000]));
+        Assert.Contains("too short", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("0.1 s", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audio_longer_than_the_limit_is_rejected_with_the_option_to_raise()
+    {
+        var stt = new WhisperSpeechToText(fixture.Model, s_fast with { MaxAudio = TimeSpan.FromSeconds(5) });
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Collect(stt, new float[16000 * 6]));
+        Assert.Contains("MaxAudio", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_options_are_rejected_with_the_name_and_range()
+    {
+        var lang = Assert.Throws<ArgumentException>(() => new WhisperSpeechToText(fixture.Model, new WhisperOptions { Language = "klingon" }));
+        Assert.Contains("klingon", lang.Message, StringComparison.Ordinal);
+        var auto = Assert.Throws<ArgumentException>(() => new WhisperSpeechToText(fixture.Model, new WhisperOptions { Language = "auto" }));
+        Assert.Contains("multilingual", auto.Message, StringComparison.Ordinal);
+        var beam = Assert.Throws<ArgumentOutOfRangeException>(() => new WhisperSpeechToText(fixture.Model, new WhisperOptions { BeamSize = 9 }));
+        Assert.Contains("BeamSize", beam.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Beam_search_initial_prompt_and_token_timestamps_run()
+    {
+        var stt = new WhisperSpeechToText(fixture.Model, s_fast with { BeamSize = 2, InitialPrompt = "kitchen bedroom lights", TokenTimestamps = true });
+        var segments = await Collect(stt, TestAudio.Synthetic(1.5));
+        Assert.All(segments, s => Assert.InRange(s.End, TimeSpan.Zero, TimeSpan.FromSeconds(1.5)));
+    }
+
+    [RequiresFileFact("ggml-tiny.en.bin", "real Whisper tiny.en weights are not obtainable on the build machines")]
+    public async Task Tiny_en_transcribes_jfk_with_a_word_error_rate_under_ten_percent()
+    {
+        using var model = WhisperModel.Load(TestPaths.Model("ggml-tiny.en.bin"));
+        var stt = new WhisperSpeechToText(model);
+        var segments = await Collect(stt, TestAudio.ReadWav16kMono(TestPaths.Model("samples/jfk.wav")));
+        var text = string.Join(" ", segments.Select(s => s.Text));
+        output.WriteLine(text);
+        var wer = TestAudio.WordErrorRate("And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.", text);
+        Assert.True(wer < 0.10, $"WER {wer:P1}: '{text}'");
+        Assert.All(segments, s => Assert.InRange(s.Confidence, 0.3f, 1f));
+    }
+
+    [RequiresFileFact("ggml-base.en.bin", "real Whisper base.en weights are not obtainable on the build machines")]
+    public async Task Base_en_transcribes_jfk_with_a_word_error_rate_under_ten_percent()
+    {
+        using var model = WhisperModel.Load(TestPaths.Model("ggml-base.en.bin"));
+        var segments = await Collect(new WhisperSpeechToText(model), TestAudio.ReadWav16kMono(TestPaths.Model("samples/jfk.wav")));
+        var text = string.Join(" ", segments.Select(s => s.Text));
+        var wer = TestAudio.WordErrorRate("And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.", text);
+        Assert.True(wer < 0.10, $"WER {wer:P1}: '{text}'");
+    }
+
+    internal static async Task<List<TranscriptSegment>> Collect(ISpeechToText stt, float[] audio)
+    {
+        var list = new List<TranscriptSegment>();
+        await foreach (var s in stt.TranscribeAsync(audio, CancellationToken.None))
+        {
+            list.Add(s);
+        }
+
+        return list;
+    }
+}
