@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.InteropServices.Marshalling;
+using VoiceAppliance.Mqtt;
 
 namespace VoiceAppliance;
 

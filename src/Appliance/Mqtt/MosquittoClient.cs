@@ -17,7 +17,7 @@ namespace VoiceAppliance.Mqtt;
 /// <remarks>
 /// Events are raised on the network thread and must return quickly; they may publish and subscribe.
 /// </remarks>
-internal sealed unsafe partial class MosquittoClient : IDisposable
+internal sealed partial class MosquittoClient : IDisposable
 {
     private static readonly object s_initGate = new();
     private static bool s_initialized;
@@ -113,7 +113,7 @@ internal sealed unsafe partial class MosquittoClient : IDisposable
     /// Queues a message and returns its message id. QoS 1/2 messages are kept by libmosquitto across a reconnect;
     /// QoS 0 messages published while disconnected fail with <see cref="MqttException"/> (MOSQ_ERR_NO_CONN).
     /// </summary>
-    public int Publish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain)
+    public unsafe int Publish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int rc;
@@ -208,7 +208,7 @@ internal sealed unsafe partial class MosquittoClient : IDisposable
         }
     }
 
-    private void Configure()
+    private unsafe void Configure()
     {
         MosquittoError.Check(mosquitto_threaded_set(_handle, true), "threaded_set");
         MosquittoError.Check(
@@ -393,7 +393,7 @@ internal sealed unsafe partial class MosquittoClient : IDisposable
         RaiseSafely(() => Published?.Invoke(mid));
     }
 
-    private void HandleMessage(Interop.Mosquitto.mosquitto_message* message)
+    private unsafe void HandleMessage(Interop.Mosquitto.mosquitto_message* message)
     {
         var topic = Utf8StringMarshaller.ConvertToManaged(message->topic) ?? string.Empty;
         var payload = message->payloadlen > 0 ? new ReadOnlySpan<byte>(message->payload, message->payloadlen).ToArray() : [];
@@ -437,7 +437,7 @@ internal sealed unsafe partial class MosquittoClient : IDisposable
     private static void OnPublishNative(nint mosq, nint obj, int mid) => FromUserData(obj)?.HandlePublish(mid);
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static void OnMessageNative(nint mosq, nint obj, Interop.Mosquitto.mosquitto_message* message) => FromUserData(obj)?.HandleMessage(message);
+    private static unsafe void OnMessageNative(nint mosq, nint obj, Interop.Mosquitto.mosquitto_message* message) => FromUserData(obj)?.HandleMessage(message);
 
     private static partial class Log
     {
