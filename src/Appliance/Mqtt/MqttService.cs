@@ -1,0 +1,519 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace VoiceAppliance.Mqtt;
+
+/// <summary>
+/// The appliance's MQTT side: publishes availability, state, session/button events, intents and errors under
+/// <c>&lt;TopicPrefix&gt;/&lt;DeviceId&gt;</c>, Home Assistant discovery and (optionally) Rhasspy Hermes topics, and turns
+/// commands on <c>&lt;base&gt;/cmd/#</c> into calls on <see cref="IMqttCommandHandler"/>. Session reports and intents
+/// go through the <see cref="DurableOutbox"/> (QoS 1, delivered once each in order after outages and restarts, ids
+/// in the payload for de-duplication). Bad input becomes an error event on <c>&lt;base&gt;/error</c> and a warning, and
+/// affects nothing else.
+/// </summary>
+public sealed partial class MqttService : IHostedService, IAsyncDisposable
+{
+    private const int CommandQueueCapacity = 256;
+
+    private readonly MqttOptions _options;
+    private readonly IMqttCommandHandler _handler;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly MqttTopics _topics;
+    private readonly Channel<Incoming> _incoming;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly long _startedAt;
+    private readonly object _statusGate = new();
+    private ApplianceStatus _status = new();
+    private string[] _intercomTargets;
+    private MosquittoClient? _client;
+    private DurableOutbox? _outbox;
+    private Task? _processing;
+    private long _commandsDropped;
+    private long _badInputs;
+    private bool _started;
+
+    /// <summary>Creates the service; nothing connects before <see cref="StartAsync"/>.</summary>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (every problem listed).</exception>
+    public MqttService(MqttOptions options, IMqttCommandHandler handler, ILogger<MqttService> logger, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(logger);
+        options.ThrowIfInvalid();
+        _options = options;
+        _handler = handler;
+        _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
+        _topics = new MqttTopics(options);
+        _startedAt = _time.GetTimestamp();
+        _intercomTargets = [.. options.IntercomTargets];
+        _incoming = Channel.CreateBounded<Incoming>(
+            new BoundedChannelOptions(CommandQueueCapacity)
+            {
+                // The network thread must never block; under a flood the oldest queued messages go (counted), so the
+                // newest command, the one the user just sent, is the one that survives.
+                FullMode = BoundedChannelFullMode.DropOldest,
+                SingleReader = true,
+                SingleWriter = true,
+            },
+            _ => Interlocked.Increment(ref _commandsDropped));
+    }
+
+    /// <summary>The base topic <c>&lt;TopicPrefix&gt;/&lt;DeviceId&gt;</c>.</summary>
+    public string BaseTopic => _topics.Base;
+
+    /// <summary>True while the broker connection is up.</summary>
+    public bool IsConnected => _client?.IsConnected ?? false;
+
+    /// <summary>How often the broker accepted the connection (1 after the first connect).</summary>
+    public int ConnectCount => _client?.ConnectCount ?? 0;
+
+    /// <summary>Outbox counters (pending, delivered, evicted).</summary>
+    public OutboxStats OutboxStats => _outbox?.Stats ?? default;
+
+    /// <summary>Incoming messages dropped because more than 256 were waiting (a flood).</summary>
+    public long CommandsDropped => Interlocked.Read(ref _commandsDropped);
+
+    /// <summary>Bad payloads reported on <c>&lt;base&gt;/error</c> since start.</summary>
+    public long BadInputs => Interlocked.Read(ref _badInputs);
+
+    /// <summary>Where <see cref="SendIntercom"/> sends recordings (changed by <c>intercom/send</c>).</summary>
+    public IReadOnlyList<string> IntercomTargets => Volatile.Read(ref _intercomTargets);
+
+    /// <summary>Opens the outbox, starts the connection (in the background; an absent broker is retried forever).</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_started)
+        {
+            return Task.CompletedTask;
+        }
+
+        _started = true;
+        _outbox = new DurableOutbox(_options.StateDirectory, _options, _logger, _time);
+        var will = new MqttWill(_topics.Availability, "offline"u8.ToArray(), 1, true);
+        _client = new MosquittoClient(_options.ToConnectionSettings(will), _logger, _time);
+        if (_options.TlsInsecure)
+        {
+            Log.TlsInsecure(_logger, _options.Host);
+        }
+
+        _client.Connected += OnConnected;
+        _client.Published += _outbox.OnPublished;
+        _client.MessageReceived += OnMessage;
+        _outbox.Attach(new ClientTransport(_client));
+        _processing = Task.Run(ProcessIncomingAsync, CancellationToken.None);
+        _client.Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Publishes <c>offline</c>, disconnects cleanly and closes the outbox (undelivered records stay on disk).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_client is null)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _incoming.Writer.TryComplete();
+        if (_processing is not null)
+        {
+            await _processing.ConfigureAwait(false);
+        }
+
+        if (_client.IsConnected)
+        {
+            try
+            {
+                await _client.PublishAndWaitAsync(_topics.Availability, "offline"u8.ToArray(), 1, true, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is MqttException or TimeoutException)
+            {
+                Log.OfflineNotSent(_logger, ex.Message);
+            }
+        }
+
+        _client.Dispose();
+        _outbox?.Dispose();
+        _client = null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Queues a session event durably for <c>&lt;base&gt;/event/session</c> (QoS 1) and returns its sequence number;
+    /// <see cref="SessionEventReport.Id"/>, <see cref="SessionEventReport.DeviceId"/> and a missing timestamp are filled in.
+    /// With Hermes on, the matching Hermes message is published too.
+    /// </summary>
+    public long PublishSessionEvent(SessionEventReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
+        var stamped = report with { DeviceId = _topics.DeviceId, Timestamp = report.Timestamp ?? _time.GetUtcNow() };
+        var seq = outbox.Enqueue(_topics.SessionEvents, s => JsonSerializer.SerializeToUtf8Bytes(
+            stamped with { Id = MessageId(s) }, MqttJsonContext.Default.SessionEventReport));
+        if (_options.Hermes)
+        {
+            PublishHermes(stamped);
+        }
+
+        return seq;
+    }
+
+    /// <summary>Queues an intent durably for <c>&lt;base&gt;/intent/&lt;name&gt;</c> (QoS 1); returns its sequence number.</summary>
+    public long PublishIntent(IntentReport intent)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
+        var stamped = intent with { DeviceId = _topics.DeviceId, Timestamp = intent.Timestamp ?? _time.GetUtcNow() };
+        return outbox.Enqueue(_topics.Intent(intent.Name), s => JsonSerializer.SerializeToUtf8Bytes(
+            stamped with { Id = MessageId(s) }, MqttJsonContext.Default.IntentReport));
+    }
+
+    /// <summary>Publishes a button event on <c>&lt;base&gt;/event/button</c> (QoS 1; kept in memory, not on disk, during an outage).</summary>
+    public void PublishButtonEvent(ButtonEventReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var stamped = report with { DeviceId = _topics.DeviceId, Timestamp = report.Timestamp ?? _time.GetUtcNow() };
+        TryPublish(_topics.ButtonEvents, JsonSerializer.SerializeToUtf8Bytes(stamped, MqttJsonContext.Default.ButtonEventReport), 1, false);
+    }
+
+    /// <summary>Remembers the state and publishes it retained on <c>&lt;base&gt;/state</c> (again after every reconnect).</summary>
+    public void PublishStatus(ApplianceStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        lock (_statusGate)
+        {
+            _status = status;
+        }
+
+        PublishState();
+    }
+
+    /// <summary>
+    /// Sends an intercom recording (WAV bytes) to every device in <see cref="IntercomTargets"/> on
+    /// <c>&lt;prefix&gt;/&lt;target&gt;/cmd/intercom/play/&lt;this device&gt;</c> (QoS 1). Returns how many targets it was sent to.
+    /// </summary>
+    /// <exception cref="ArgumentException">The recording is larger than <see cref="MqttOptions.MaxIntercomBytes"/>.</exception>
+    public int SendIntercom(ReadOnlySpan<byte> wav)
+    {
+        if (wav.Length > _options.MaxIntercomBytes)
+        {
+            throw new ArgumentException($"The intercom recording of {wav.Length} bytes exceeds Mqtt:MaxIntercomBytes ({_options.MaxIntercomBytes}); record less or raise the limit.", nameof(wav));
+        }
+
+        var sent = 0;
+        foreach (var target in IntercomTargets)
+        {
+            if (TryPublish(_topics.IntercomPlayFor(target), wav, 1, false))
+            {
+                sent++;
+            }
+        }
+
+        return sent;
+    }
+
+    /// <summary>Removes the device from Home Assistant and clears this device's retained topics (for uninstall).</summary>
+    public async Task RemoveDiscoveryAsync(TimeSpan timeout)
+    {
+        var client = _client ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
+        await client.PublishAndWaitAsync(_topics.Discovery, ReadOnlyMemory<byte>.Empty, 1, true, timeout).ConfigureAwait(false);
+        await client.PublishAndWaitAsync(_topics.State, ReadOnlyMemory<byte>.Empty, 1, true, timeout).ConfigureAwait(false);
+        await client.PublishAndWaitAsync(_topics.Availability, ReadOnlyMemory<byte>.Empty, 1, true, timeout).ConfigureAwait(false);
+    }
+
+    private string MessageId(long seq) => _topics.DeviceId + "-" + seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private void OnConnected()
+    {
+        var client = _client!;
+        client.Subscribe(_topics.CommandFilter, 1);
+        if (_options.HomeAssistantDiscovery)
+        {
+            client.Subscribe(_topics.HomeAssistantStatus, 1);
+        }
+
+        if (_options.Hermes)
+        {
+            client.Subscribe(MqttTopics.HermesSay, 1);
+            client.Subscribe(MqttTopics.HermesStartSession, 1);
+        }
+
+        client.Publish(_topics.Availability, "online"u8, 1, true);
+        PublishDiscovery();
+        PublishState();
+        _outbox?.OnConnected();
+    }
+
+    private void PublishDiscovery()
+    {
+        if (_options.HomeAssistantDiscovery)
+        {
+            var message = HomeAssistantDiscovery.Build(_options, _topics);
+            TryPublish(_topics.Discovery, JsonSerializer.SerializeToUtf8Bytes(message, MqttJsonContext.Default.DiscoveryMessage), 1, true);
+        }
+    }
+
+    private void PublishState()
+    {
+        ApplianceStatus status;
+        lock (_statusGate)
+        {
+            status = _status;
+        }
+
+        var stats = OutboxStats;
+        var message = new StateMessage(
+            status.State,
+            status.Muted,
+            status.Volume,
+            status.Versions,
+            Math.Round(_time.GetElapsedTime(_startedAt).TotalSeconds, 1),
+            stats.Pending,
+            stats.Evicted,
+            stats.Delivered,
+            _topics.DeviceId,
+            _time.GetUtcNow());
+        TryPublish(_topics.State, JsonSerializer.SerializeToUtf8Bytes(message, MqttJsonContext.Default.StateMessage), 1, true);
+    }
+
+    private void PublishHermes(SessionEventReport report)
+    {
+        var site = _options.EffectiveSiteId;
+        switch (report.EventType)
+        {
+            case SessionEventTypes.SessionStarted:
+                TryPublish(MqttTopics.HermesSessionStarted, JsonSerializer.SerializeToUtf8Bytes(
+                    new HermesSessionStarted(report.SessionId, site, null), MqttJsonContext.Default.HermesSessionStarted), 1, false);
+                break;
+            case SessionEventTypes.Transcript when report.Final != false && report.Text is not null:
+                TryPublish(MqttTopics.HermesTextCaptured, JsonSerializer.SerializeToUtf8Bytes(
+                    new HermesTextCaptured(report.Text, 1.0, (report.SpeechMs ?? 0) / 1000.0, site, report.SessionId), MqttJsonContext.Default.HermesTextCaptured), 1, false);
+                break;
+            case SessionEventTypes.SessionEnded:
+                TryPublish(MqttTopics.HermesSessionEnded, JsonSerializer.SerializeToUtf8Bytes(
+                    new HermesSessionEnded(report.SessionId, site, new HermesTermination(HermesReason(report.Reason))), MqttJsonContext.Default.HermesSessionEnded), 1, false);
+                break;
+        }
+    }
+
+    internal static string HermesReason(string? reason) => reason switch
+    {
+        "nominal" or null => "nominal",
+        "timeout" or "no_speech" => "timeout",
+        "aborted_by_user" => "abortedByUser",
+        "intent_not_recognized" => "intentNotRecognized",
+        _ => "error",
+    };
+
+    private bool TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain)
+    {
+        var client = _client;
+        if (client is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            client.Publish(topic, payload, qos, retain);
+            return true;
+        }
+        catch (MqttException ex) when (ex.ErrorCode == Interop.Mosquitto.MOSQ_ERR_NO_CONN)
+        {
+            return false;
+        }
+        catch (MqttException ex)
+        {
+            Log.PublishFailed(_logger, topic, ex.Message);
+            return false;
+        }
+    }
+
+    private void OnMessage(string topic, byte[] payload, bool retain) =>
+        _incoming.Writer.TryWrite(new Incoming(topic, payload, retain));
+
+    private async Task ProcessIncomingAsync()
+    {
+        var token = _stopping.Token;
+        try
+        {
+            await foreach (var message in _incoming.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                try
+                {
+                    Dispatch(message, token);
+                }
+                catch (BadCommandException ex)
+                {
+                    ReportError("bad_input", message.Topic, ex.Message, message.Payload.Length);
+                }
+#pragma warning disable CA1031 // A handler fault must not stop command processing; it is reported on <base>/error.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    ReportError("command_failed", message.Topic, ex.Message, message.Payload.Length);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Dispatch(Incoming message, CancellationToken token)
+    {
+        var topic = message.Topic;
+        if (topic.StartsWith(_topics.CommandPrefix, StringComparison.Ordinal))
+        {
+            if (message.Retained)
+            {
+                // A retained command would replay on every reconnect; refuse it so it is cleared deliberately.
+                throw new BadCommandException("commands must not be retained (publish without the retain flag; clear the retained message with an empty retained payload)");
+            }
+
+            var command = MqttCommandParser.Parse(topic[_topics.CommandPrefix.Length..], message.Payload, _options);
+            Execute(command, topic, message.Payload.Length, token);
+        }
+        else if (topic == _topics.HomeAssistantStatus)
+        {
+            if (message.Payload.AsSpan().SequenceEqual("online"u8))
+            {
+                PublishDiscovery();
+                PublishState();
+            }
+        }
+        else if (_options.Hermes && topic == MqttTopics.HermesSay)
+        {
+            var say = DeserializeHermes(message.Payload, MqttJsonContext.Default.HermesSay);
+            if (IsForThisSite(say.SiteId))
+            {
+                var volume = say.Volume is { } v ? (int?)Math.Clamp((int)Math.Round(v * 100), 0, 100) : null;
+                var command = MqttCommandParser.ValidateSay(say.Text, null, volume, say.Id, _options);
+                var task = _handler.SayAsync(command, token);
+                _ = ObserveAsync(task, topic, message.Payload.Length, () => TryPublish(MqttTopics.HermesSayFinished, JsonSerializer.SerializeToUtf8Bytes(
+                    new HermesSayFinished(say.Id, _options.EffectiveSiteId), MqttJsonContext.Default.HermesSayFinished), 1, false));
+            }
+        }
+        else if (_options.Hermes && topic == MqttTopics.HermesStartSession)
+        {
+            var start = DeserializeHermes(message.Payload, MqttJsonContext.Default.HermesStartSession);
+            if (IsForThisSite(start.SiteId))
+            {
+                _ = ObserveAsync(_handler.ListenAsync(token), topic, message.Payload.Length, null);
+            }
+        }
+    }
+
+    private bool IsForThisSite(string? siteId) => siteId is null || siteId == _options.EffectiveSiteId;
+
+    private T DeserializeHermes<T>(byte[] payload, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info)
+    {
+        if (payload.Length > _options.MaxCommandBytes)
+        {
+            throw new BadCommandException($"payload of {payload.Length} bytes is over the {_options.MaxCommandBytes}-byte limit (Mqtt:MaxCommandBytes)");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(payload, info) ?? throw new BadCommandException("Hermes payload is JSON null");
+        }
+        catch (JsonException ex)
+        {
+            throw new BadCommandException($"Hermes payload is not valid: {ex.Message}", ex);
+        }
+    }
+
+    private void Execute(MqttCommand command, string topic, int bytes, CancellationToken token)
+    {
+        switch (command)
+        {
+            case MqttCommand.Listen:
+                _ = ObserveAsync(_handler.ListenAsync(token), topic, bytes, null);
+                break;
+            case MqttCommand.Stop:
+                _ = ObserveAsync(_handler.StopAsync(token), topic, bytes, null);
+                break;
+            case MqttCommand.Say say:
+                _ = ObserveAsync(_handler.SayAsync(say.Command, token), topic, bytes, null);
+                break;
+            case MqttCommand.Mute mute:
+                _ = ObserveAsync(_handler.SetMutedAsync(mute.Muted, token), topic, bytes, null);
+                break;
+            case MqttCommand.Volume volume:
+                _ = ObserveAsync(_handler.SetVolumeAsync(volume.Value, token), topic, bytes, null);
+                break;
+            case MqttCommand.IntercomPlay play:
+                _ = ObserveAsync(_handler.PlayIntercomAsync(play.Clip, token), topic, bytes, null);
+                break;
+            case MqttCommand.IntercomTargets targets:
+                Volatile.Write(ref _intercomTargets, targets.Targets);
+                Log.IntercomTargets(_logger, string.Join(", ", targets.Targets));
+                break;
+        }
+    }
+
+    private async Task ObserveAsync(Task task, string topic, int bytes, Action? onSuccess)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+            onSuccess?.Invoke();
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // Reported on <base>/error; the command loop goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ReportError("command_failed", topic, ex.Message, bytes);
+        }
+    }
+
+    private void ReportError(string kind, string topic, string reason, int payloadBytes)
+    {
+        Interlocked.Increment(ref _badInputs);
+        var safeTopic = MqttCommandParser.Truncate(topic);
+        Log.BadInput(_logger, kind, safeTopic, reason);
+        var message = new ErrorMessage(kind, safeTopic, reason, payloadBytes, _topics.DeviceId, _time.GetUtcNow());
+        TryPublish(_topics.Error, JsonSerializer.SerializeToUtf8Bytes(message, MqttJsonContext.Default.ErrorMessage), 0, false);
+    }
+
+    private readonly record struct Incoming(string Topic, byte[] Payload, bool Retained);
+
+    private sealed class ClientTransport(MosquittoClient client) : IOutboxTransport
+    {
+        public bool IsConnected => client.IsConnected;
+
+        public int Publish(string topic, byte[] payload) => client.Publish(topic, payload, 1, false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(40, LogLevel.Warning, "MQTT {Kind} on '{Topic}': {Reason}")]
+        public static partial void BadInput(ILogger logger, string kind, string topic, string reason);
+
+        [LoggerMessage(41, LogLevel.Warning, "MQTT TLS host-name verification is OFF for {Host} (Mqtt:TlsInsecure = true); anyone able to intercept the connection can impersonate the broker")]
+        public static partial void TlsInsecure(ILogger logger, string host);
+
+        [LoggerMessage(42, LogLevel.Warning, "MQTT publish to '{Topic}' failed: {Reason}")]
+        public static partial void PublishFailed(ILogger logger, string topic, string reason);
+
+        [LoggerMessage(43, LogLevel.Information, "Intercom targets set to: {Targets}")]
+        public static partial void IntercomTargets(ILogger logger, string targets);
+
+        [LoggerMessage(44, LogLevel.Debug, "MQTT 'offline' was not published before disconnecting: {Reason}")]
+        public static partial void OfflineNotSent(ILogger logger, string reason);
+    }
+}
