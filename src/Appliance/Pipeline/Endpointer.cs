@@ -1,0 +1,226 @@
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>What the endpointer decided after a window.</summary>
+public enum EndpointDecision
+{
+    /// <summary>Keep listening.</summary>
+    Continue,
+
+    /// <summary>Speech was confirmed (it lasted the minimum speech time) with this window.</summary>
+    SpeechStarted,
+
+    /// <summary>Silence after speech reached the silence-to-end time: the utterance is complete.</summary>
+    EndOfSpeech,
+
+    /// <summary>The utterance reached the max-utterance cap.</summary>
+    MaxUtterance,
+
+    /// <summary>No speech within the no-speech timeout.</summary>
+    NoSpeech,
+}
+
+/// <summary>
+/// Acoustic endpointing over VAD speech probabilities: minimum speech to start, hysteresis between the
+/// speech and silence thresholds, silence to end, a hard cap and a no-speech timeout. Time is counted in
+/// audio samples, so the decision depends only on the audio (deterministic, and correct when audio runs
+/// faster than real time); the pipeline's watchdog covers audio that stops arriving. Allocates nothing.
+/// </summary>
+public sealed class Endpointer
+{
+    private readonly long _minSpeech;
+    private readonly long _silenceToEnd;
+    private readonly long _maxUtterance;
+    private readonly long _prefixPadding;
+    private readonly float _speechThreshold;
+    private readonly float _silenceThreshold;
+    private readonly int _sampleRate;
+    private long _noSpeechTimeout;
+    private bool _endOnSilence;
+    private long _listened;
+    private long _speechRun;
+    private long _silenceRun;
+    private long _speechSamples;
+    private long _speechStart = -1;
+
+    /// <summary>Creates an endpointer for audio at <paramref name="sampleRate"/>.</summary>
+    public Endpointer(EndpointingOptions options, int sampleRate)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1000);
+        _sampleRate = sampleRate;
+        _minSpeech = Samples(options.MinSpeech);
+        _silenceToEnd = Samples(options.SilenceToEnd);
+        _maxUtterance = Samples(options.MaxUtterance);
+        _prefixPadding = Samples(options.PrefixPadding);
+        _speechThreshold = options.SpeechThreshold;
+        _silenceThreshold = options.SilenceThreshold;
+        _noSpeechTimeout = Samples(options.NoSpeechTimeout);
+        _endOnSilence = true;
+    }
+
+    /// <summary>Speech has been confirmed in this utterance.</summary>
+    public bool InSpeech => _speechStart >= 0;
+
+    /// <summary>Audio listened to since <see cref="Reset"/>, in samples.</summary>
+    public long ListenedSamples => _listened;
+
+    /// <summary>Samples of the current unconfirmed or confirmed speech run (windows at or above the speech threshold).</summary>
+    public long SpeechRunSamples => _speechRun;
+
+    /// <summary>Windows judged speech since speech was confirmed (including the confirming run), in samples.</summary>
+    public long SpeechSamples => _speechSamples;
+
+    /// <summary>The speech heard, as time.</summary>
+    public TimeSpan SpeechDuration => TimeSpan.FromSeconds((double)_speechSamples / _sampleRate);
+
+    /// <summary>
+    /// Starts a new utterance. <paramref name="endOnSilence"/> false is push-to-talk hold: only the cap (and
+    /// the caller's release) ends it. <paramref name="noSpeechTimeout"/> overrides the configured timeout
+    /// (follow-up turns use their own).
+    /// </summary>
+    public void Reset(bool endOnSilence = true, TimeSpan? noSpeechTimeout = null)
+    {
+        _endOnSilence = endOnSilence;
+        if (noSpeechTimeout is { } t)
+        {
+            _noSpeechTimeout = Samples(t);
+        }
+
+        _listened = 0;
+        _speechRun = 0;
+        _silenceRun = 0;
+        _speechSamples = 0;
+        _speechStart = -1;
+    }
+
+    /// <summary>
+    /// Starts an utterance whose speech is already confirmed (barge-in: the user spoke over the reply for
+    /// <paramref name="speechSoFar"/>).
+    /// </summary>
+    public void ResetInSpeech(long speechSoFar)
+    {
+        Reset();
+        _listened = speechSoFar;
+        _speechRun = speechSoFar;
+        _speechSamples = speechSoFar;
+        _speechStart = 0;
+    }
+
+    /// <summary>Feeds the VAD probability of the next window of <paramref name="windowSamples"/> samples.</summary>
+    public EndpointDecision Process(float probability, int windowSamples)
+    {
+        _listened += windowSamples;
+        var decision = EndpointDecision.Continue;
+        if (probability >= _speechThreshold)
+        {
+            _speechRun += windowSamples;
+            _silenceRun = 0;
+            if (_speechStart >= 0)
+            {
+                _speechSamples += windowSamples;
+            }
+            else if (_speechRun >= _minSpeech)
+            {
+                _speechStart = _listened - _speechRun;
+                _speechSamples = _speechRun;
+                decision = EndpointDecision.SpeechStarted;
+            }
+        }
+        else if (probability < _silenceThreshold)
+        {
+            _speechRun = 0;
+            _silenceRun += windowSamples;
+            if (_speechStart >= 0 && _endOnSilence && _silenceRun >= _silenceToEnd)
+            {
+                return EndpointDecision.EndOfSpeech;
+            }
+        }
+        else if (_speechStart >= 0)
+        {
+            // Between the thresholds: still speech once speech has started (hysteresis).
+            _speechSamples += windowSamples;
+            _silenceRun = 0;
+        }
+
+        if (_speechStart >= 0)
+        {
+            if (_listened - _speechStart + _prefixPadding >= _maxUtterance)
+            {
+                return EndpointDecision.MaxUtterance;
+            }
+        }
+        else if (_endOnSilence ? _listened >= _noSpeechTimeout : _listened >= _maxUtterance)
+        {
+            return EndpointDecision.NoSpeech;
+        }
+
+        return decision;
+    }
+
+    private long Samples(TimeSpan t) => (long)Math.Round(t.TotalSeconds * _sampleRate);
+}
+
+/// <summary>
+/// A fixed ring of the most recent audio (the pre-roll): speech is confirmed a little after it starts, so
+/// the start and the prefix padding before it are taken from here. Allocated once.
+/// </summary>
+public sealed class AudioRing
+{
+    private readonly float[] _buffer;
+    private long _written;
+
+    /// <summary>Creates a ring of <paramref name="capacity"/> samples.</summary>
+    public AudioRing(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _buffer = new float[capacity];
+    }
+
+    /// <summary>Capacity in samples.</summary>
+    public int Capacity => _buffer.Length;
+
+    /// <summary>Samples available (at most the capacity).</summary>
+    public int Count => (int)Math.Min(_written, _buffer.Length);
+
+    /// <summary>Appends samples, overwriting the oldest.</summary>
+    public void Write(ReadOnlySpan<float> samples)
+    {
+        if (samples.Length >= _buffer.Length)
+        {
+            samples[^_buffer.Length..].CopyTo(_buffer);
+            _written += samples.Length;
+            // Normalise the write position so the ring's start is index 0.
+            _written -= _written % _buffer.Length;
+            return;
+        }
+
+        var pos = (int)(_written % _buffer.Length);
+        var first = Math.Min(samples.Length, _buffer.Length - pos);
+        samples[..first].CopyTo(_buffer.AsSpan(pos));
+        samples[first..].CopyTo(_buffer);
+        _written += samples.Length;
+    }
+
+    /// <summary>Copies the last <paramref name="count"/> samples (fewer if fewer exist) to <paramref name="destination"/>; returns how many.</summary>
+    public int CopyLast(int count, Span<float> destination)
+    {
+        count = Math.Min(Math.Min(count, Count), destination.Length);
+        var end = (int)(_written % _buffer.Length);
+        var start = end - count;
+        if (start >= 0)
+        {
+            _buffer.AsSpan(start, count).CopyTo(destination);
+        }
+        else
+        {
+            var tail = -start;
+            _buffer.AsSpan(_buffer.Length - tail, tail).CopyTo(destination);
+            _buffer.AsSpan(0, end).CopyTo(destination[tail..]);
+        }
+
+        return count;
+    }
+
+    /// <summary>Forgets the content.</summary>
+    public void Clear() => _written = 0;
+}
