@@ -1,4 +1,6 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace VoiceAppliance.Audio.Alsa.Dsp;
 
@@ -12,7 +14,7 @@ namespace VoiceAppliance.Audio.Alsa.Dsp;
 /// with beta 9 (about -90 dB side lobes); its half-length is 32 periods of the lower rate, so the
 /// transition band is about 0.08 of that Nyquist wide. Aliased components measured on tones are below
 /// -70 dB (see the tests). Each output sample is one dot product of a contiguous history window with one
-/// phase's coefficients (TensorPrimitives.Dot, SIMD); <see cref="UseScalarReference"/> switches to a
+/// phase's coefficients (Vector256/Vector128 with independent accumulators; each phase is zero-padded to a multiple of 16 taps so there is no tail); <see cref="UseScalarReference"/> switches to a
 /// plain loop for tests and benchmarks. Nothing allocates after construction.
 /// </remarks>
 public sealed class PolyphaseResampler
@@ -23,6 +25,7 @@ public sealed class PolyphaseResampler
     private readonly int _up;
     private readonly int _down;
     private readonly int _taps;
+    private readonly int _realTaps;
     private int _filled;
     private long _position; // in up-sampled units, relative to _history[0]
 
@@ -48,9 +51,13 @@ public sealed class PolyphaseResampler
         var nyquist = 0.5 * Math.Min(1.0, (double)_up / _down);
         var cutoff = 0.92 * nyquist;
         var halfInput = (int)Math.Ceiling(32.0 * Math.Max(1.0, (double)_down / _up));
-        _taps = 2 * halfInput;
-        var total = _taps * _up;
-        _coefficients = new float[total];
+        _realTaps = 2 * halfInput;
+
+        // Pad each phase to a multiple of 16 taps with zeros at the oldest end, so the dot product has no
+        // scalar tail.
+        _taps = (_realTaps + 15) & ~15;
+        var total = _realTaps * _up;
+        _coefficients = new float[_taps * _up];
         var center = (total - 1) / 2.0;
         const double Beta = 9.0;
         var i0Beta = BesselI0(Beta);
@@ -68,14 +75,14 @@ public sealed class PolyphaseResampler
         for (var p = 0; p < _up; p++)
         {
             double sum = 0;
-            for (var k = 0; k < _taps; k++)
+            for (var k = 0; k < _realTaps; k++)
             {
                 sum += h[p + (k * _up)];
             }
 
             // Reverse each phase so that the output is Dot(history[n-taps+1 .. n], phase), and normalise
             // each phase to unity DC gain.
-            for (var k = 0; k < _taps; k++)
+            for (var k = 0; k < _realTaps; k++)
             {
                 _coefficients[(p * _taps) + (_taps - 1 - k)] = (float)(h[p + (k * _up)] / sum);
             }
@@ -95,7 +102,7 @@ public sealed class PolyphaseResampler
     public int TapsPerPhase => _taps;
 
     /// <summary>Delay of the filter in output samples (the start of a tone appears this much later).</summary>
-    public int DelayOutputSamples => (int)((_taps / 2.0 * OutputRate) / InputRate);
+    public int DelayOutputSamples => (int)((_realTaps / 2.0 * OutputRate) / InputRate);
 
     /// <summary>Use the scalar dot product instead of the SIMD one (tests and benchmarks).</summary>
     public bool UseScalarReference { get; set; }
@@ -150,7 +157,7 @@ public sealed class PolyphaseResampler
             var phase = (int)(_position - ((long)n * _up));
             var window = _history.AsSpan(n - _taps + 1, _taps);
             var c = coefficients.Slice(phase * _taps, _taps);
-            output[written++] = UseScalarReference ? DotScalar(window, c) : TensorPrimitives.Dot(window, c);
+            output[written++] = UseScalarReference ? DotScalar(window, c) : Dot(window, c);
             _position += _down;
         }
 
@@ -165,6 +172,45 @@ public sealed class PolyphaseResampler
         }
 
         return written;
+    }
+
+    /// <summary>Dot product of two spans whose length is a multiple of 16, with independent accumulators.</summary>
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        ref var pa = ref MemoryMarshal.GetReference(a);
+        ref var pb = ref MemoryMarshal.GetReference(b);
+        var n = (nuint)a.Length;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            for (nuint i = 0; i < n; i += 16)
+            {
+                acc0 = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref pa, i), Vector256.LoadUnsafe(ref pb, i), acc0);
+                acc1 = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref pa, i + 8), Vector256.LoadUnsafe(ref pb, i + 8), acc1);
+            }
+
+            return Vector256.Sum(acc0 + acc1);
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var acc0 = Vector128<float>.Zero;
+            var acc1 = Vector128<float>.Zero;
+            var acc2 = Vector128<float>.Zero;
+            var acc3 = Vector128<float>.Zero;
+            for (nuint i = 0; i < n; i += 16)
+            {
+                acc0 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref pa, i), Vector128.LoadUnsafe(ref pb, i), acc0);
+                acc1 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref pa, i + 4), Vector128.LoadUnsafe(ref pb, i + 4), acc1);
+                acc2 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref pa, i + 8), Vector128.LoadUnsafe(ref pb, i + 8), acc2);
+                acc3 = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref pa, i + 12), Vector128.LoadUnsafe(ref pb, i + 12), acc3);
+            }
+
+            return Vector128.Sum((acc0 + acc1) + (acc2 + acc3));
+        }
+
+        return DotScalar(a, b);
     }
 
     private static float DotScalar(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
