@@ -126,7 +126,9 @@ internal static unsafe class SherpaOnnxPeer
         var config = (byte*)NativeMemory.AllocZeroed(ConfigBytes);
         var model = Utf8(Path.Combine(voiceDir, "model.onnx"));
         var tokens = Utf8(Path.Combine(voiceDir, "tokens.txt"));
-        var data = Utf8(Path.Combine(voiceDir, "espeak-ng-data"));
+        // The voice's bundled espeak-ng-data lacks 'intonations', which sherpa-onnx checks for too; both sides use the
+        // installed espeak-ng 1.51 data (Debian espeak-ng-data), as our side does for this voice.
+        var data = Utf8(SystemEspeakData());
         var provider = Utf8("cpu");
         var textUtf8 = Utf8(text);
         try
@@ -220,6 +222,9 @@ internal static unsafe class SherpaOnnxPeer
 
         return lines;
     }
+
+    private static string SystemEspeakData() =>
+        Path.Combine("/usr/lib", RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "aarch64-linux-gnu" : "x86_64-linux-gnu", "espeak-ng-data");
 
     private static byte* Utf8(string s)
     {
