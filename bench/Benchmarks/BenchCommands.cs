@@ -11,6 +11,7 @@ public static class BenchCommands
         // ["vad"] = VadBench.Run, ... one line per area
         ["audio-capture"] = Audio.CaptureBench.Run,
         ["models"] = Models.ModelsBench.Run,
+        ["stt"] = Whisper.SpeechToTextBench.Run,
     };
 
     /// <summary>Runs the command named by <paramref name="args"/>[0] if there is one.</summary>

@@ -13,20 +13,14 @@ public sealed record GrammarOptions
     public string Dictionary { get; init; } = Path.Combine(DebianModelDirectory, "cmudict-en-us.dict");
 
     /// <summary>
-    /// Phonetic language model of the phone-loop pass that scores how well the command explains the audio
-    /// compared with unconstrained speech; null disables that pass (confidence is then NaN).
-    /// </summary>
-    public string? PhoneLanguageModel { get; init; } = Path.Combine(DebianModelDirectory, "en-us-phone.lm.bin");
-
-    /// <summary>
     /// Results whose confidence is below this are rejected as out of grammar (yield no segment). The
-    /// confidence is exp of the per-frame log-likelihood ratio between the grammar path and the phone loop,
-    /// scaled by <see cref="ConfidenceScale"/>: 1 when the grammar explains the audio as well as free phones.
+    /// confidence is the share of the voiced frames that the recognised command words explain: speech outside
+    /// the grammar is decoded as a short command padded with long silences, so it explains little of the audio.
     /// </summary>
     public float RejectionThreshold { get; init; } = 0.5f;
 
-    /// <summary>Per-frame log-likelihood ratio (natural log) that halves... see <see cref="RejectionThreshold"/>; larger is stricter.</summary>
-    public float ConfidenceScale { get; init; } = 1f;
+    /// <summary>A 10 ms frame counts as voiced when its energy is within this many dB of the loudest frame.</summary>
+    public float VoicedRangeDb { get; init; } = 35f;
 
     /// <summary>Extra pronunciations (word -> space-separated CMU phones) for words the dictionary lacks, such as device names.</summary>
     public IReadOnlyDictionary<string, string> Pronunciations { get; init; } = new Dictionary<string, string>();

@@ -9,7 +9,7 @@ namespace VoiceAppliance.Models.Grammar;
 
 /// <summary>What the grammar recogniser made of one utterance.</summary>
 /// <param name="Text">The best command sentence in the grammar (empty when nothing matched).</param>
-/// <param name="Confidence">Likelihood-ratio confidence in [0, 1] against a free phone loop, or NaN without the phone pass.</param>
+/// <param name="Confidence">Share in [0, 1] of the voiced audio that the recognised command words explain.</param>
 /// <param name="Accepted">Whether the text matched and the confidence reached the rejection threshold.</param>
 /// <param name="Start">Start of the first word.</param>
 /// <param name="End">End of the last word.</param>
@@ -47,8 +47,9 @@ public sealed class GrammarRecognizerException : Exception
 
 /// <summary>
 /// Fast closed-vocabulary speech to text: Debian's pocketsphinx decodes 16 kHz audio against a JSGF command
-/// grammar with the en-us acoustic model. A second pass with a free phone loop gives a likelihood-ratio
-/// confidence so speech outside the grammar is rejected instead of forced onto the nearest command.
+/// grammar with the en-us acoustic model. A closed grammar forces any speech onto its nearest command,
+/// padded with silence; the confidence is therefore the share of voiced frames the command's words explain,
+/// and results below <see cref="GrammarOptions.RejectionThreshold"/> are rejected as out of grammar.
 /// One decoder per instance; calls are serialised.
 /// </summary>
 public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposable
@@ -56,14 +57,14 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
     private const int SampleRate = 16000;
     private const int FrameRate = 100;
     private const string GrammarSearch = "grammar";
-    private const string PhoneSearch = "phones";
 
     private readonly PocketSphinxSafeHandle _decoder;
     private readonly GrammarOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly bool _hasPhonePass;
     private short[] _pcm = new short[SampleRate * 10];
+    private float[] _frameEnergy = new float[FrameRate * 10];
+    private readonly List<(int Start, int End)> _words = [];
 
     /// <summary>Loads the acoustic model and dictionary and compiles <paramref name="jsgf"/>.</summary>
     /// <exception cref="FileNotFoundException">The acoustic model, dictionary or phone model is missing; the message names the Debian package.</exception>
@@ -76,14 +77,9 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
         _logger = logger ?? NullLogger.Instance;
         RequirePath(_options.AcousticModel, directory: true, "acoustic model");
         RequirePath(_options.Dictionary, directory: false, "pronunciation dictionary");
-        if (_options.PhoneLanguageModel is not null)
+        if (_options.RejectionThreshold is < 0f or > 1f || _options.VoicedRangeDb is < 6f or > 90f)
         {
-            RequirePath(_options.PhoneLanguageModel, directory: false, "phonetic language model");
-        }
-
-        if (_options.RejectionThreshold is < 0f or > 1f || !(_options.ConfidenceScale > 0f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), $"Grammar RejectionThreshold {_options.RejectionThreshold} must be in [0, 1] and ConfidenceScale {_options.ConfidenceScale} above 0.");
+            throw new ArgumentOutOfRangeException(nameof(options), $"Grammar RejectionThreshold {_options.RejectionThreshold} must be in [0, 1] and VoicedRangeDb {_options.VoicedRangeDb} in [6, 90].");
         }
 
         string[] args =
@@ -111,12 +107,6 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
             }
 
             WithLog("ps_set_jsgf_string", () => Interop.PocketSphinx.ps_set_jsgf_string(_decoder, GrammarSearch, jsgf), "the JSGF text is not valid (check rule names, brackets and the trailing ';')");
-            if (_options.PhoneLanguageModel is not null)
-            {
-                WithLog("ps_set_allphone_file", () => Interop.PocketSphinx.ps_set_allphone_file(_decoder, PhoneSearch, _options.PhoneLanguageModel), null);
-                _hasPhonePass = true;
-            }
-
             GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_decoder, GrammarSearch), "ps_set_search");
             Jsgf = jsgf;
         }
@@ -181,25 +171,15 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
             var pcm = _pcm.AsSpan(0, audio.Length);
             ToPcm16(audio, pcm);
 
-            var (text, grammarScore, start, end) = Decode(GrammarSearch, pcm, wantWords: true, cancellationToken);
+            var (text, start, end) = Decode(pcm, cancellationToken);
             if (text.Length == 0)
             {
                 LogRejected(_logger, "no grammar path", float.NaN);
                 return new GrammarResult(string.Empty, 0f, false, TimeSpan.Zero, TimeSpan.Zero);
             }
 
-            var confidence = float.NaN;
-            if (_hasPhonePass)
-            {
-                var (_, phoneScore, _, _) = Decode(PhoneSearch, pcm, wantWords: false, cancellationToken);
-                var frames = Math.Max(1, Interop.PocketSphinx.ps_get_n_frames(_decoder));
-                var logmath = Interop.PocketSphinx.ps_get_logmath(_decoder);
-                var lnRatio = Interop.SphinxBase.logmath_log_to_ln(logmath, grammarScore - phoneScore) / frames;
-                confidence = (float)Math.Clamp(Math.Exp(Math.Min(0, lnRatio) * _options.ConfidenceScale), 0, 1);
-                GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_decoder, GrammarSearch), "ps_set_search");
-            }
-
-            var accepted = float.IsNaN(confidence) || confidence >= _options.RejectionThreshold;
+            var confidence = Coverage(audio);
+            var accepted = confidence >= _options.RejectionThreshold;
             if (!accepted)
             {
                 LogRejected(_logger, text, confidence);
@@ -239,9 +219,57 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
         }
     }
 
-    private (string Text, int Score, TimeSpan Start, TimeSpan End) Decode(string search, ReadOnlySpan<short> pcm, bool wantWords, CancellationToken cancellationToken)
+    /// <summary>
+    /// Share of the voiced frames (energy within <see cref="GrammarOptions.VoicedRangeDb"/> of the loudest)
+    /// that lie inside recognised words.
+    /// </summary>
+    private float Coverage(ReadOnlySpan<float> audio)
     {
-        GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_decoder, search), "ps_set_search", search);
+        const int hop = SampleRate / FrameRate;
+        var frames = audio.Length / hop;
+        if (_frameEnergy.Length < frames)
+        {
+            _frameEnergy = new float[frames];
+        }
+
+        var energy = _frameEnergy.AsSpan(0, frames);
+        for (var f = 0; f < frames; f++)
+        {
+            energy[f] = TensorPrimitives.SumOfSquares(audio.Slice(f * hop, hop)) / hop;
+        }
+
+        var loudest = TensorPrimitives.Max(energy);
+        if (loudest <= 1e-9f)
+        {
+            return 0f;
+        }
+
+        var floor = Math.Max(1e-7f, loudest * MathF.Pow(10f, -_options.VoicedRangeDb / 10f));
+        int voiced = 0, covered = 0;
+        for (var f = 0; f < frames; f++)
+        {
+            if (energy[f] < floor)
+            {
+                continue;
+            }
+
+            voiced++;
+            foreach (var (start, end) in _words)
+            {
+                if (f >= start && f <= end)
+                {
+                    covered++;
+                    break;
+                }
+            }
+        }
+
+        return voiced == 0 ? 0f : covered / (float)voiced;
+    }
+
+    private (string Text, TimeSpan Start, TimeSpan End) Decode(ReadOnlySpan<short> pcm, CancellationToken cancellationToken)
+    {
+        _words.Clear();
         GrammarRecognizerException.Check(Interop.PocketSphinx.ps_start_utt(_decoder), "ps_start_utt");
         var ended = false;
         try
@@ -264,30 +292,34 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
             var text = hyp == null ? string.Empty : Marshal.PtrToStringUTF8((IntPtr)hyp)?.Trim() ?? string.Empty;
             var start = TimeSpan.Zero;
             var end = TimeSpan.Zero;
-            if (wantWords && text.Length > 0)
+            if (text.Length > 0)
             {
-                var first = true;
+                // The best path spans the whole utterance, so its first segment (usually <sil>) starts at
+                // the utterance's first frame; pocketsphinx keeps counting frames across utterances when fed
+                // in blocks, so times are taken relative to it.
+                int? origin = null;
                 for (var seg = Interop.PocketSphinx.ps_seg_iter(_decoder); seg != IntPtr.Zero; seg = Interop.PocketSphinx.ps_seg_next(seg))
                 {
+                    int sf, ef;
+                    Interop.PocketSphinx.ps_seg_frames(seg, &sf, &ef);
+                    origin ??= sf;
                     var word = Marshal.PtrToStringUTF8((IntPtr)Interop.PocketSphinx.ps_seg_word(seg)) ?? string.Empty;
                     if (word.StartsWith('<') || word.StartsWith('['))
                     {
                         continue; // silence and fillers
                     }
 
-                    int sf, ef;
-                    Interop.PocketSphinx.ps_seg_frames(seg, &sf, &ef);
-                    if (first)
-                    {
-                        start = TimeSpan.FromSeconds(sf / (double)FrameRate);
-                        first = false;
-                    }
+                    _words.Add((sf - origin.Value, ef - origin.Value));
+                }
 
-                    end = TimeSpan.FromSeconds((ef + 1) / (double)FrameRate);
+                if (_words.Count > 0)
+                {
+                    start = TimeSpan.FromSeconds(_words[0].Start / (double)FrameRate);
+                    end = TimeSpan.FromSeconds((_words[^1].End + 1) / (double)FrameRate);
                 }
             }
 
-            return (text, score, start, end);
+            return (text, start, end);
         }
         finally
         {

@@ -6,7 +6,7 @@ internal static partial class Interop
 {
     /// <summary>
     /// Debian's sphinxbase 5prealpha (<c>libsphinxbase.so.3</c>, headers in libsphinxbase-dev): configuration
-    /// from an argv array (<c>cmd_ln_parse_r</c>, no variadic calls), log redirection and log-math.
+    /// from an argv array (<c>cmd_ln_parse_r</c>, no variadic calls), log redirection.
     /// </summary>
     internal static unsafe partial class SphinxBase
     {
@@ -21,12 +21,6 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.SphinxBase)]
         internal static partial void err_set_logfp(IntPtr stream);
-
-        [LibraryImport(Libraries.SphinxBase)]
-        internal static partial double logmath_log_to_ln(IntPtr logmath, int logValue);
-
-        [LibraryImport(Libraries.SphinxBase)]
-        internal static partial double logmath_exp(IntPtr logmath, int logValue);
     }
 
     /// <summary>Debian's pocketsphinx 5prealpha (<c>libpocketsphinx.so.3</c>, <c>pocketsphinx.h</c>, <c>ps_search.h</c>).</summary>
@@ -43,9 +37,6 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int ps_set_jsgf_string(PocketSphinxSafeHandle ps, string name, string jsgf);
-
-        [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
-        internal static partial int ps_set_allphone_file(PocketSphinxSafeHandle ps, string name, string path);
 
         [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int ps_set_search(PocketSphinxSafeHandle ps, string name);
@@ -70,15 +61,6 @@ internal static partial class Interop
         internal static partial byte* ps_get_hyp(PocketSphinxSafeHandle ps, int* bestScore);
 
         [LibraryImport(Libraries.PocketSphinx)]
-        internal static partial int ps_get_prob(PocketSphinxSafeHandle ps);
-
-        [LibraryImport(Libraries.PocketSphinx)]
-        internal static partial IntPtr ps_get_logmath(PocketSphinxSafeHandle ps);
-
-        [LibraryImport(Libraries.PocketSphinx)]
-        internal static partial int ps_get_n_frames(PocketSphinxSafeHandle ps);
-
-        [LibraryImport(Libraries.PocketSphinx)]
         internal static partial IntPtr ps_seg_iter(PocketSphinxSafeHandle ps);
 
         [LibraryImport(Libraries.PocketSphinx)]
@@ -89,9 +71,6 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PocketSphinx)]
         internal static partial void ps_seg_frames(IntPtr seg, int* startFrame, int* endFrame);
-
-        [LibraryImport(Libraries.PocketSphinx)]
-        internal static partial int ps_seg_prob(IntPtr seg, int* acousticScore, int* languageScore, int* backoff);
 
         [LibraryImport(Libraries.PocketSphinx)]
         internal static partial void ps_seg_free(IntPtr seg);
