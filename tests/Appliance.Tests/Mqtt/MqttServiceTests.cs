@@ -180,6 +180,7 @@ public sealed class MqttServiceTests : IDisposable
         Assert.True(state.Json.GetProperty("muted").GetBoolean());
         Assert.Equal(55, state.Json.GetProperty("volume").GetInt32());
         Assert.Equal("0.1.0", state.Json.GetProperty("versions").GetProperty("appliance").GetString());
+        Assert.StartsWith("2.", state.Json.GetProperty("versions").GetProperty("libmosquitto").GetString(), StringComparison.Ordinal);
         Assert.True(state.Json.GetProperty("uptime_s").GetDouble() >= 0);
         Assert.Equal(0, service.OutboxStats.Evicted);
     }
@@ -420,20 +421,22 @@ public sealed class MqttServiceTests : IDisposable
             first.PublishSessionEvent(new SessionEventReport { EventType = "session_ended", SessionId = "s" + i, Turn = i });
         }
 
-        Assert.Equal(50, first.OutboxStats.Pending);
+        first.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        first.PublishSessionEvent(new SessionEventReport { EventType = "session_ended", SessionId = "s51", Turn = 51 }); // during shutdown
+        Assert.Equal(51, first.OutboxStats.Pending);
         first.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Assert.True(new FileInfo(Path.Combine(stateDir, DurableOutbox.FileName)).Length > 50 * 40);
 
         using var peer = new TestPeer(broker.Port, filters: ["appliance/dev1/event/session"]);
         var logger = new ListLogger();
         var second = Service(MqttTestOptions.For(broker, stateDir), new RecordingHandler(), logger);
-        Assert.Contains(logger.Lines, l => l.Text.Contains("50 undelivered records", StringComparison.Ordinal));
-        peer.WaitUntil(all => all.Count >= 50, 10, "50 queued reports");
+        Assert.Contains(logger.Lines, l => l.Text.Contains("51 undelivered records", StringComparison.Ordinal));
+        peer.WaitUntil(all => all.Count >= 51, 10, "51 queued reports");
         Thread.Sleep(200);
         var received = peer.Snapshot().Select(r => r.Json).ToList();
-        Assert.Equal(Enumerable.Range(1, 50), received.Select(j => j.GetProperty("turn").GetInt32()));
+        Assert.Equal(Enumerable.Range(1, 51), received.Select(j => j.GetProperty("turn").GetInt32()));
         var ids = received.Select(j => j.GetProperty("id").GetString()!).ToList();
-        Assert.Equal(50, ids.Distinct().Count());
+        Assert.Equal(51, ids.Distinct().Count());
         Assert.Equal(ids.OrderBy(id => long.Parse(id["dev1-".Length..], System.Globalization.CultureInfo.InvariantCulture)), ids);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (second.OutboxStats.Pending > 0 && DateTime.UtcNow < deadline)
@@ -442,10 +445,10 @@ public sealed class MqttServiceTests : IDisposable
         }
 
         Assert.Equal(0, second.OutboxStats.Pending);
-        Assert.Equal(50, second.OutboxStats.Delivered);
+        Assert.Equal(51, second.OutboxStats.Delivered);
 
         // A third start has nothing left to send.
-        second.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        second.DisposeAsync().AsTask().GetAwaiter().GetResult();
         using var third = new DurableOutbox(stateDir, MqttTestOptions.For(broker, stateDir), new ListLogger());
         Assert.Equal(0, third.Stats.Pending);
     }
