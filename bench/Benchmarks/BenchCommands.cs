@@ -12,6 +12,7 @@ public static class BenchCommands
         ["audio-capture"] = Audio.CaptureBench.Run,
         ["models"] = Models.ModelsBench.Run,
         ["stt"] = Whisper.SpeechToTextBench.Run,
+        ["mqtt"] = Mqtt.MqttBench.Run,
     };
 
     /// <summary>Runs the command named by <paramref name="args"/>[0] if there is one.</summary>

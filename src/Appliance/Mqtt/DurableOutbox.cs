@@ -349,7 +349,10 @@ internal sealed partial class DurableOutbox : IDisposable
         }
     }
 
-    /// <summary>Rewrites the file with the live records only (temp file, fsync, rename, fsync directory).</summary>
+    /// <summary>
+    /// Rewrites the file with the live records only (temp file, fsync, atomic rename). If a power cut undoes the rename,
+    /// the old file comes back; its extra records are at or below the acknowledged mark and are skipped at load.
+    /// </summary>
     private void Compact()
     {
         var tmp = _path + ".tmp";

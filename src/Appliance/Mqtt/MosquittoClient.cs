@@ -92,6 +92,17 @@ internal sealed partial class MosquittoClient : IDisposable
     /// <summary>True between an accepted CONNACK and the loss of the connection.</summary>
     public bool IsConnected => _connected;
 
+    /// <summary>The loaded libmosquitto's version, e.g. "2.0.11".</summary>
+    public static string LibraryVersion
+    {
+        get
+        {
+            EnsureLibraryInitialized();
+            mosquitto_lib_version(out var major, out var minor, out var revision);
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{major}.{minor}.{revision}");
+        }
+    }
+
     /// <summary>How many times the broker has accepted a connection from this client.</summary>
     public int ConnectCount => Volatile.Read(ref _connects);
 

@@ -143,11 +143,19 @@ internal sealed record DiscoveryComponent
     public string? EntityCategory { get; init; }
 }
 
+/// <summary>Pipeline states as snake_case strings ("idle", "listening"...).</summary>
+internal sealed class PipelineStateJsonConverter : JsonStringEnumConverter<PipelineState>
+{
+    public PipelineStateJsonConverter() : base(System.Text.Json.JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)
+    {
+    }
+}
+
 /// <summary>Source-generated JSON for everything the MQTT service reads and writes (snake_case, nulls omitted).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    UseStringEnumConverter = true,
+    Converters = [typeof(PipelineStateJsonConverter)],
     AllowTrailingCommas = false,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
     MaxDepth = 16)]

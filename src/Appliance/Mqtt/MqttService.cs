@@ -110,7 +110,10 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Publishes <c>offline</c>, disconnects cleanly and closes the outbox (undelivered records stay on disk).</summary>
+    /// <summary>
+    /// Publishes <c>offline</c> and disconnects cleanly. The outbox stays open until <see cref="DisposeAsync"/>, so a
+    /// session report produced during shutdown is still queued on disk for the next start.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_client is null)
@@ -137,15 +140,16 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable
             }
         }
 
-        _client.Dispose();
-        _outbox?.Dispose();
+        var client = _client;
         _client = null;
+        client.Dispose();
     }
 
-    /// <inheritdoc />
+    /// <summary>Stops (if needed) and closes the outbox. Reports queued between stop and dispose stay on disk for the next start.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _outbox?.Dispose();
         _stopping.Dispose();
     }
 
@@ -273,11 +277,14 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable
         }
 
         var stats = OutboxStats;
+        var versions = new Dictionary<string, string>(status.Versions ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        versions.TryAdd("appliance", AppVersion.Informational);
+        versions.TryAdd("libmosquitto", MosquittoClient.LibraryVersion);
         var message = new StateMessage(
             status.State,
             status.Muted,
             status.Volume,
-            status.Versions,
+            versions,
             Math.Round(_time.GetElapsedTime(_startedAt).TotalSeconds, 1),
             stats.Pending,
             stats.Evicted,
@@ -331,6 +338,11 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable
         }
         catch (MqttException ex) when (ex.ErrorCode == Interop.Mosquitto.MOSQ_ERR_NO_CONN)
         {
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping: the client went away between the read above and the call.
             return false;
         }
         catch (MqttException ex)
