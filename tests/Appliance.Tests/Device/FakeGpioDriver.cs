@@ -6,17 +6,19 @@ namespace VoiceAppliance.Tests.Device;
 /// <summary>A GPIO driver at the hardware seam: records output writes, lets a test push input edges.</summary>
 public sealed class FakeGpioDriver : IGpioDriver
 {
-    public Dictionary<string, FakeOutput> Outputs { get; } = [];
+    public ConcurrentDictionary<string, FakeOutput> Outputs { get; } = new();
 
-    public Dictionary<string, FakeInput> Inputs { get; } = [];
+    public ConcurrentDictionary<string, FakeInput> Inputs { get; } = new();
 
     public Exception? FailNextOpen { get; set; }
 
-    public int OpenCount { get; private set; }
+    private int _openCount;
+
+    public int OpenCount => Volatile.Read(ref _openCount);
 
     public IGpioInput OpenInput(GpioLineAddress address, GpioInputSettings settings)
     {
-        OpenCount++;
+        Interlocked.Increment(ref _openCount);
         if (FailNextOpen is { } ex)
         {
             FailNextOpen = null;

@@ -1,0 +1,154 @@
+namespace VoiceAppliance.Configuration;
+
+/// <summary>
+/// Loads the one JSON configuration file with environment overrides and reads every registered section.
+/// Each area plugs its options in with <see cref="Add{T}"/> (section name + a validating reader); the built-in
+/// sections are registered by <see cref="CreateDefault"/>. AOT-safe: no reflection binding.
+/// </summary>
+public sealed class ApplianceConfiguration
+{
+    /// <summary>Where the daemon looks without <c>--config</c>.</summary>
+    public const string DefaultPath = "/etc/appliance/appliance.json";
+
+    /// <summary>Environment variable naming the file when no flag is given.</summary>
+    public const string PathVariable = "APPLIANCE_CONFIG";
+
+    private readonly List<(string Name, Func<ConfigSectionReader, object> Read)> _sections = [];
+
+    /// <summary>A loader with every built-in section (Gpio, Button, Leds, Audio, Models, Endpointing, BargeIn, Workflow, Mqtt, Service).</summary>
+    public static ApplianceConfiguration CreateDefault() => new ApplianceConfiguration()
+        .Add(GpioOptions.SectionName, GpioOptions.Read)
+        .Add(ButtonOptions.SectionName, ButtonOptions.Read)
+        .Add(LedOptions.SectionName, LedOptions.Read)
+        .Add(AudioOptions.SectionName, AudioOptions.Read)
+        .Add(ModelsOptions.SectionName, ModelsOptions.Read)
+        .Add(EndpointingOptions.SectionName, EndpointingOptions.Read)
+        .Add(BargeInOptions.SectionName, BargeInOptions.Read)
+        .Add(WorkflowOptions.SectionName, WorkflowOptions.Read)
+        .Add(MqttOptions.SectionName, MqttOptions.Read)
+        .Add(ServiceOptions.SectionName, ServiceOptions.Read);
+
+    /// <summary>Registers (or replaces) a section and its reader.</summary>
+    public ApplianceConfiguration Add<T>(string section, Func<ConfigSectionReader, T> read)
+        where T : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
+        ArgumentNullException.ThrowIfNull(read);
+        _sections.RemoveAll(s => string.Equals(s.Name, section, StringComparison.OrdinalIgnoreCase));
+        _sections.Add((section, r => read(r)));
+        return this;
+    }
+
+    /// <summary>The section names registered.</summary>
+    public IReadOnlyList<string> SectionNames => _sections.Select(s => s.Name).ToList();
+
+    /// <summary>
+    /// The file to use: <paramref name="flag"/> when given, else <c>$APPLIANCE_CONFIG</c>, else <see cref="DefaultPath"/>.
+    /// </summary>
+    public static string ResolvePath(string? flag, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        if (!string.IsNullOrWhiteSpace(flag))
+        {
+            return flag;
+        }
+
+        string? fromEnv = null;
+        if (environment is not null)
+        {
+            environment.TryGetValue(PathVariable, out fromEnv);
+        }
+        else
+        {
+            fromEnv = Environment.GetEnvironmentVariable(PathVariable);
+        }
+
+        return string.IsNullOrWhiteSpace(fromEnv) ? DefaultPath : fromEnv;
+    }
+
+    /// <summary>Loads and validates; never throws for bad content (see <see cref="LoadedConfiguration.Issues"/>).</summary>
+    public LoadedConfiguration Load(string path, IReadOnlyDictionary<string, string?>? environment = null) => Read(ConfigSource.Load(path, environment));
+
+    /// <summary>Validates JSON text (tests, tools).</summary>
+    public LoadedConfiguration LoadJson(string json, IReadOnlyDictionary<string, string?>? environment = null) => Read(ConfigSource.FromJson(json, "(inline)", environment));
+
+    private LoadedConfiguration Read(ConfigSource source)
+    {
+        var values = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, read) in _sections)
+        {
+            values[name] = read(source.Section(name));
+        }
+
+        source.ReportUnknownKeys(SectionNames);
+        return new LoadedConfiguration(source.Origin, values, source.Issues);
+    }
+}
+
+/// <summary>The result of loading: every section's options plus every issue found.</summary>
+public sealed class LoadedConfiguration
+{
+    private readonly Dictionary<string, object> _sections;
+
+    internal LoadedConfiguration(string path, Dictionary<string, object> sections, IReadOnlyList<ConfigIssue> issues)
+    {
+        Path = path;
+        _sections = sections;
+        Issues = issues;
+    }
+
+    /// <summary>The file read.</summary>
+    public string Path { get; }
+
+    /// <summary>Errors and warnings, in the order found.</summary>
+    public IReadOnlyList<ConfigIssue> Issues { get; }
+
+    /// <summary>True when any issue is an error.</summary>
+    public bool HasErrors => Issues.Any(i => i.Severity == ConfigSeverity.Error);
+
+    /// <summary>The options of a section (as registered with its reader's type).</summary>
+    public T Get<T>(string section)
+        where T : class
+        => _sections.TryGetValue(section, out var v) && v is T t
+            ? t
+            : throw new InvalidOperationException($"configuration section '{section}' is not registered as {typeof(T).Name}");
+
+    /// <summary>Section <c>Gpio</c>.</summary>
+    public GpioOptions Gpio => Get<GpioOptions>(GpioOptions.SectionName);
+
+    /// <summary>Section <c>Button</c>.</summary>
+    public ButtonOptions Button => Get<ButtonOptions>(ButtonOptions.SectionName);
+
+    /// <summary>Section <c>Leds</c>.</summary>
+    public LedOptions Leds => Get<LedOptions>(LedOptions.SectionName);
+
+    /// <summary>Section <c>Audio</c>.</summary>
+    public AudioOptions Audio => Get<AudioOptions>(AudioOptions.SectionName);
+
+    /// <summary>Section <c>Models</c>.</summary>
+    public ModelsOptions Models => Get<ModelsOptions>(ModelsOptions.SectionName);
+
+    /// <summary>Section <c>Endpointing</c>.</summary>
+    public EndpointingOptions Endpointing => Get<EndpointingOptions>(EndpointingOptions.SectionName);
+
+    /// <summary>Section <c>BargeIn</c>.</summary>
+    public BargeInOptions BargeIn => Get<BargeInOptions>(BargeInOptions.SectionName);
+
+    /// <summary>Section <c>Workflow</c>.</summary>
+    public WorkflowOptions Workflow => Get<WorkflowOptions>(WorkflowOptions.SectionName);
+
+    /// <summary>Section <c>Mqtt</c>.</summary>
+    public MqttOptions Mqtt => Get<MqttOptions>(MqttOptions.SectionName);
+
+    /// <summary>Section <c>Service</c>.</summary>
+    public ServiceOptions Service => Get<ServiceOptions>(ServiceOptions.SectionName);
+
+    /// <summary>Throws <see cref="ConfigurationException"/> listing every error when there is any (exit code 78).</summary>
+    public void ThrowIfInvalid()
+    {
+        if (HasErrors)
+        {
+            var errors = Issues.Where(i => i.Severity == ConfigSeverity.Error).ToList();
+            throw new ConfigurationException($"{Path}: {errors.Count} configuration error(s):{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", Issues);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+namespace VoiceAppliance.Configuration;
+
+// Sections owned by other areas (audio, models, endpointing, barge-in, workflow, MQTT) in a first shape with
+// reasonable fields; the lead reconciles them with those areas' own options records. Each has a section
+// name and a Read(ConfigSectionReader) that validates while reading.
+
+/// <summary>Section <c>Audio</c>: ALSA devices by name.</summary>
+/// <param name="CaptureDevice">ALSA capture PCM (prefer <c>plughw:CARD=name</c> over card numbers).</param>
+/// <param name="PlaybackDevice">ALSA playback PCM.</param>
+/// <param name="CaptureRate">Capture sample rate (resampled to 16 kHz for speech).</param>
+/// <param name="CaptureChannels">Channels opened on the capture device.</param>
+/// <param name="Channel">Channel used for speech (0-based), or -1 to mix all channels.</param>
+/// <param name="PeriodMs">ALSA period.</param>
+/// <param name="Volume">Playback volume 0..1.</param>
+public sealed record AudioOptions(string CaptureDevice, string PlaybackDevice, int CaptureRate, int CaptureChannels, int Channel, int PeriodMs, double Volume)
+{
+    /// <summary>The section name.</summary>
+    public const string SectionName = "Audio";
+
+    /// <summary>Reads and validates the section.</summary>
+    public static AudioOptions Read(ConfigSectionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var channels = r.GetInt("CaptureChannels", 1, 1, 16);
+        var channel = r.GetInt("Channel", 0, -1, 15);
+        if (channel >= channels)
+        {
+            r.Error("Channel", $"channel {channel} does not exist with CaptureChannels = {channels}; use 0..{channels - 1}, or -1 to mix.");
+        }
+
+        return new AudioOptions(
+            r.GetString("CaptureDevice", "default"),
+            r.GetString("PlaybackDevice", "default"),
+            r.GetInt("CaptureRate", 16000, 8000, 192000),
+            channels,
+            channel,
+            r.GetInt("PeriodMs", 20, 5, 200),
+            r.GetDouble("Volume", 1.0, 0, 1));
+    }
+}
+
+/// <summary>Speech-to-text engine.</summary>
+public enum SttEngine
+{
+    /// <summary>whisper.cpp with a ggml model.</summary>
+    Whisper,
+
+    /// <summary>Grammar-constrained recognition (pocketsphinx) of the intents' phrases.</summary>
+    Grammar,
+}
+
+/// <summary>Section <c>Models</c>: model files, relative to <see cref="Directory"/> unless absolute.</summary>
+/// <param name="Directory">Where models live.</param>
+/// <param name="Vad">Silero VAD ONNX file.</param>
+/// <param name="Stt">Speech-to-text engine.</param>
+/// <param name="WhisperModel">ggml Whisper model file.</param>
+/// <param name="WhisperThreads">Threads for whisper.cpp.</param>
+/// <param name="Language">Spoken language (e.g. <c>en</c>).</param>
+/// <param name="TtsVoice">Piper voice directory (model.onnx, tokens.txt, espeak-ng-data/).</param>
+/// <param name="TtsSpeaker">Speaker id of a multi-speaker voice.</param>
+/// <param name="TtsLengthScale">Speech speed: above 1 slower.</param>
+public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, string WhisperModel, int WhisperThreads, string Language, string TtsVoice, int TtsSpeaker, double TtsLengthScale)
+{
+    /// <summary>The section name.</summary>
+    public const string SectionName = "Models";
+
+    /// <summary>A model path made absolute against <see cref="Directory"/>.</summary>
+    public string Resolve(string file) => Path.IsPathRooted(file) ? file : Path.Combine(Directory, file);
+
+    /// <summary>Reads and validates the section.</summary>
+    public static ModelsOptions Read(ConfigSectionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new ModelsOptions(
+            r.GetString("Directory", "/var/lib/appliance/models"),
+            r.GetString("Vad", "silero_vad_v5.onnx"),
+            r.GetEnum("Stt", SttEngine.Whisper),
+            r.GetString("WhisperModel", "ggml-base.en.bin"),
+            r.GetInt("WhisperThreads", 4, 1, 64),
+            r.GetString("Language", "en"),
+            r.GetString("TtsVoice", "piper/en_US-libritts_r-medium"),
+            r.GetInt("TtsSpeaker", 0, 0, 10000),
+            r.GetDouble("TtsLengthScale", 1.0, 0.25, 4.0));
+    }
+}
+
+/// <summary>Endpointing presets (Home Assistant's: 0.7 s silence default, 1.25 s relaxed, 0.25 s aggressive).</summary>
+public enum EndpointingPreset
+{
+    /// <summary>0.7 s of silence ends the turn.</summary>
+    Default,
+
+    /// <summary>1.25 s of silence (slow speakers).</summary>
+    Relaxed,
+
+    /// <summary>0.25 s of silence (short commands).</summary>
+    Aggressive,
+}
+
+/// <summary>Section <c>Endpointing</c>: when a turn starts and ends.</summary>
+/// <param name="Preset">The preset the unset fields come from.</param>
+/// <param name="Threshold">VAD speech probability threshold.</param>
+/// <param name="MinSpeech">Speech needed before a turn counts.</param>
+/// <param name="Silence">Silence that ends the turn.</param>
+/// <param name="PrefixPadding">Audio kept from before speech started.</param>
+/// <param name="MaxUtterance">Hard cap on one turn.</param>
+/// <param name="NoSpeechTimeout">End the turn when nobody speaks this long after it starts.</param>
+public sealed record EndpointingOptions(EndpointingPreset Preset, double Threshold, TimeSpan MinSpeech, TimeSpan Silence, TimeSpan PrefixPadding, TimeSpan MaxUtterance, TimeSpan NoSpeechTimeout)
+{
+    /// <summary>The section name.</summary>
+    public const string SectionName = "Endpointing";
+
+    /// <summary>Reads and validates the section.</summary>
+    public static EndpointingOptions Read(ConfigSectionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var preset = r.GetEnum("Preset", EndpointingPreset.Default);
+        var silence = preset switch
+        {
+            EndpointingPreset.Relaxed => TimeSpan.FromMilliseconds(1250),
+            EndpointingPreset.Aggressive => TimeSpan.FromMilliseconds(250),
+            _ => TimeSpan.FromMilliseconds(700),
+        };
+        var options = new EndpointingOptions(
+            preset,
+            r.GetDouble("Threshold", 0.5, 0.05, 0.95),
+            r.GetMilliseconds("MinSpeechMs", TimeSpan.FromMilliseconds(250), TimeSpan.Zero, TimeSpan.FromSeconds(5)),
+            r.GetMilliseconds("SilenceMs", silence, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10)),
+            r.GetMilliseconds("PrefixPaddingMs", TimeSpan.FromMilliseconds(300), TimeSpan.Zero, TimeSpan.FromSeconds(2)),
+            TimeSpan.FromSeconds(r.GetInt("MaxUtteranceSeconds", 15, 1, 120)),
+            TimeSpan.FromSeconds(r.GetInt("NoSpeechTimeoutSeconds", 8, 1, 120)));
+        if (options.NoSpeechTimeout > options.MaxUtterance)
+        {
+            r.Warning("NoSpeechTimeoutSeconds", $"{options.NoSpeechTimeout.TotalSeconds} s is longer than MaxUtteranceSeconds ({options.MaxUtterance.TotalSeconds} s) and never applies.");
+        }
+
+        return options;
+    }
+}
+
+/// <summary>What happens when the user speaks while the device talks.</summary>
+public enum BargeInMode
+{
+    /// <summary>The mic is gated while speaking; only the button or MQTT stop playback.</summary>
+    Disabled,
+
+    /// <summary>Speech stops playback at once.</summary>
+    HardCut,
+
+    /// <summary>Speech fades playback out over <see cref="BargeInOptions.Fade"/>.</summary>
+    SoftFade,
+}
+
+/// <summary>Section <c>BargeIn</c>.</summary>
+/// <param name="Mode">Barge-in mode.</param>
+/// <param name="Fade">Fade time for soft-fade.</param>
+/// <param name="MinSpeech">Speech needed during playback to barge in.</param>
+public sealed record BargeInOptions(BargeInMode Mode, TimeSpan Fade, TimeSpan MinSpeech)
+{
+    /// <summary>The section name.</summary>
+    public const string SectionName = "BargeIn";
+
+    /// <summary>Reads and validates the section.</summary>
+    public static BargeInOptions Read(ConfigSectionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new BargeInOptions(
+            r.GetEnum("Mode", BargeInMode.Disabled),
+            r.GetMilliseconds("FadeMs", TimeSpan.FromMilliseconds(150), TimeSpan.Zero, TimeSpan.FromSeconds(2)),
+            r.GetMilliseconds("MinSpeechMs", TimeSpan.FromMilliseconds(300), TimeSpan.Zero, TimeSpan.FromSeconds(5)));
+    }
+}
+
+/// <summary>What turns a transcript into a reply.</summary>
+public enum WorkflowKind
+{
+    /// <summary>Local intents file (phrases -> actions and replies).</summary>
+    Intents,
+
+    /// <summary>Publish the transcript over MQTT and speak what comes back (Home Assistant, Node-RED).</summary>
+    Mqtt,
+
+    /// <summary>Say the transcript back (tests and demos).</summary>
+    Echo,
+}
+
+/// <summary>Section <c>Workflow</c>.</summary>
+/// <param name="Kind">The workflow.</param>
+/// <param name="IntentsFile">Intents file for <see cref="WorkflowKind.Intents"/> (default /etc/appliance/intents.json).</param>
+/// <param name="ReplyTimeout">How long to wait for a reply (MQTT) before saying so.</param>
+/// <param name="Greeting">Said when a session starts (empty: a tone or nothing).</param>
+public sealed record WorkflowOptions(WorkflowKind Kind, string IntentsFile, TimeSpan ReplyTimeout, string Greeting)
+{
+    /// <summary>The section name.</summary>
+    public const string SectionName = "Workflow";
+
+    /// <summary>Reads and validates the section.</summary>
+    public static WorkflowOptions Read(ConfigSectionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var kind = r.GetEnum("Kind", WorkflowKind.Intents);
+        var intents = r.GetString("IntentsFile", "/etc/appliance/intents.json");
+        return new WorkflowOptions(
+            kind,
+            intents,
+            TimeSpan.FromSeconds(r.GetInt("ReplyTimeoutSeconds", 10, 1, 300)),
+            r.GetString("Greeting", string.Empty, allowEmpty: true));
+    }
+}
+
+/// <summary>Section <c>Mqtt</c>.</summary>
+/// <param name="Enabled">False: no MQTT.</param>
+/// <param name="Host">Broker host.</param>
+/// <param name="Port">Broker port.</param>
+/// <param name="ClientId">Client id (and Home Assistant device id).</param>
+/// <param name="Username">User name (null: anonymous).</param>
+/// <param name="PasswordFile">File holding the password (not the password itself, so configs can be shared).</param>
+/// <param name="BaseTopic">Topic prefix of this device.</param>
+/// <param name="HomeAssistantDiscovery">Publish Home Assistant discovery.</param>
+/// <param name="DiscoveryPrefix">Home Assistant discovery prefix.</param>
+/// <param name="Hermes">Also speak the Rhasspy Hermes topics.</param>
+/// <param name="SiteId">Hermes site id.</param>
+/// <param name="KeepAliveSeconds">MQTT keep-alive.</param>
+public sealed record MqttOptions(bool Enabled, string Host, int Port, string ClientId, string? Username, string? PasswordFile, string BaseTopic, bool HomeAssistantDiscovery, string DiscoveryPrefix, bool Hermes, string SiteId, int KeepAliveSeconds)
+{
+    /// <summary>The section name.</summary>
+    public const string SectionName = "Mqtt";
+
+    /// <summary>Reads and validates the section.</summary>
+    public static MqttOptions Read(ConfigSectionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var clientId = r.GetString("ClientId", "voice-appliance");
+        var baseTopic = r.GetString("BaseTopic", "appliance/" + clientId);
+        if (baseTopic.Contains('#', StringComparison.Ordinal) || baseTopic.Contains('+', StringComparison.Ordinal))
+        {
+            r.Error("BaseTopic", $"'{baseTopic}' contains an MQTT wildcard (+ or #); use a plain topic such as appliance/kitchen.");
+        }
+
+        return new MqttOptions(
+            r.GetBool("Enabled", false),
+            r.GetString("Host", "localhost"),
+            r.GetInt("Port", 1883, 1, 65535),
+            clientId,
+            r.GetOptionalString("Username"),
+            r.GetOptionalString("PasswordFile"),
+            baseTopic,
+            r.GetBool("HomeAssistantDiscovery", true),
+            r.GetString("DiscoveryPrefix", "homeassistant"),
+            r.GetBool("Hermes", false),
+            r.GetString("SiteId", clientId),
+            r.GetInt("KeepAliveSeconds", 30, 5, 3600));
+    }
+}
+
+/// <summary>Section <c>Service</c>: the daemon itself.</summary>
+/// <param name="StateDirectory">Writable state (MQTT outbox); systemd's StateDirectory= sets $STATE_DIRECTORY.</param>
+/// <param name="LogLevel">Minimum log level.</param>
+public sealed record ServiceOptions(string StateDirectory, Microsoft.Extensions.Logging.LogLevel LogLevel)
+{
+    /// <summary>The section name.</summary>
+    public const string SectionName = "Service";
+
+    /// <summary>Reads and validates the section.</summary>
+    public static ServiceOptions Read(ConfigSectionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new ServiceOptions(
+            r.GetString("StateDirectory", Environment.GetEnvironmentVariable("STATE_DIRECTORY") ?? "/var/lib/appliance"),
+            r.GetEnum("LogLevel", Microsoft.Extensions.Logging.LogLevel.Information));
+    }
+}

@@ -1,0 +1,251 @@
+using VoiceAppliance.Configuration;
+using VoiceAppliance.Device.Button;
+using VoiceAppliance.Device.Gpio;
+using VoiceAppliance.Device.Leds;
+using VoiceAppliance.Pipeline;
+using VoiceAppliance.Testing;
+
+namespace VoiceAppliance.Tests.Configuration;
+
+public sealed class ConfigurationTests
+{
+    private static readonly Dictionary<string, string?> s_noEnv = [];
+
+    private static LoadedConfiguration Load(string json, Dictionary<string, string?>? env = null)
+        => ApplianceConfiguration.CreateDefault().LoadJson(json, env ?? s_noEnv);
+
+    private static ConfigIssue Single(LoadedConfiguration c, string key)
+        => Assert.Single(c.Issues, i => string.Equals(i.Key, key, StringComparison.OrdinalIgnoreCase));
+
+    [Theory]
+    [InlineData("smart-speaker.json")]
+    [InlineData("intercom.json")]
+    [InlineData("home-assistant.json")]
+    public void Shipped_example_configs_load_without_errors_or_warnings(string file)
+    {
+        var path = Path.Combine(TestPaths.Root, "config", file);
+        var c = ApplianceConfiguration.CreateDefault().Load(path, s_noEnv);
+        Assert.True(c.Issues.Count == 0, string.Join(Environment.NewLine, c.Issues));
+        c.ThrowIfInvalid();
+        Assert.True(c.Button.Enabled);
+        Assert.Equal(LedKind.Apa102, c.Leds.Kind);
+    }
+
+    [Fact]
+    public void Example_configs_cover_the_three_uses()
+    {
+        var root = Path.Combine(TestPaths.Root, "config");
+        var speaker = ApplianceConfiguration.CreateDefault().Load(Path.Combine(root, "smart-speaker.json"), s_noEnv);
+        var intercom = ApplianceConfiguration.CreateDefault().Load(Path.Combine(root, "intercom.json"), s_noEnv);
+        var ha = ApplianceConfiguration.CreateDefault().Load(Path.Combine(root, "home-assistant.json"), s_noEnv);
+        Assert.Equal(WorkflowKind.Intents, speaker.Workflow.Kind);
+        Assert.False(speaker.Mqtt.Enabled);
+        Assert.Equal(PushToTalkMode.Hold, intercom.Button.Mode);
+        Assert.True(ha.Mqtt.HomeAssistantDiscovery);
+        Assert.Equal(12, ha.Leds.Count);
+        Assert.Equal("5", ha.Leds.PowerLine);
+        Assert.Equal(LedEffect.Level, speaker.Leds.Patterns[PipelineState.Listening].Effect);
+    }
+
+    [Fact]
+    public void Empty_object_gives_defaults()
+    {
+        var c = Load("{}");
+        Assert.Empty(c.Issues);
+        Assert.Equal("auto", c.Gpio.Chip);
+        Assert.False(c.Button.Enabled);
+        Assert.Equal(PushToTalkMode.HoldOrTap, c.Button.Mode);
+        Assert.Equal(GpioBias.PullUp, c.Button.Bias);
+        Assert.Equal(LedKind.None, c.Leds.Kind);
+        Assert.Equal(TimeSpan.FromMilliseconds(700), c.Endpointing.Silence);
+        Assert.Equal(1883, c.Mqtt.Port);
+        Assert.Equal(LedPatternSet.DefaultFor(PipelineState.Thinking), c.Leds.Patterns[PipelineState.Thinking]);
+    }
+
+    [Fact]
+    public void Bad_enum_names_the_key_the_value_and_the_allowed_values()
+    {
+        var c = Load("""{ "Button": { "Mode": "squeeze" } }""");
+        var issue = Single(c, "Button:Mode");
+        Assert.Equal(ConfigSeverity.Error, issue.Severity);
+        Assert.Contains("'squeeze'", issue.Message, StringComparison.Ordinal);
+        Assert.Contains("hold, tap, hold-or-tap", issue.Message, StringComparison.Ordinal);
+        Assert.Equal(PushToTalkMode.HoldOrTap, c.Button.Mode);
+    }
+
+    [Fact]
+    public void Out_of_range_number_names_the_range()
+    {
+        var c = Load("""{ "Leds": { "Brightness": 40 }, "Mqtt": { "Port": "x" } }""");
+        Assert.Contains("from 0 to 31", Single(c, "Leds:Brightness").Message, StringComparison.Ordinal);
+        Assert.Contains("'x'", Single(c, "Mqtt:Port").Message, StringComparison.Ordinal);
+        Assert.True(c.HasErrors);
+        var ex = Assert.Throws<ConfigurationException>(c.ThrowIfInvalid);
+        Assert.Contains("Leds:Brightness", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Mqtt:Port", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Enum_names_are_case_and_dash_insensitive()
+    {
+        var c = Load("""{ "Button": { "Mode": "HOLD_OR_TAP", "Bias": "pull-down", "LongPressAction": "togglemute" }, "BargeIn": { "Mode": "soft-fade" } }""");
+        Assert.Empty(c.Issues);
+        Assert.Equal(PushToTalkMode.HoldOrTap, c.Button.Mode);
+        Assert.Equal(GpioBias.PullDown, c.Button.Bias);
+        Assert.Equal(BargeInMode.SoftFade, c.BargeIn.Mode);
+    }
+
+    [Fact]
+    public void Numbers_are_not_accepted_for_enums()
+    {
+        var c = Load("""{ "Button": { "Mode": 1 } }""");
+        Assert.Equal(ConfigSeverity.Error, Single(c, "Button:Mode").Severity);
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_file()
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["APPLIANCE__Button__Mode"] = "tap",
+            ["APPLIANCE__MQTT__PORT"] = "8883",
+            ["APPLIANCE__Leds__GpioLines"] = "24, 25",
+            ["UNRELATED"] = "x",
+        };
+        var c = Load("""{ "Button": { "Mode": "hold" }, "Mqtt": { "Port": 1883 }, "Leds": { "Kind": "gpio", "GpioLines": ["5"] } }""", env);
+        Assert.Empty(c.Issues);
+        Assert.Equal(PushToTalkMode.Tap, c.Button.Mode);
+        Assert.Equal(8883, c.Mqtt.Port);
+        Assert.Equal(["24", "25"], c.Leds.GpioLines);
+    }
+
+    [Fact]
+    public void A_bad_override_names_the_environment_variable()
+    {
+        var env = new Dictionary<string, string?> { ["APPLIANCE__Audio__CaptureRate"] = "fast" };
+        var c = Load("{}", env);
+        Assert.Contains("environment variable APPLIANCE__Audio__CaptureRate", Single(c, "Audio:CaptureRate").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_keys_are_warned_with_a_suggestion()
+    {
+        var c = Load("""{ "Button": { "LongPresMs": 1500 }, "Ledz": { "Count": 3 } }""");
+        var key = Single(c, "Button:LongPresMs");
+        Assert.Equal(ConfigSeverity.Warning, key.Severity);
+        Assert.Contains("Button:LongPressMs", key.Message, StringComparison.Ordinal);
+        var section = Single(c, "Ledz");
+        Assert.Equal(ConfigSeverity.Warning, section.Severity);
+        Assert.Contains("did you mean 'Leds'", section.Message, StringComparison.Ordinal);
+        Assert.False(c.HasErrors);
+    }
+
+    [Fact]
+    public void Invalid_json_is_one_error_with_the_line()
+    {
+        var c = Load("{\n  \"Button\": {\n    \"Mode\": \"tap\",,\n  }\n}");
+        var issue = Assert.Single(c.Issues);
+        Assert.Equal(ConfigSeverity.Error, issue.Severity);
+        Assert.Contains("line 3", issue.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_file_says_how_to_create_it()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "no-such-dir-" + Guid.NewGuid().ToString("N"), "appliance.json");
+        var c = ApplianceConfiguration.CreateDefault().Load(path, s_noEnv);
+        var issue = Assert.Single(c.Issues);
+        Assert.Contains(path, issue.Message, StringComparison.Ordinal);
+        Assert.Contains("config/", issue.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cross_field_rules_are_checked()
+    {
+        var c = Load("""{ "Button": { "HoldMs": 800, "LongPressMs": 500 }, "Audio": { "CaptureChannels": 2, "Channel": 3 }, "Leds": { "Kind": "gpio" } }""");
+        Assert.Contains("longer than HoldMs", Single(c, "Button:LongPressMs").Message, StringComparison.Ordinal);
+        Assert.Contains("0..1", Single(c, "Audio:Channel").Message, StringComparison.Ordinal);
+        Assert.Equal(ConfigSeverity.Error, Single(c, "Leds:GpioLines").Severity);
+    }
+
+    [Fact]
+    public void Led_patterns_are_configurable_per_state_with_colour_validation()
+    {
+        var c = Load("""{ "Leds": { "Patterns": { "Muted": { "Effect": "blink", "Color": "#FF00FF", "PeriodMs": 400 }, "Idle": { "Color": "purple" } } } }""");
+        Assert.Equal(new LedPattern(LedEffect.Blink, new Rgb(255, 0, 255), TimeSpan.FromMilliseconds(400)), c.Leds.Patterns[PipelineState.Muted]);
+        Assert.Contains("#RRGGBB", Single(c, "Leds:Patterns:Idle:Color").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Presets_supply_defaults_that_keys_can_override()
+    {
+        var c = Load("""{ "Leds": { "Preset": "respeaker-4mic", "PowerLine": null } }""");
+        Assert.Equal(12, c.Leds.Count);
+        Assert.Null(c.Leds.PowerLine);
+        var d = Load("""{ "Leds": { "Preset": "respeaker-4mic" } }""");
+        Assert.Equal("5", d.Leds.PowerLine);
+    }
+
+    public sealed record WakeWordOptions(bool Enabled, string Model);
+
+    [Fact]
+    public void Other_areas_plug_in_their_own_sections()
+    {
+        var loader = ApplianceConfiguration.CreateDefault()
+            .Add("WakeWord", r => new WakeWordOptions(r.GetBool("Enabled", false), r.GetString("Model", "hey.onnx")));
+        var c = loader.LoadJson("""{ "WakeWord": { "Enabled": "yes", "Modle": "x" } }""", s_noEnv);
+        Assert.True(c.Get<WakeWordOptions>("WakeWord").Enabled);
+        Assert.Contains("WakeWord:Model", Single(c, "WakeWord:Modle").Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => c.Get<WakeWordOptions>("Nope"));
+    }
+
+    [Fact]
+    public void Path_comes_from_flag_then_environment_then_default()
+    {
+        Assert.Equal("/a.json", ApplianceConfiguration.ResolvePath("/a.json", new Dictionary<string, string?> { ["APPLIANCE_CONFIG"] = "/b.json" }));
+        Assert.Equal("/b.json", ApplianceConfiguration.ResolvePath(null, new Dictionary<string, string?> { ["APPLIANCE_CONFIG"] = "/b.json" }));
+        Assert.Equal("/etc/appliance/appliance.json", ApplianceConfiguration.ResolvePath(null, s_noEnv));
+    }
+
+    [Fact]
+    public void Config_check_adds_machine_checks_as_warnings()
+    {
+        var dir = TestPaths.NewTempDirectory("config-check");
+        try
+        {
+            var path = Path.Combine(dir, "appliance.json");
+            File.WriteAllText(path, $$"""
+                {
+                  "Models": { "Directory": "{{dir}}" },
+                  "Leds": { "Kind": "apa102", "SpiDevice": "{{dir}}/spidev9.9" },
+                  "Workflow": { "Kind": "mqtt" }
+                }
+                """);
+            var issues = ConfigCheck.Run(path, s_noEnv);
+            Assert.Contains(issues, i => i.Key == "Models:Vad" && i.Severity == ConfigSeverity.Warning && i.Message.Contains("models fetch", StringComparison.Ordinal));
+            Assert.Contains(issues, i => i.Key == "Leds:SpiDevice" && i.Message.Contains("dtparam=spi=on", StringComparison.Ordinal));
+            Assert.Contains(issues, i => i.Key == "Mqtt:Enabled" && i.Severity == ConfigSeverity.Error);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Config_check_of_an_unparsable_file_reports_only_that()
+    {
+        var dir = TestPaths.NewTempDirectory("config-check");
+        try
+        {
+            var path = Path.Combine(dir, "appliance.json");
+            File.WriteAllText(path, "[1, 2]");
+            var issue = Assert.Single(ConfigCheck.Run(path, s_noEnv));
+            Assert.Contains("top level must be a JSON object", issue.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
