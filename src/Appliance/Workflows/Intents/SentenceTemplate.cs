@@ -137,7 +137,7 @@ public sealed class SentenceTemplate
 
             // number range: (0..100)
             var end = text.IndexOf(close, _pos);
-            if (end > 0 && text.AsSpan(_pos, end - _pos).Contains("..", StringComparison.Ordinal))
+            if (end > 0 && text.AsSpan(_pos, end - _pos).Contains("..", StringComparison.Ordinal) && text.AsSpan(_pos, end - _pos).IndexOfAny("([") < 0)
             {
                 var inner = text[_pos..end].Trim();
                 var parts = inner.Split("..");
