@@ -9,6 +9,7 @@ public static class BenchCommands
     private static readonly Dictionary<string, Func<string[], int>> s_commands = new(StringComparer.Ordinal)
     {
         // ["vad"] = VadBench.Run, ... one line per area
+        ["pipeline"] = Pipeline.PipelineBench.Run,
     };
 
     /// <summary>Runs the command named by <paramref name="args"/>[0] if there is one.</summary>

@@ -330,6 +330,15 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
         Events.Complete();
     }
 
+    /// <summary>Handles one window as the audio loop does (benchmarks and allocation tests).</summary>
+    internal void ProcessWindow(float[] window)
+    {
+        lock (_gate)
+        {
+            ProcessFrameLocked(window);
+        }
+    }
+
     private void Trigger(SessionTrigger trigger)
     {
         lock (_gate)
