@@ -13,6 +13,7 @@ public static class BenchCommands
         ["models"] = Models.ModelsBench.Run,
         ["stt"] = Whisper.SpeechToTextBench.Run,
         ["mqtt"] = Mqtt.MqttBench.Run,
+        ["pipeline"] = Pipeline.PipelineBench.Run,
     };
 
     /// <summary>Runs the command named by <paramref name="args"/>[0] if there is one.</summary>

@@ -149,7 +149,15 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
                 LogCaptureFailed(_logger, ex, retryDelay.TotalSeconds);
                 lock (_gate)
                 {
-                    FailLocked("capture", ex, stayInError: true);
+                    if (_machine.State is PipelineState.Idle or PipelineState.Listening)
+                    {
+                        FailLocked("capture", ex, stayInError: true);
+                    }
+                    else
+                    {
+                        // Transcribing, thinking or speaking do not need the microphone: report and retry.
+                        Events.Publish(new PipelineErrorEvent("capture", ex.Message) { SessionId = _session?.Id });
+                    }
                 }
 
                 await Task.Delay(retryDelay, _time, cancellationToken).ConfigureAwait(false);
@@ -330,6 +338,15 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
         Events.Complete();
     }
 
+    /// <summary>Handles one window as the audio loop does (benchmarks and allocation tests).</summary>
+    internal void ProcessWindow(float[] window)
+    {
+        lock (_gate)
+        {
+            ProcessFrameLocked(window);
+        }
+    }
+
     private void Trigger(SessionTrigger trigger)
     {
         lock (_gate)
@@ -503,7 +520,7 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
         var session = turn.Session;
         var heard = turn.Streamer?.Heard ?? TimeSpan.Zero;
         var speechSoFar = _bargeRun;
-        turn.ReplyCts.Cancel();
+        CancelReply(turn);
         if (_options.BargeIn.Mode == BargeInMode.SoftFade && !_bargePaused && _options.BargeIn.FadeDuration > TimeSpan.Zero)
         {
             _ = FadeAndStopAsync(_options.BargeIn.FadeDuration);
@@ -805,7 +822,7 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
         {
             if (!turn.ReplyCts.IsCancellationRequested)
             {
-                turn.ReplyCts.Cancel();
+                CancelReply(turn);
             }
 
             if (!turn.Ended && _machine.State == PipelineState.Speaking)
@@ -852,6 +869,18 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
         }
 
         DisarmWatchdogLocked();
+    }
+
+    /// <summary>
+    /// Cancels a turn's work. Called under the lock, so the callbacks run on the thread pool (CancelAsync),
+    /// never inline here; IsCancellationRequested is true at once, which is what IsCurrent checks.
+    /// </summary>
+    private static void CancelReply(Turn turn)
+    {
+        if (!turn.ReplyCts.IsCancellationRequested)
+        {
+            _ = turn.ReplyCts.CancelAsync();
+        }
     }
 
     private bool IsCurrent(Turn turn) => ReferenceEquals(_turn, turn) && !turn.ReplyCts.IsCancellationRequested;

@@ -408,6 +408,23 @@ public sealed class VoicePipelineTests
     }
 
     [Fact]
+    public async Task A_microphone_failure_while_speaking_is_reported_and_the_reply_finishes()
+    {
+        await using var rig = new PipelineRig();
+        rig.Playback.HoldDrain = new TaskCompletionSource();
+        await rig.SpeakCommand();
+        await rig.Log.WaitForState(PipelineState.Speaking);
+        rig.Capture.FailNextRead(new IOException("device unplugged"));
+        Assert.Equal("capture", (await rig.Log.WaitFor<PipelineErrorEvent>()).Source);
+        Assert.Equal(PipelineState.Speaking, rig.Pipeline.State);
+        rig.Playback.HoldDrain.SetResult();
+        Assert.Equal(SessionEndReason.Nominal, (await rig.Log.WaitFor<SessionEndedEvent>()).Reason);
+        rig.Time.Advance(TimeSpan.FromSeconds(0.5));
+        await rig.SpeakCommand();
+        Assert.Equal(SessionEndReason.Nominal, (await rig.Log.WaitFor<SessionEndedEvent>(nth: 2)).Reason);
+    }
+
+    [Fact]
     public async Task Follow_up_turn_listens_again_without_a_trigger()
     {
         var workflow = new DelegateWorkflow((turn, ct) =>

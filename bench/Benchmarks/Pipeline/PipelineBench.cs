@@ -1,0 +1,317 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Models;
+using VoiceAppliance.Pipeline;
+using VoiceAppliance.Workflows;
+using VoiceAppliance.Workflows.Intents;
+
+namespace VoiceAppliance.Benchmarks.Pipeline;
+
+/// <summary>
+/// The engines a pipeline run uses. <see cref="Synthetic"/> measures the pipeline's own overhead (an
+/// energy VAD, an STT that returns the scripted text, a tone TTS); point the harness at the real
+/// engines (Silero, grammar STT or Whisper, Piper) by passing them here with spoken command audio.
+/// </summary>
+/// <param name="Name">Row label.</param>
+/// <param name="Vad">Creates the VAD.</param>
+/// <param name="Stt">Speech to text.</param>
+/// <param name="Tts">Text to speech.</param>
+/// <param name="Workflow">The workflow (intents by default).</param>
+/// <param name="CommandAudio">Audio of command i (16 kHz mono, speech only; the harness adds silence).</param>
+public sealed record PipelineBenchEngines(string Name, Func<IVoiceActivityDetector> Vad, ISpeechToText Stt, ITextToSpeech Tts, IVoiceWorkflow Workflow, Func<int, float[]> CommandAudio)
+{
+    /// <summary>The commands of the scripted run (cycled).</summary>
+    public static IReadOnlyList<string> Commands { get; } =
+    [
+        "turn on the kitchen light", "what time is it", "set the volume to forty percent", "turn off the bedroom light",
+        "set a timer for five minutes",
+    ];
+
+    /// <summary>Synthetic engines: pipeline overhead only.</summary>
+    public static PipelineBenchEngines Synthetic()
+    {
+        var script = new ScriptedStt();
+        return new PipelineBenchEngines(
+            "synthetic (energy VAD, scripted STT, tone TTS)",
+            () => new EnergyVad(),
+            script,
+            new ToneTts(),
+            new IntentWorkflow(BenchIntents.Options, timeProvider: TimeProvider.System),
+            i =>
+            {
+                script.Next = Commands[i % Commands.Count];
+                return Tone(1.2);
+            });
+    }
+
+    private static float[] Tone(double seconds)
+    {
+        var a = new float[(int)(seconds * 16000)];
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = 0.3f * MathF.Sin(2 * MathF.PI * 220 * i / 16000f);
+        }
+
+        return a;
+    }
+}
+
+/// <summary>
+/// <c>pipeline</c> bench command: a scripted run of N commands (tap, command audio, silence) through the
+/// whole pipeline; prints end of speech -> transcript -> first reply text -> first reply audio, median and
+/// p95, and the STT/TTS real-time factors.
+/// </summary>
+public static class PipelineBench
+{
+    /// <summary>Runs the bench: <c>pipeline [--commands N]</c>.</summary>
+    public static int Run(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var commands = 20;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--commands" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
+            {
+                commands = n;
+                i++;
+            }
+            else
+            {
+                Console.Error.WriteLine($"pipeline bench: unknown option '{args[i]}'; usage: pipeline [--commands N]");
+                return 64;
+            }
+        }
+
+        var result = RunAsync(PipelineBenchEngines.Synthetic(), commands, CancellationToken.None).GetAwaiter().GetResult();
+        Print(Console.Out, [result]);
+        return result.Completed == commands ? 0 : 1;
+    }
+
+    /// <summary>Runs <paramref name="commands"/> scripted commands through a pipeline on <paramref name="engines"/>.</summary>
+    public static async Task<PipelineBenchResult> RunAsync(PipelineBenchEngines engines, int commands, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(engines);
+        var capture = new FeedCapture();
+        var playback = new CountingPlayback();
+        using var vad = engines.Vad();
+        using var pipeline = new VoicePipeline(new PipelineEngines(capture, playback, vad, engines.Stt, engines.Tts, engines.Workflow), new PipelineOptions());
+        using var events = pipeline.Events.Subscribe(1024);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var loop = Task.Run(() => pipeline.RunAsync(cts.Token), cts.Token);
+        var turns = new List<TurnMetrics>();
+        var failures = 0;
+        var wall = Stopwatch.StartNew();
+        for (var i = 0; i < commands; i++)
+        {
+            pipeline.Tap();
+            capture.Feed(new float[8000]);
+            capture.Feed(engines.CommandAudio(i));
+            capture.Feed(new float[16000]);
+            await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (e is TurnEndedEvent t)
+                {
+                    turns.Add(t.Metrics);
+                }
+                else if (e is SessionEndedEvent s)
+                {
+                    failures += s.Reason is SessionEndReason.Nominal ? 0 : 1;
+                    break;
+                }
+            }
+        }
+
+        wall.Stop();
+        await cts.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return new PipelineBenchResult(engines.Name, commands - failures, commands, turns, wall.Elapsed);
+    }
+
+    /// <summary>Prints the table.</summary>
+    public static void Print(TextWriter output, IEnumerable<PipelineBenchResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(results);
+        output.WriteLine("| engines | commands ok | EOS->transcript ms (median / p95) | EOS->first text ms | EOS->first audio ms | STT RTF | TTS RTF |");
+        output.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var r in results)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Name} | {r.Completed}/{r.Commands} | {Stat(r.Turns, m => m.EndOfSpeechToTranscriptMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstReplyTextMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstAudioMs)} | {Median(r.Turns, m => m.SttRealTimeFactor):0.000} | {Median(r.Turns, m => m.TtsRealTimeFactor):0.000} |"));
+        }
+    }
+
+    private static string Stat(List<TurnMetrics> turns, Func<TurnMetrics, double?> pick) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Median(turns, pick):0.00} / {Percentile(turns, pick, 0.95):0.00}");
+
+    internal static double Median(List<TurnMetrics> turns, Func<TurnMetrics, double?> pick) => Percentile(turns, pick, 0.5);
+
+    internal static double Percentile(List<TurnMetrics> turns, Func<TurnMetrics, double?> pick, double p)
+    {
+        var values = turns.Select(pick).Where(v => v.HasValue).Select(v => v!.Value).Order().ToArray();
+        if (values.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        // nearest-rank
+        var rank = (int)Math.Ceiling(p * values.Length);
+        return values[Math.Clamp(rank - 1, 0, values.Length - 1)];
+    }
+
+    private sealed class FeedCapture : IAudioCapture
+    {
+        private readonly Channel<float[]> _queue = Channel.CreateUnbounded<float[]>();
+        private float[]? _current;
+        private int _offset;
+
+        public int SampleRate => 16000;
+
+        public long DroppedSamples => 0;
+
+        public void Feed(float[] audio) => _queue.Writer.TryWrite(audio);
+
+        public async ValueTask<bool> ReadAsync(Memory<float> destination, CancellationToken cancellationToken)
+        {
+            var filled = 0;
+            while (filled < destination.Length)
+            {
+                if (_current is null || _offset >= _current.Length)
+                {
+                    if (!_queue.Reader.TryRead(out _current))
+                    {
+                        // nothing queued: the microphone hears silence (paced at 10x real time)
+                        await Task.Delay(3, cancellationToken).ConfigureAwait(false);
+                        _current = new float[512];
+                    }
+
+                    _offset = 0;
+                    continue;
+                }
+
+                var n = Math.Min(destination.Length - filled, _current.Length - _offset);
+                _current.AsSpan(_offset, n).CopyTo(destination.Span[filled..]);
+                _offset += n;
+                filled += n;
+            }
+
+            return true;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class CountingPlayback : IAudioPlayback
+    {
+        public int Volume { get; set; } = 50;
+
+        public TimeSpan PlayedPosition => TimeSpan.Zero;
+
+        public ValueTask WriteAsync(ReadOnlyMemory<float> samples, int sampleRate, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask DrainAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask FadeOutAsync(TimeSpan duration, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public void StopImmediately()
+        {
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>One row of the pipeline bench.</summary>
+/// <param name="Name">Engines.</param>
+/// <param name="Completed">Commands that ended nominally.</param>
+/// <param name="Commands">Commands run.</param>
+/// <param name="Turns">Per-turn metrics.</param>
+/// <param name="Wall">Wall time of the run.</param>
+public sealed record PipelineBenchResult(string Name, int Completed, int Commands, List<TurnMetrics> Turns, TimeSpan Wall);
+
+/// <summary>The intents the scripted commands use.</summary>
+internal static class BenchIntents
+{
+    public static IntentOptions Options { get; } = new()
+    {
+        Intents =
+        [
+            new IntentDefinition { Name = "Light", Sentences = ["turn (on|off){state} the (kitchen|bedroom){room} light"], Reply = "Turning {state} the {room} light." },
+            new IntentDefinition { Name = "Time", Sentences = ["what time is it"], Reply = "It is {time}. Have a nice day." },
+            new IntentDefinition { Name = "Volume", Sentences = ["set the volume to (0..100){level} percent"], Reply = "Volume set to {level} percent." },
+            new IntentDefinition { Name = "Timer", Sentences = ["set a timer for (1..60){minutes} minutes"], Reply = "Timer set for {minutes} minutes." },
+        ],
+    };
+}
+
+/// <summary>A frame-energy VAD: RMS above -30 dBFS is speech.</summary>
+internal sealed class EnergyVad : IVoiceActivityDetector
+{
+    public int SampleRate => 16000;
+
+    public int WindowSamples => 512;
+
+    public float Process(ReadOnlySpan<float> window)
+    {
+        var sum = 0f;
+        foreach (var x in window)
+        {
+            sum += x * x;
+        }
+
+        var rms = MathF.Sqrt(sum / window.Length);
+        return rms > 0.0316f ? 0.95f : 0.05f;
+    }
+
+    public void Reset()
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>An STT that returns the scripted command (no recognition cost).</summary>
+internal sealed class ScriptedStt : ISpeechToText
+{
+    public string Name => "scripted";
+
+    public string Next { get; set; } = string.Empty;
+
+    public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> audio, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        yield return new TranscriptSegment(Next, TimeSpan.Zero, TimeSpan.FromSeconds(audio.Length / 16000.0), float.NaN);
+    }
+}
+
+/// <summary>A TTS producing a tone per sentence (10 ms per character) at 22050 Hz.</summary>
+internal sealed class ToneTts : ITextToSpeech
+{
+    public string Name => "tone";
+
+    public int SampleRate => 22050;
+
+    public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(string text, SynthesisOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        var samples = new float[SampleRate * text.Length / 100];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            samples[i] = 0.3f * MathF.Sin(2 * MathF.PI * 440 * i / SampleRate);
+        }
+
+        yield return new AudioChunk(samples, SampleRate, 0, text);
+    }
+}
