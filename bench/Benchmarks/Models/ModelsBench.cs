@@ -42,7 +42,7 @@ public static class ModelsBench
         Console.WriteLine($"ONNX Runtime {NativeRuntimes.OnnxRuntimeVersion} (ours) vs sherpa-onnx 1.13.8 C API with its own ONNX Runtime (peer, child process); 1 thread each; {Environment.ProcessorCount} cores");
 
         // VAD: CPU time per second of audio.
-        var audio = Audio.Alsa.WavFile.Read(wav).Samples;
+        var audio = global::VoiceAppliance.Audio.Alsa.WavFile.Read(wav).Samples;
         var seconds = vadRepeats * (audio.Length / 512 * 512) / 16000.0;
         // Rounds alternate ours and the peer; the fastest round of each counts (the machine is shared, so slower
         // rounds measure other load, not the code).

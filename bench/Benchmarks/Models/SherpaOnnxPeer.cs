@@ -48,7 +48,7 @@ internal static unsafe class SherpaOnnxPeer
         var flush = (delegate* unmanaged[Cdecl]<nint, void>)NativeLibrary.GetExport(lib, "SherpaOnnxVoiceActivityDetectorFlush");
         var destroySegment = (delegate* unmanaged[Cdecl]<nint, void>)NativeLibrary.GetExport(lib, "SherpaOnnxDestroySpeechSegment");
 
-        var audio = Audio.Alsa.WavFile.Read(wav).Samples;
+        var audio = global::VoiceAppliance.Audio.Alsa.WavFile.Read(wav).Samples;
         var config = (byte*)NativeMemory.AllocZeroed(ConfigBytes);
         var modelUtf8 = Utf8(model);
         var provider = Utf8("cpu");

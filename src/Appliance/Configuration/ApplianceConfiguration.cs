@@ -22,8 +22,9 @@ public sealed class ApplianceConfiguration
         .Add(LedOptions.SectionName, LedOptions.Read)
         .Add(AudioOptions.SectionName, AudioOptions.Read)
         .Add(ModelsOptions.SectionName, ModelsOptions.Read)
-        .Add(EndpointingOptions.SectionName, EndpointingOptions.Read)
-        .Add(BargeInOptions.SectionName, BargeInOptions.Read)
+        .Add(PipelineSections.Endpointing, PipelineSections.ReadEndpointing)
+        .Add(PipelineSections.BargeIn, PipelineSections.ReadBargeIn)
+        .Add(PipelineSections.Pipeline, PipelineSections.ReadPipeline)
         .Add(WorkflowOptions.SectionName, WorkflowOptions.Read)
         .Add(MqttOptions.SectionName, MqttOptions.Read)
         .Add(ServiceOptions.SectionName, ServiceOptions.Read);
@@ -128,10 +129,22 @@ public sealed class LoadedConfiguration
     public ModelsOptions Models => Get<ModelsOptions>(ModelsOptions.SectionName);
 
     /// <summary>Section <c>Endpointing</c>.</summary>
-    public EndpointingOptions Endpointing => Get<EndpointingOptions>(EndpointingOptions.SectionName);
+    public global::VoiceAppliance.Pipeline.EndpointingOptions Endpointing => Get<global::VoiceAppliance.Pipeline.EndpointingOptions>(PipelineSections.Endpointing);
 
     /// <summary>Section <c>BargeIn</c>.</summary>
-    public BargeInOptions BargeIn => Get<BargeInOptions>(BargeInOptions.SectionName);
+    public global::VoiceAppliance.Pipeline.BargeInOptions BargeIn => Get<global::VoiceAppliance.Pipeline.BargeInOptions>(PipelineSections.BargeIn);
+
+    /// <summary>Section <c>Pipeline</c>.</summary>
+    public PipelineTimings PipelineTimings => Get<PipelineTimings>(PipelineSections.Pipeline);
+
+    /// <summary>The pipeline's options from the Endpointing, BargeIn and Pipeline sections.</summary>
+    public global::VoiceAppliance.Pipeline.PipelineOptions Pipeline => new()
+    {
+        Endpointing = Endpointing,
+        BargeIn = BargeIn,
+        WatchdogTimeout = PipelineTimings.Watchdog,
+        FollowUpTimeout = PipelineTimings.FollowUpTimeout,
+    };
 
     /// <summary>Section <c>Workflow</c>.</summary>
     public WorkflowOptions Workflow => Get<WorkflowOptions>(WorkflowOptions.SectionName);

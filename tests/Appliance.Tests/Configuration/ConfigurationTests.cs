@@ -57,7 +57,7 @@ public sealed class ConfigurationTests
         Assert.Equal(PushToTalkMode.HoldOrTap, c.Button.Mode);
         Assert.Equal(GpioBias.PullUp, c.Button.Bias);
         Assert.Equal(LedKind.None, c.Leds.Kind);
-        Assert.Equal(TimeSpan.FromMilliseconds(700), c.Endpointing.Silence);
+        Assert.Equal(TimeSpan.FromMilliseconds(700), c.Endpointing.SilenceToEnd);
         Assert.Equal(1883, c.Mqtt.Port);
         Assert.Equal(LedPatternSet.DefaultFor(PipelineState.Thinking), c.Leds.Patterns[PipelineState.Thinking]);
     }
