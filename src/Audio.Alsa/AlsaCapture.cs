@@ -53,6 +53,9 @@ public sealed record AlsaCaptureOptions
     /// <summary>Sleep between reads so that frames arrive at the device rate (for <c>type file</c> PCMs, which are not paced).</summary>
     public bool PaceInRealTime { get; init; }
 
+    /// <summary>With <see cref="PaceInRealTime"/>: how many times faster than real time to pace (demos; default 1).</summary>
+    public double PaceSpeed { get; init; } = 1;
+
     /// <summary>Stop after this many device frames (file PCMs repeat stale data past the end of their infile). Null: run until disposed.</summary>
     public long? MaxFrames { get; init; }
 
@@ -310,7 +313,7 @@ public sealed partial class AlsaCapture : IAudioCapture
                 if (_options.PaceInRealTime)
                 {
                     pacedFrames += rc;
-                    var due = TimeSpan.FromSeconds((double)pacedFrames / pcm.Accepted.SampleRate);
+                    var due = TimeSpan.FromSeconds((double)pacedFrames / pcm.Accepted.SampleRate / _options.PaceSpeed);
                     var wait = due - _time.GetElapsedTime(startTimestamp);
                     if (wait > TimeSpan.Zero)
                     {

@@ -35,6 +35,9 @@ public sealed record AlsaPlaybackOptions
     /// <summary>Write at the device rate (for <c>type file</c> PCMs, which accept audio as fast as it comes).</summary>
     public bool PaceInRealTime { get; init; }
 
+    /// <summary>With <see cref="PaceInRealTime"/>: how many times faster than real time to pace (demos; default 1).</summary>
+    public double PaceSpeed { get; init; } = 1;
+
     /// <summary>Card for hardware volume (for example <c>hw:0</c> or <c>default</c>); null: software volume only.</summary>
     public string? MixerCard { get; init; }
 
@@ -397,7 +400,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                     }
 
                     pacedFrames += n;
-                    var wait = TimeSpan.FromSeconds((double)pacedFrames / _options.SampleRate) - _time.GetElapsedTime(paceStart);
+                    var wait = TimeSpan.FromSeconds((double)pacedFrames / _options.SampleRate / _options.PaceSpeed) - _time.GetElapsedTime(paceStart);
                     if (wait > TimeSpan.Zero && Volatile.Read(ref _stopRequests) == stopsHandled)
                     {
                         _work.Wait(wait);

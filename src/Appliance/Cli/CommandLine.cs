@@ -13,6 +13,8 @@ public static class CommandLine
         commands:
           demo [--input WAV] [--output WAV]   the main job without hardware: a WAV file as the microphone
           self-check                          load every native library and print its version
+          say TEXT [--output WAV|--device PCM]  speak text with the Piper voice
+          transcribe FILE [--stt grammar|whisper]  speech to text on a WAV file
           models list|fetch|verify [NAME...]  known models, download (resumable, sha256-checked), verify
           help                                this text
           --version                           print the version
@@ -47,6 +49,10 @@ public static class CommandLine
                 return ExitCodes.Ok;
             case "self-check":
                 return SelfCheck.Print(stdout, SelfCheck.Run());
+            case "say":
+                return await SayCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            case "transcribe":
+                return await TranscribeCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "models":
                 return await ModelsCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "demo":

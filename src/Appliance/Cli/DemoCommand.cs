@@ -1,13 +1,37 @@
+using System.Diagnostics;
+using System.Globalization;
 using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Demo;
+using VoiceAppliance.Models;
+using VoiceAppliance.Models.Grammar;
+using VoiceAppliance.Models.Piper;
+using VoiceAppliance.Models.Vad;
+using VoiceAppliance.Models.Whisper;
+using VoiceAppliance.Pipeline;
+using VoiceAppliance.Workflows;
+using VoiceAppliance.Workflows.Intents;
 
 namespace VoiceAppliance.Cli;
 
 /// <summary>
-/// <c>appliance demo</c>: the main job without hardware. A WAV file stands in for the microphone and
-/// another for the speaker.
+/// <c>appliance demo</c>: the main job without hardware. The whole pipeline runs on the real engines (Silero VAD,
+/// pocketsphinx grammar STT or whisper.cpp, the intents workflow, Piper) and real ALSA: a <c>type file</c> PCM plays
+/// a recording as the microphone (48 kHz stereo, like a ReSpeaker 2-Mic HAT) and another writes the speaker's output
+/// to a WAV file. The default recording is synthesised: spoken commands with silences and room noise; a simulated
+/// button is tapped before each. Events and per-turn metrics are printed as they happen.
 /// </summary>
 public static class DemoCommand
 {
+    private const string Usage = """
+        usage: appliance demo [--input WAV] [--output WAV] [--fast] [--stt grammar|whisper] [--whisper-model FILE] [--workdir DIR]
+          --input WAV          your own recording as the microphone (any rate/channels; the button is tapped at the start and after each session)
+          --output WAV         where the speaker's audio goes (default: <workdir>/speaker.wav)
+          --fast               pace the microphone and speaker at twice real time
+          --stt ENGINE         grammar (default; pocketsphinx on the intents' sentences) or whisper
+          --whisper-model FILE ggml Whisper model for --stt whisper (default: models/ggml-tiny.en.bin)
+          --workdir DIR        where the ALSA configuration, recording and output go (default: a new temporary folder)
+        """;
+
     /// <summary>Runs the demo.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -15,16 +39,34 @@ public static class DemoCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
 
-        string? input = null;
+        string? input = null, output = null, workdir = null, whisperModel = null;
+        var stt = "grammar";
+        var speed = 1.0;
         for (var i = 0; i < args.Length; i++)
         {
+            var hasValue = i + 1 < args.Length;
             switch (args[i])
             {
-                case "--input" when i + 1 < args.Length:
+                case "--input" when hasValue:
                     input = args[++i];
                     break;
+                case "--output" when hasValue:
+                    output = args[++i];
+                    break;
+                case "--workdir" when hasValue:
+                    workdir = args[++i];
+                    break;
+                case "--stt" when hasValue && args[i + 1] is "grammar" or "whisper":
+                    stt = args[++i];
+                    break;
+                case "--whisper-model" when hasValue:
+                    whisperModel = args[++i];
+                    break;
+                case "--fast":
+                    speed = 2;
+                    break;
                 default:
-                    await stderr.WriteLineAsync($"appliance demo: unknown or incomplete option '{args[i]}'.\n\n{CommandLine.Usage}").ConfigureAwait(false);
+                    await stderr.WriteLineAsync($"appliance demo: unknown or incomplete option '{args[i]}'.\n{Usage}").ConfigureAwait(false);
                     return ExitCodes.Usage;
             }
         }
@@ -38,13 +80,14 @@ public static class DemoCommand
 
         try
         {
-            input ??= ModelPaths.Require("samples/jfk.wav");
-            var audio = WavFile.Read(input);
-            cancellationToken.ThrowIfCancellationRequested();
-            await stdout.WriteLineAsync($"microphone: {input} ({audio.SampleRate} Hz, {audio.Channels} ch, {audio.Duration.TotalSeconds:F2} s)").ConfigureAwait(false);
-            return ExitCodes.Ok;
+            return await RunDemoAsync(input, output, workdir, stt, whisperModel, speed, stdout, cancellationToken).ConfigureAwait(false);
         }
         catch (FileNotFoundException ex)
+        {
+            await stderr.WriteLineAsync($"appliance demo: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.MissingDependency;
+        }
+        catch (DirectoryNotFoundException ex)
         {
             await stderr.WriteLineAsync($"appliance demo: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.MissingDependency;
@@ -53,6 +96,176 @@ public static class DemoCommand
         {
             await stderr.WriteLineAsync($"appliance demo: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.DataError;
+        }
+        catch (InvalidDataException ex)
+        {
+            await stderr.WriteLineAsync($"appliance demo: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.DataError;
+        }
+    }
+
+    private static async Task<int> RunDemoAsync(string? input, string? output, string? workdir, string stt, string? whisperModel, double speed, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var userAudio = input is null ? null : WavFile.Read(input); // fail early on a bad file
+        var vadPath = ModelPaths.Require("silero_vad_v5.onnx");
+        var voiceDir = Path.GetDirectoryName(ModelPaths.Require("piper/en_US-libritts_r-medium/model.onnx"))!;
+        workdir ??= Path.Combine(Path.GetTempPath(), $"appliance-demo-{Environment.ProcessId}");
+        Directory.CreateDirectory(workdir);
+        output ??= Path.Combine(workdir, "speaker.wav");
+
+        var load = Stopwatch.StartNew();
+        using var tts = PiperTts.Open(voiceDir);
+        using var vad = SileroVad.Open(vadPath);
+        var intents = IntentsFile.Parse(DemoScenario.IntentsJson, "demo intents");
+        using var workflow = new IntentWorkflow(intents, new PrintingPublisher(stdout));
+        using var whisper = stt == "whisper" ? WhisperModel.Load(whisperModel ?? ModelPaths.Require("ggml-tiny.en.bin")) : null;
+        using var grammar = stt == "grammar" ? new GrammarSpeechToText(workflow.Jsgf) : null;
+        ISpeechToText recognizer = whisper is not null ? new WhisperSpeechToText(whisper) : grammar!;
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"engines: Silero VAD {vad.Version}, {recognizer.Name} STT, {tts.Name} ({tts.SampleRate} Hz), {intents.Intents.Count} intents; loaded in {load.ElapsedMilliseconds} ms")).ConfigureAwait(false);
+
+        // The microphone recording: the synthesised scenario, or the user's file.
+        float[] micInterleaved;
+        int micRate, micChannels;
+        IReadOnlyList<ScriptedCommand> script = [];
+        if (userAudio is null)
+        {
+            var (mono, commands) = DemoScenario.Build(tts, TimeSpan.FromSeconds(6));
+            script = commands;
+            WavFile.WritePcm16(Path.Combine(workdir, "microphone-16k.wav"), mono, 16000);
+            micInterleaved = DemoScenario.ToMicFormat(mono);
+            micRate = DemoScenario.MicRate;
+            micChannels = DemoScenario.MicChannels;
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"microphone: synthesised scenario, {commands.Count} commands, {mono.Length / 16000.0:F1} s, {micRate} Hz x {micChannels} ch")).ConfigureAwait(false);
+        }
+        else
+        {
+            micInterleaved = userAudio.Samples;
+            micRate = userAudio.SampleRate;
+            micChannels = userAudio.Channels;
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"microphone: {input} ({micRate} Hz x {micChannels} ch, {userAudio.Duration.TotalSeconds:F1} s)")).ConfigureAwait(false);
+        }
+
+        var raw = Path.Combine(workdir, "microphone.raw");
+        AlsaFileDevices.WriteRaw(raw, micInterleaved, AlsaSampleFormat.S16LE);
+        var devices = new AlsaFileDevices(Path.Combine(workdir, "asoundrc"));
+        devices.AddCapture("demo_mic", raw);
+        devices.AddPlayback("demo_speaker", output);
+        await stdout.WriteLineAsync($"ALSA: capture 'demo_mic' and playback 'demo_speaker' (type file PCMs) from {devices.ConfigurationPath}; speaker output -> {output}").ConfigureAwait(false);
+
+        var capture = new AlsaCapture(new AlsaCaptureOptions
+        {
+            Device = "demo_mic",
+            ConfigurationFile = devices.ConfigurationPath,
+            Format = AlsaSampleFormat.S16LE,
+            SampleRate = micRate,
+            Channels = micChannels,
+            Selection = micChannels == 1 ? ChannelSelection.Channel(0) : ChannelSelection.Downmix,
+            PaceInRealTime = true,
+            PaceSpeed = speed,
+            MaxFrames = micInterleaved.Length / micChannels,
+        });
+        var playback = new AlsaPlayback(new AlsaPlaybackOptions
+        {
+            Device = "demo_speaker",
+            ConfigurationFile = devices.ConfigurationPath,
+            SampleRate = 48000,
+            PaceInRealTime = true,
+            PaceSpeed = speed,
+        });
+
+        VoicePipeline? pipeline = null;
+        var triggers = userAudio is null ? script.Select(c => c.TriggerSample).ToList() : [0L];
+        var mic = new ScriptedTriggerCapture(capture, triggers, () =>
+        {
+            stdout.WriteLine("[button] tap");
+            pipeline!.Tap();
+        });
+        var turns = new List<TurnEndedEvent>();
+        var sessions = new List<SessionEndedEvent>();
+        await using (playback.ConfigureAwait(false))
+        {
+            await using (mic.ConfigureAwait(false))
+            {
+                capture.Start();
+                using (pipeline = new VoicePipeline(new PipelineEngines(mic, playback, vad, recognizer, tts, workflow), new PipelineOptions()))
+                {
+                    using var subscription = pipeline.Events.Subscribe(1024);
+                    var printer = Task.Run(
+                        async () =>
+                        {
+                            await foreach (var e in subscription.WithCancellation(CancellationToken.None).ConfigureAwait(false))
+                            {
+                                await stdout.WriteLineAsync(PipelineEventPayload.ToLine(e)).ConfigureAwait(false);
+                                switch (e)
+                                {
+                                    case TurnEndedEvent t:
+                                        turns.Add(t);
+                                        break;
+                                    case SessionEndedEvent s:
+                                        sessions.Add(s);
+                                        if (userAudio is not null && !capture.HasEnded)
+                                        {
+                                            pipeline.Tap(); // a user recording: keep listening, session after session
+                                        }
+
+                                        break;
+                                }
+                            }
+                        },
+                        CancellationToken.None);
+
+                    var wall = Stopwatch.StartNew();
+                    await pipeline.RunAsync(cancellationToken).ConfigureAwait(false);
+                    await playback.DrainAsync(cancellationToken).ConfigureAwait(false);
+                    pipeline.Events.Complete();
+                    await printer.ConfigureAwait(false);
+                    await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"ran {wall.Elapsed.TotalSeconds:F1} s; microphone dropped {capture.DroppedSamples} samples, {capture.Xruns} xruns")).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return await SummarizeAsync(stdout, script, turns, sessions, output).ConfigureAwait(false);
+    }
+
+    private static async Task<int> SummarizeAsync(TextWriter stdout, IReadOnlyList<ScriptedCommand> script, List<TurnEndedEvent> turns, List<SessionEndedEvent> sessions, string output)
+    {
+        await stdout.WriteLineAsync().ConfigureAwait(false);
+        await stdout.WriteLineAsync("turn  said                                  heard                                 intent            EOS->text  EOS->audio").ConfigureAwait(false);
+        for (var i = 0; i < turns.Count; i++)
+        {
+            var t = turns[i];
+            var said = i < script.Count ? script[i].Text : string.Empty;
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{i + 1,-5} {Clip(said, 37),-37} {Clip(t.Transcript ?? "-", 37),-37} {t.Intent ?? "-",-17} {Ms(t.Metrics.EndOfSpeechToTranscriptMs),9} {Ms(t.Metrics.EndOfSpeechToFirstAudioMs),11}")).ConfigureAwait(false);
+        }
+
+        var latencies = turns.Select(t => t.Metrics.EndOfSpeechToFirstAudioMs).OfType<double>().Order().ToList();
+        if (latencies.Count > 0)
+        {
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"end of speech -> first reply audio: median {latencies[latencies.Count / 2]:F0} ms over {latencies.Count} turns")).ConfigureAwait(false);
+        }
+
+        var reasons = sessions.GroupBy(s => s.Reason.ToWireName()).Select(g => $"{g.Key} x{g.Count()}");
+        await stdout.WriteLineAsync($"sessions: {sessions.Count} ({string.Join(", ", reasons)})").ConfigureAwait(false);
+        var speaker = File.Exists(output) ? WavFile.Read(output) : null;
+        if (speaker is not null)
+        {
+            var voiced = speaker.Samples.Count(s => Math.Abs(s) > 0.02f) / (double)speaker.SampleRate;
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"speaker: {output} ({speaker.Duration.TotalSeconds:F1} s at {speaker.SampleRate} Hz, {voiced:F1} s above -34 dBFS)")).ConfigureAwait(false);
+        }
+
+        return sessions.Count > 0 && speaker is not null ? ExitCodes.Ok : ExitCodes.Software;
+    }
+
+    private static string Ms(double? value) => value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:F0} ms") : "-";
+
+    private static string Clip(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
+
+    private sealed class PrintingPublisher(TextWriter stdout) : IMessagePublisher
+    {
+        public ValueTask PublishAsync(string topic, string payload, CancellationToken cancellationToken)
+        {
+            stdout.WriteLine($"[mqtt] {topic} <- {payload} (MQTT is off in the demo)");
+            return ValueTask.CompletedTask;
         }
     }
 }

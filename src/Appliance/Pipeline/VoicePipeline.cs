@@ -34,6 +34,7 @@ public sealed record PipelineEngines(IAudioCapture Capture, IAudioPlayback Playb
 public sealed partial class VoicePipeline : IApplianceControl, IDisposable
 {
     private static readonly TimeSpan s_maxCaptureRetryDelay = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_unrecognizedSpeech = TimeSpan.FromSeconds(0.5);
 
     private readonly object _gate = new();
     private readonly PipelineEngines _engines;
@@ -649,7 +650,9 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
                     SttRealTimeFactor = turn.Metrics.UtteranceDuration > TimeSpan.Zero ? turn.SttTime / turn.Metrics.UtteranceDuration : null,
                 };
                 Events.Publish(new TranscriptEvent(turn.Index, transcript, IsFinal: true, _engines.Stt.Name) { SessionId = session.Id });
-                if (transcript.Length == 0)
+                // No words from confirmed speech is "not understood" (a grammar engine rejecting speech outside its
+                // commands): the workflow answers with its fallback. Only a short blip counts as no speech.
+                if (transcript.Length == 0 && turn.Metrics.SpeechDuration < s_unrecognizedSpeech)
                 {
                     PublishTurnEndedLocked(turn, interrupted: false);
                     EndSessionLocked(SessionEndReason.NoSpeech, "the speech-to-text engine heard no words", PipelineState.Idle);

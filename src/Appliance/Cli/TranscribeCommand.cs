@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Demo;
+using VoiceAppliance.Models;
+using VoiceAppliance.Models.Grammar;
+using VoiceAppliance.Models.Piper;
+using VoiceAppliance.Models.Whisper;
+using VoiceAppliance.Workflows.Intents;
+
+namespace VoiceAppliance.Cli;
+
+/// <summary>
+/// <c>appliance transcribe FILE [--stt grammar|whisper] [--whisper-model FILE] [--intents FILE]</c>: runs speech to
+/// text on a WAV file (any rate; channels are mixed) and prints the segments and the real-time factor.
+/// </summary>
+public static class TranscribeCommand
+{
+    /// <summary>Runs the command.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        string? file = null, whisperModel = null, intentsFile = null;
+        var stt = "whisper";
+        for (var i = 0; i < args.Length; i++)
+        {
+            var hasValue = i + 1 < args.Length;
+            switch (args[i])
+            {
+                case "--stt" when hasValue && args[i + 1] is "grammar" or "whisper":
+                    stt = args[++i];
+                    break;
+                case "--whisper-model" when hasValue:
+                    whisperModel = args[++i];
+                    break;
+                case "--intents" when hasValue:
+                    intentsFile = args[++i];
+                    break;
+                case var a when !a.StartsWith("--", StringComparison.Ordinal) && file is null:
+                    file = a;
+                    break;
+                default:
+                    await stderr.WriteLineAsync($"appliance transcribe: unknown or incomplete option '{args[i]}'.\nusage: appliance transcribe FILE [--stt grammar|whisper] [--whisper-model FILE] [--intents FILE]").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+            }
+        }
+
+        if (file is null)
+        {
+            await stderr.WriteLineAsync("usage: appliance transcribe FILE [--stt grammar|whisper] [--whisper-model FILE] [--intents FILE]").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            var wav = WavFile.Read(file);
+            var mono = new float[wav.Frames];
+            for (var f = 0; f < wav.Frames; f++)
+            {
+                var sum = 0f;
+                for (var c = 0; c < wav.Channels; c++)
+                {
+                    sum += wav.Samples[(f * wav.Channels) + c];
+                }
+
+                mono[f] = sum / wav.Channels;
+            }
+
+            var audio = AudioResampler.Resample(mono, wav.SampleRate, 16000);
+            var intents = intentsFile is null ? IntentsFile.Parse(DemoScenario.IntentsJson, "demo intents") : IntentsFile.Load(intentsFile);
+            using var whisper = stt == "whisper" ? WhisperModel.Load(whisperModel ?? ModelPaths.Require("ggml-base.en.bin")) : null;
+            using var grammar = stt == "grammar" ? new GrammarSpeechToText(JsgfCompiler.Compile(intents.Intents.Select(i => (i.Name, (IReadOnlyList<SentenceTemplate>)i.Sentences.Select(SentenceTemplate.Parse).ToList())))) : null;
+            ISpeechToText engine = whisper is not null ? new WhisperSpeechToText(whisper) : grammar!;
+            var watch = Stopwatch.StartNew();
+            var count = 0;
+            await foreach (var segment in engine.TranscribeAsync(audio, cancellationToken).ConfigureAwait(false))
+            {
+                count++;
+                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"[{segment.Start.TotalSeconds:F2} -> {segment.End.TotalSeconds:F2}] {segment.Text} (confidence {segment.Confidence:F2})")).ConfigureAwait(false);
+            }
+
+            var seconds = audio.Length / 16000.0;
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{engine.Name}: {count} segment(s), {seconds:F2} s of audio in {watch.ElapsedMilliseconds} ms (RTF {watch.Elapsed.TotalSeconds / seconds:F3})")).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+        catch (FileNotFoundException ex)
+        {
+            await stderr.WriteLineAsync($"appliance transcribe: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.MissingDependency;
+        }
+        catch (Exception ex) when (ex is InvalidWavException or InvalidDataException or WhisperException or GrammarRecognizerException)
+        {
+            await stderr.WriteLineAsync($"appliance transcribe: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.DataError;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Models;
+using VoiceAppliance.Models.Piper;
+
+namespace VoiceAppliance.Demo;
+
+/// <summary>One scripted command of the demo: what is said and where in the recording the button is pressed.</summary>
+/// <param name="Text">What the simulated user says.</param>
+/// <param name="TriggerSample">16 kHz sample position of the button tap.</param>
+/// <param name="SpeechStart">16 kHz sample where the speech starts.</param>
+/// <param name="SpeechEnd">16 kHz sample where the speech ends.</param>
+public sealed record ScriptedCommand(string Text, long TriggerSample, long SpeechStart, long SpeechEnd);
+
+/// <summary>
+/// The demo's default scenario: a few spoken commands (synthesised by the project's own Piper voice with a
+/// different speaker than the appliance's), separated by silences with room noise and a noise burst, as a
+/// 48 kHz two-channel recording like a ReSpeaker 2-Mic HAT delivers.
+/// </summary>
+public static class DemoScenario
+{
+    /// <summary>The commands, in order. The last is outside the intents on purpose.</summary>
+    public static IReadOnlyList<string> Commands { get; } =
+    [
+        "What day is it today?",
+        "Turn on the kitchen light.",
+        "Set the volume to forty percent.",
+        "Set a timer for five minutes.",
+        "Tell me a story about penguins.",
+    ];
+
+    /// <summary>The intents the demo runs with (also shipped as config/intents.json).</summary>
+    public const string IntentsJson = """
+        {
+          "FallbackReply": "Sorry, I did not understand that.",
+          "Intents": [
+            { "Name": "GetTime", "Sentences": ["[please] what time is it", "tell me the time"], "Reply": "It is {time}." },
+            { "Name": "GetDate", "Sentences": ["what (day|date) is it [today]"], "Reply": "Today is {date}." },
+            { "Name": "ChangeLightState",
+              "Sentences": ["turn (on|off){state} the (kitchen|bedroom|living room){room} (light|lights)", "turn the (kitchen|bedroom|living room){room} (light|lights) (on|off){state}"],
+              "Reply": "Turning {state} the {room} light.",
+              "Actions": [ { "Kind": "Publish", "Topic": "home/{room}/light/set", "Payload": "{state}" } ] },
+            { "Name": "SetVolume", "Sentences": ["set the volume to (0..100){level} [percent]"], "Reply": "Volume {level} percent.",
+              "Actions": [ { "Kind": "SetVolume", "Value": "{level}" } ] },
+            { "Name": "StartTimer", "Sentences": ["start a timer for (1..59){minutes} (minute|minutes)", "set a timer for (1..59){minutes} (minute|minutes)"],
+              "Reply": "Timer set for {minutes} minutes.",
+              "Actions": [ { "Kind": "StartTimer", "Value": "{minutes}", "Unit": "minutes", "Payload": "Your timer is done." } ] },
+            { "Name": "Mute", "Sentences": ["stop listening", "mute [the] microphone"], "Reply": "Muting the microphone.",
+              "Actions": [ { "Kind": "Mute" } ] }
+          ]
+        }
+        """;
+
+    /// <summary>Rate and channels of the simulated microphone.</summary>
+    public const int MicRate = 48000;
+
+    /// <summary>Channels of the simulated microphone (ReSpeaker 2-Mic HAT).</summary>
+    public const int MicChannels = 2;
+
+    /// <summary>The Piper speaker id used for the simulated user (the appliance answers with speaker 0).</summary>
+    public const int UserSpeaker = 20;
+
+    /// <summary>
+    /// Synthesises the scenario with <paramref name="voice"/> and returns the 16 kHz mono recording and its
+    /// commands. Each command has <paramref name="replyGap"/> of room noise after it so the reply can play.
+    /// </summary>
+    public static (float[] Mono16k, IReadOnlyList<ScriptedCommand> Script) Build(PiperTts voice, TimeSpan replyGap, int seed = 7)
+    {
+        ArgumentNullException.ThrowIfNull(voice);
+        var rng = new Random(seed);
+        var audio = new List<float>(16000 * 60);
+        var script = new List<ScriptedCommand>();
+        const int Rate = 16000;
+        AddNoise(audio, Rate * 1, rng, 0.002f);
+        foreach (var text in Commands)
+        {
+            var trigger = audio.Count;
+            AddNoise(audio, Rate * 6 / 10, rng, 0.002f);
+            var speech = AudioResampler.Resample(voice.Synthesize(text, new SynthesisOptions { Speaker = UserSpeaker, SentenceSilence = TimeSpan.Zero }), voice.SampleRate, Rate);
+            var start = audio.Count;
+            foreach (var s in speech)
+            {
+                audio.Add((s * 0.7f) + Noise(rng, 0.002f));
+            }
+
+            script.Add(new ScriptedCommand(text, trigger, start, audio.Count));
+            var gap = (int)(replyGap.TotalSeconds * Rate);
+            AddNoise(audio, gap / 2, rng, 0.002f);
+            AddNoise(audio, Rate / 5, rng, 0.05f); // a short noise burst (a door, a cough) while nobody is listening
+            AddNoise(audio, gap - (gap / 2), rng, 0.002f);
+        }
+
+        return (audio.ToArray(), script);
+    }
+
+    /// <summary>Turns 16 kHz mono into the simulated microphone's 48 kHz stereo (channel 1 a quieter copy).</summary>
+    public static float[] ToMicFormat(float[] mono16k)
+    {
+        ArgumentNullException.ThrowIfNull(mono16k);
+        var up = AudioResampler.Resample(mono16k, 16000, MicRate);
+        var interleaved = new float[up.Length * MicChannels];
+        for (var i = 0; i < up.Length; i++)
+        {
+            interleaved[i * 2] = up[i];
+            interleaved[(i * 2) + 1] = up[i] * 0.8f;
+        }
+
+        return interleaved;
+    }
+
+    private static void AddNoise(List<float> audio, int samples, Random rng, float level)
+    {
+        for (var i = 0; i < samples; i++)
+        {
+            audio.Add(Noise(rng, level));
+        }
+    }
+
+    private static float Noise(Random rng, float level) => (float)((rng.NextDouble() * 2) - 1) * level;
+}
+
+/// <summary>
+/// Wraps the microphone and presses the (simulated) button when the audio read reaches each scripted
+/// position, so triggers line up with the recording whatever the pacing.
+/// </summary>
+internal sealed class ScriptedTriggerCapture(IAudioCapture inner, IReadOnlyList<long> triggers, Action tap) : IAudioCapture
+{
+    private long _position;
+    private int _next;
+
+    public int SampleRate => inner.SampleRate;
+
+    public long DroppedSamples => inner.DroppedSamples;
+
+    public async ValueTask<bool> ReadAsync(Memory<float> destination, CancellationToken cancellationToken)
+    {
+        var more = await inner.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
+        _position += destination.Length;
+        while (_next < triggers.Count && _position >= triggers[_next])
+        {
+            _next++;
+            tap();
+        }
+
+        return more;
+    }
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
