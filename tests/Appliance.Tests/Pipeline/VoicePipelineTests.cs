@@ -329,6 +329,58 @@ public sealed class VoicePipelineTests
     }
 
     [Fact]
+    public async Task Soft_fade_barges_in_when_the_speech_is_confirmed()
+    {
+        var options = new PipelineOptions { BargeIn = new BargeInOptions { Mode = BargeInMode.SoftFade, EchoCancelled = true } };
+        await using var rig = new PipelineRig(options: options);
+        rig.Playback.HoldDrain = new TaskCompletionSource();
+        await rig.SpeakCommand();
+        await rig.Log.WaitForState(PipelineState.Speaking);
+        await rig.Feed(TestAudio.Speech(0.1));
+        await WaitUntil(() => rig.Playback.Fades == 1);
+        Assert.Equal(PipelineState.Speaking, rig.Pipeline.State);
+        await rig.Feed(TestAudio.Speech(0.3));
+        Assert.Equal(PipelineState.Listening, rig.Pipeline.State);
+        Assert.True((await rig.Log.WaitFor<TurnStartedEvent>(nth: 2)).BargeIn);
+    }
+
+    [Fact]
+    public void The_audio_loop_allocates_nothing_per_window_while_idle_or_listening()
+    {
+        var vad = new ScriptedVad();
+        using var pipeline = new VoicePipeline(
+            new PipelineEngines(new ScriptedCapture(), new RecordingPlayback(), vad, new FakeStt(), new ToneTts(), DelegateWorkflow.Reply("x")),
+            new PipelineOptions());
+        var silence = new float[TestAudio.Window];
+        var speech = TestAudio.Speech(0.032);
+        pipeline.ProcessWindow(silence);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            pipeline.ProcessWindow(silence);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        pipeline.PressToTalk();
+        pipeline.ProcessWindow(speech);
+        for (var i = 0; i < 20; i++)
+        {
+            pipeline.ProcessWindow(speech); // speech confirmed; the utterance buffer fills
+        }
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 200; i++)
+        {
+            pipeline.ProcessWindow(i % 2 == 0 ? speech : silence);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(PipelineState.Listening, pipeline.State);
+        Assert.Equal(221, vad.Calls);
+    }
+
+    [Fact]
     public async Task Watchdog_ends_a_stuck_turn_and_the_next_session_works()
     {
         await using var rig = new PipelineRig();
