@@ -252,7 +252,7 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
             return false;
         }
 
-        using var registration = cancellationToken.Register(static s => ((VoicePipeline)s!).Stop(), this);
+        using var registration = cancellationToken.Register(() => StopSession(session));
         return await session.Done.Task.ConfigureAwait(false) == SessionEndReason.Nominal;
     }
 
@@ -280,7 +280,7 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
         }
 
         _ = Task.Run(() => RunClipAsync(turn, samples, sampleRate), CancellationToken.None);
-        using var registration = cancellationToken.Register(static s => ((VoicePipeline)s!).Stop(), this);
+        using var registration = cancellationToken.Register(() => StopSession(session));
         return await session.Done.Task.ConfigureAwait(false) == SessionEndReason.Nominal;
     }
 
@@ -411,6 +411,18 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
             if (_session is not null)
             {
                 EndSessionLocked(SessionEndReason.AbortedByUser, "stopped", PipelineState.Idle);
+            }
+        }
+    }
+
+    /// <summary>Stops <paramref name="session"/> if it is still the current one (a caller gave up on it).</summary>
+    private void StopSession(Session session)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_session, session))
+            {
+                EndSessionLocked(SessionEndReason.AbortedByUser, "cancelled by the caller", PipelineState.Idle);
             }
         }
     }
