@@ -181,7 +181,16 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
             retryDelay = _options.CaptureRetryDelay;
             lock (_gate)
             {
-                ProcessFrameLocked(_frame);
+                try
+                {
+                    ProcessFrameLocked(_frame);
+                }
+                catch (Exception ex)
+                {
+                    // A bug must not stop the microphone: report it, end the session, carry on.
+                    LogStageFailed(_logger, ex, "pipeline");
+                    FailLocked("pipeline", ex, stayInError: false);
+                }
             }
         }
 
