@@ -36,6 +36,9 @@ public enum SessionTrigger
 
     /// <summary>A "say" command: speak text without listening.</summary>
     Say,
+
+    /// <summary>A clip to play (an intercom message) without listening.</summary>
+    Play,
 }
 
 /// <summary>How the listening part of a turn ended.</summary>

@@ -78,9 +78,11 @@ internal sealed class ReplyStreamer
     private CancellationTokenSource? _writeCts;
     private TimeSpan _resumeFrom;
     private bool _replayPending;
+    private readonly SynthesisOptions? _options;
 
-    public ReplyStreamer(ITextToSpeech tts, IAudioPlayback playback, TimeProvider time)
+    public ReplyStreamer(ITextToSpeech tts, IAudioPlayback playback, TimeProvider time, SynthesisOptions? options = null)
     {
+        _options = options;
         _tts = tts;
         _playback = playback;
         _time = time;
@@ -236,7 +238,7 @@ internal sealed class ReplyStreamer
             await foreach (var sentence in sentences.ReadAllAsync(cts.Token).ConfigureAwait(false))
             {
                 var started = _time.GetTimestamp();
-                await foreach (var chunk in _tts.SynthesizeAsync(sentence, null, cts.Token).ConfigureAwait(false))
+                await foreach (var chunk in _tts.SynthesizeAsync(sentence, _options, cts.Token).ConfigureAwait(false))
                 {
                     tally.Time += _time.GetElapsedTime(started);
                     tally.Audio += TimeSpan.FromSeconds((double)chunk.Samples.Length / chunk.SampleRate);

@@ -182,7 +182,16 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
             retryDelay = _options.CaptureRetryDelay;
             lock (_gate)
             {
-                ProcessFrameLocked(_frame);
+                try
+                {
+                    ProcessFrameLocked(_frame);
+                }
+                catch (Exception ex)
+                {
+                    // A bug must not stop the microphone: report it, end the session, carry on.
+                    LogStageFailed(_logger, ex, "pipeline");
+                    FailLocked("pipeline", ex, stayInError: false);
+                }
             }
         }
 
@@ -215,12 +224,15 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
     /// <summary>Push-to-talk pressed (hold mode): listen while held. While speaking it follows the barge-in mode.</summary>
     public void PressToTalk() => Trigger(SessionTrigger.PushToTalkHold);
 
-    /// <summary>Push-to-talk released (hold mode): the utterance ends here.</summary>
+    /// <summary>
+    /// Push-to-talk released, or the button's "stop listening": the utterance ends here and what was said
+    /// is transcribed (any listening turn, so hold-or-tap buttons can end a turn started by <see cref="Listen"/>).
+    /// </summary>
     public void ReleaseToTalk()
     {
         lock (_gate)
         {
-            if (_machine.State == PipelineState.Listening && _turn is { Hold: true } turn)
+            if (_machine.State == PipelineState.Listening && _turn is { } turn)
             {
                 EndListeningLocked(turn, UtteranceEnd.Released);
             }
@@ -234,14 +246,78 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
     /// The "say" command: speaks <paramref name="text"/> as its own session without listening. Returns false
     /// (and does nothing) unless the pipeline is idle.
     /// </summary>
-    public bool Say(string text)
+    public bool Say(string text) => SayCore(text, null) is not null;
+
+    /// <summary>
+    /// Speaks <paramref name="text"/> (with <paramref name="options"/>: speaker, speed, volume) as its own
+    /// session. Completes with false at once when the pipeline is not idle; otherwise when the session
+    /// ends, with true if it was spoken to the end (false if stopped, barged into or failed).
+    /// </summary>
+    public async Task<bool> SayAsync(string text, SynthesisOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var session = SayCore(text, options);
+        if (session is null)
+        {
+            return false;
+        }
+
+        using var registration = cancellationToken.Register(() => StopSession(session));
+        return await session.Done.Task.ConfigureAwait(false) == SessionEndReason.Nominal;
+    }
+
+    /// <summary>
+    /// Plays a clip (an intercom message) as its own session, like <see cref="SayAsync"/>: false at once when
+    /// not idle, else completes when played (true) or cut (false).
+    /// </summary>
+    public async Task<bool> PlayAsync(ReadOnlyMemory<float> samples, int sampleRate, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1000);
+        Session session;
+        Turn turn;
+        lock (_gate)
+        {
+            if (_machine.State != PipelineState.Idle || samples.IsEmpty || _disposed)
+            {
+                return false;
+            }
+
+            session = StartSessionLocked(SessionTrigger.Play);
+            turn = StartTurnLocked(session, hold: false, bargeIn: false);
+            _machine.TransitionTo(PipelineState.Thinking);
+            ArmWatchdogLocked();
+            turn.EndOfSpeech = _time.GetTimestamp();
+        }
+
+        _ = Task.Run(() => RunClipAsync(turn, samples, sampleRate), CancellationToken.None);
+        using var registration = cancellationToken.Register(() => StopSession(session));
+        return await session.Done.Task.ConfigureAwait(false) == SessionEndReason.Nominal;
+    }
+
+    /// <summary>Mutes when unmuted, unmutes when muted (a button's long press).</summary>
+    public void ToggleMute()
+    {
+        lock (_gate)
+        {
+            if (_machine.State == PipelineState.Muted)
+            {
+                Unmute();
+            }
+            else
+            {
+                Mute();
+            }
+        }
+    }
+
+    private Session? SayCore(string text, SynthesisOptions? options)
     {
         ArgumentNullException.ThrowIfNull(text);
         lock (_gate)
         {
             if (_machine.State != PipelineState.Idle || string.IsNullOrWhiteSpace(text) || _disposed)
             {
-                return false;
+                return null;
             }
 
             var session = StartSessionLocked(SessionTrigger.Say);
@@ -249,8 +325,56 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
             _machine.TransitionTo(PipelineState.Thinking);
             ArmWatchdogLocked();
             turn.EndOfSpeech = _time.GetTimestamp();
-            _ = Task.Run(() => RunSayAsync(turn, text));
-            return true;
+            _ = Task.Run(() => RunSayAsync(turn, text, options));
+            return session;
+        }
+    }
+
+    private async Task RunClipAsync(Turn turn, ReadOnlyMemory<float> samples, int sampleRate)
+    {
+        var token = turn.ReplyCts.Token;
+        try
+        {
+            lock (_gate)
+            {
+                if (!IsCurrent(turn))
+                {
+                    return;
+                }
+
+                _machine.TransitionTo(PipelineState.Speaking);
+                RecordProgressLocked();
+            }
+
+            await _engines.Playback.WriteAsync(samples, sampleRate, token).ConfigureAwait(false);
+            lock (_gate)
+            {
+                turn.Metrics = turn.Metrics with { EndOfSpeechToFirstAudioMs = _time.GetElapsedTime(turn.EndOfSpeech).TotalMilliseconds };
+                RecordProgressLocked();
+            }
+
+            await _engines.Playback.DrainAsync(token).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (IsCurrent(turn))
+                {
+                    FinishReplyLocked(turn, new ReplyResult(string.Empty, TimeSpan.Zero, TimeSpan.Zero, 1), workflowTurn: null);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogStageFailed(_logger, ex, "playback");
+            lock (_gate)
+            {
+                if (IsCurrent(turn))
+                {
+                    FailLocked("playback", ex, stayInError: false);
+                }
+            }
         }
     }
 
@@ -297,6 +421,18 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
             if (_session is not null)
             {
                 EndSessionLocked(SessionEndReason.AbortedByUser, "stopped", PipelineState.Idle);
+            }
+        }
+    }
+
+    /// <summary>Stops <paramref name="session"/> if it is still the current one (a caller gave up on it).</summary>
+    private void StopSession(Session session)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_session, session))
+            {
+                EndSessionLocked(SessionEndReason.AbortedByUser, "cancelled by the caller", PipelineState.Idle);
             }
         }
     }
@@ -698,7 +834,7 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
         }
     }
 
-    private async Task RunSayAsync(Turn turn, string text)
+    private async Task RunSayAsync(Turn turn, string text, SynthesisOptions? options)
     {
         var token = turn.ReplyCts.Token;
         try
@@ -711,7 +847,7 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
                     return;
                 }
 
-                streamer = turn.Streamer = new ReplyStreamer(_engines.Tts, _engines.Playback, _time);
+                streamer = turn.Streamer = new ReplyStreamer(_engines.Tts, _engines.Playback, _time, options);
             }
 
             var result = await streamer.RunAsync(Once(text), new Observer(this, turn), token).ConfigureAwait(false);
@@ -849,7 +985,7 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
 
         _machine.TransitionTo(next);
         DisarmWatchdogLocked();
-        session.Done.TrySetResult();
+        session.Done.TrySetResult(reason);
     }
 
     /// <summary>An engine or device failed: error event, Error state, the session ends with error, then Idle (or stay in Error for the capture retry).</summary>
@@ -962,7 +1098,7 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
 
         public TurnMetrics? LastMetrics { get; set; }
 
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<SessionEndReason> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class Turn(Session session, int index, bool hold, long droppedAtStart)

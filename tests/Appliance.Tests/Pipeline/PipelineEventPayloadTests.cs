@@ -47,3 +47,27 @@ public sealed class PipelineEventPayloadTests
         Assert.Equal("[12:00:00.000] error           stt: boom", PipelineEventPayload.ToLine(new PipelineErrorEvent("stt", "boom") { Timestamp = s_at }));
     }
 }
+
+public sealed class PipelineEventPrinterTests
+{
+    [Fact]
+    public async Task Prints_each_event_until_the_stream_completes()
+    {
+        var b = new PipelineEventBroadcaster(new VoiceAppliance.Testing.ManualTimeProvider());
+        var sub = b.Subscribe();
+        b.Publish(new StateChangedEvent(PipelineState.Idle, PipelineState.Listening));
+        b.Publish(new PipelineErrorEvent("tts", "voice missing"));
+        b.Complete();
+        using var text = new StringWriter();
+        await PipelineEventPrinter.RunAsync(sub, text, json: false, CancellationToken.None);
+        Assert.Equal(
+            "[00:00:00.000] state_changed   idle -> listening\n[00:00:00.000] error           tts: voice missing\n",
+            text.ToString().ReplaceLineEndings("\n"));
+
+        var sub2 = new PipelineEventBroadcaster(new VoiceAppliance.Testing.ManualTimeProvider()).Subscribe();
+        sub2.Dispose();
+        using var json = new StringWriter();
+        await PipelineEventPrinter.RunAsync(sub2, json, json: true, CancellationToken.None);
+        Assert.Equal(string.Empty, json.ToString());
+    }
+}

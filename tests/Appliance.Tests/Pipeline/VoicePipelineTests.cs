@@ -149,6 +149,50 @@ public sealed class VoicePipelineTests
     }
 
     [Fact]
+    public async Task SayAsync_completes_when_spoken_and_is_false_when_busy_or_stopped()
+    {
+        await using var rig = new PipelineRig();
+        Assert.True(await rig.Pipeline.SayAsync("Hello.", new Models.SynthesisOptions { Speaker = 3 }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(PipelineState.Idle, rig.Pipeline.State);
+
+        rig.Playback.HoldDrain = new TaskCompletionSource();
+        using var cts = new CancellationTokenSource();
+        var saying = rig.Pipeline.SayAsync("A long announcement.", null, cts.Token);
+        await rig.Log.WaitForState(PipelineState.Speaking, nth: 2);
+        Assert.False(await rig.Pipeline.SayAsync("busy", null, CancellationToken.None));
+        await cts.CancelAsync(); // the caller gave up: the announcement stops
+        Assert.False(await saying.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(SessionEndReason.AbortedByUser, (await rig.Log.WaitFor<SessionEndedEvent>(nth: 2)).Reason);
+    }
+
+    [Fact]
+    public async Task PlayAsync_plays_a_clip_as_its_own_session()
+    {
+        await using var rig = new PipelineRig();
+        var clip = new float[8000];
+        Assert.True(await rig.Pipeline.PlayAsync(clip, 16000, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(8000, rig.Playback.Writes.Single().Length);
+        Assert.Equal(SessionTrigger.Play, (await rig.Log.WaitFor<SessionStartedEvent>()).Trigger);
+        Assert.Contains(rig.Log.Snapshot(), e => e is StateChangedEvent { To: PipelineState.Speaking });
+        Assert.Equal(0, rig.Vad.Calls);
+    }
+
+    [Fact]
+    public async Task Toggle_mute_and_release_ending_a_tap_turn()
+    {
+        await using var rig = new PipelineRig();
+        rig.Pipeline.ToggleMute();
+        Assert.Equal(PipelineState.Muted, rig.Pipeline.State);
+        rig.Pipeline.ToggleMute();
+        Assert.Equal(PipelineState.Idle, rig.Pipeline.State);
+
+        rig.Pipeline.Listen(); // a hold-or-tap button starts with endpointing on...
+        await rig.Feed(TestAudio.Speech(0.5));
+        rig.Pipeline.ReleaseToTalk(); // ...and a long hold ends it on release
+        Assert.Equal(UtteranceEnd.Released, (await rig.Log.WaitFor<TurnEndedEvent>()).Metrics.UtteranceEnd);
+    }
+
+    [Fact]
     public async Task Mute_aborts_the_session_ignores_triggers_and_unmute_returns_to_idle()
     {
         await using var rig = new PipelineRig();
@@ -326,6 +370,58 @@ public sealed class VoicePipelineTests
         await WaitUntil(() => rig.Playback.WriteCount > writes);
         rig.Playback.HoldDrain.SetResult();
         Assert.Equal(SessionEndReason.Nominal, (await rig.Log.WaitFor<SessionEndedEvent>()).Reason);
+    }
+
+    [Fact]
+    public async Task Soft_fade_barges_in_when_the_speech_is_confirmed()
+    {
+        var options = new PipelineOptions { BargeIn = new BargeInOptions { Mode = BargeInMode.SoftFade, EchoCancelled = true } };
+        await using var rig = new PipelineRig(options: options);
+        rig.Playback.HoldDrain = new TaskCompletionSource();
+        await rig.SpeakCommand();
+        await rig.Log.WaitForState(PipelineState.Speaking);
+        await rig.Feed(TestAudio.Speech(0.1));
+        await WaitUntil(() => rig.Playback.Fades == 1);
+        Assert.Equal(PipelineState.Speaking, rig.Pipeline.State);
+        await rig.Feed(TestAudio.Speech(0.3));
+        Assert.Equal(PipelineState.Listening, rig.Pipeline.State);
+        Assert.True((await rig.Log.WaitFor<TurnStartedEvent>(nth: 2)).BargeIn);
+    }
+
+    [Fact]
+    public void The_audio_loop_allocates_nothing_per_window_while_idle_or_listening()
+    {
+        var vad = new ScriptedVad();
+        using var pipeline = new VoicePipeline(
+            new PipelineEngines(new ScriptedCapture(), new RecordingPlayback(), vad, new FakeStt(), new ToneTts(), DelegateWorkflow.Reply("x")),
+            new PipelineOptions());
+        var silence = new float[TestAudio.Window];
+        var speech = TestAudio.Speech(0.032);
+        pipeline.ProcessWindow(silence);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            pipeline.ProcessWindow(silence);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        pipeline.PressToTalk();
+        pipeline.ProcessWindow(speech);
+        for (var i = 0; i < 20; i++)
+        {
+            pipeline.ProcessWindow(speech); // speech confirmed; the utterance buffer fills
+        }
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 200; i++)
+        {
+            pipeline.ProcessWindow(i % 2 == 0 ? speech : silence);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(PipelineState.Listening, pipeline.State);
+        Assert.Equal(221, vad.Calls);
     }
 
     [Fact]
