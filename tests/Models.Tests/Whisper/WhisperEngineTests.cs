@@ -220,3 +220,28 @@ public sealed class WhisperEngineTests(GeneratedWhisperModelFixture fixture, ITe
         return list;
     }
 }
+
+public sealed class MultilingualWhisperModelTests
+{
+    [Fact]
+    public async Task A_generated_multilingual_model_detects_a_language_and_transcribes()
+    {
+        var dir = TestPaths.NewTempDirectory("whisper-multi");
+        try
+        {
+            var path = Path.Combine(dir, "ggml-random-small.bin");
+            GgmlWhisperModelWriter.Write(path, GgmlWhisperModelWriter.SmallEnglish with { VocabularySize = 51865 }, seed: 9);
+            using var model = WhisperModel.Load(path);
+            Assert.True(model.IsMultilingual);
+            Assert.Equal(1, Interop.Whisper.whisper_is_multilingual(model.Context));
+            Assert.Equal(50257, Interop.Whisper.whisper_token_eot(model.Context));
+            var stt = new WhisperSpeechToText(model, new WhisperOptions { Language = "auto", TemperatureIncrement = 0, BestOf = 1, Threads = 2 });
+            var segments = await WhisperEngineTests.Collect(stt, TestAudio.Synthetic(2.0));
+            Assert.All(segments, s => Assert.InRange(s.End, TimeSpan.Zero, TimeSpan.FromSeconds(2)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
