@@ -38,8 +38,8 @@ public static partial class SpeechToTextBench
         try
         {
             var model = Path.Combine(dir, "ggml-random-tiny.en.bin");
-            GgmlWhisperModelWriter.Write(model, WhisperHyperParameters.TinyEnglish, seed: 1);
-            Console.WriteLine($"model: generated tiny.en dimensions (n_audio_state 384, 4+4 layers, n_vocab 51864, f16), {new FileInfo(model).Length / 1e6:0.0} MB; audio: jfk.wav; threads {threads}; greedy, best_of 1, no fallback; {runs} runs each, alternating");
+            GgmlWhisperModelWriter.Write(model, WhisperHyperParameters.TinyEnglish, seed: 1, decodeToTokenLimit: true);
+            Console.WriteLine($"model: generated tiny.en dimensions (n_audio_state 384, 4+4 layers, n_vocab 51864, f16, decodes to the 220-token cap), {new FileInfo(model).Length / 1e6:0.0} MB; audio: jfk.wav; threads {threads}; greedy, best_of 1, no fallback; {runs} runs each, alternating");
             WhisperVersusCli(cli, model, wav, runs, threads);
             Grammar(root, dir);
         }

@@ -245,3 +245,32 @@ public sealed class MultilingualWhisperModelTests
         }
     }
 }
+
+public sealed class TokenBudgetWhisperModelTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_model_written_to_decode_to_the_token_limit_fills_the_window_with_text()
+    {
+        var dir = TestPaths.NewTempDirectory("whisper-budget");
+        try
+        {
+            var path = Path.Combine(dir, "ggml-budget.en.bin");
+            GgmlWhisperModelWriter.Write(path, GgmlWhisperModelWriter.SmallEnglish with { TextContext = 24 }, seed: 11, decodeToTokenLimit: true);
+            using var model = WhisperModel.Load(path);
+            var stt = new WhisperSpeechToText(model, new WhisperOptions { TemperatureIncrement = 0, BestOf = 1, Threads = 2, SuppressNonSpeechTokens = false });
+            var segments = await WhisperEngineTests.Collect(stt, TestAudio.Synthetic(2.0));
+            var text = string.Join(" ", segments.Select(s => s.Text));
+            output.WriteLine(text);
+
+            // n_text_ctx 24 -> whisper.cpp decodes at most 24/2 - 4 = 8 tokens per window, all text (no
+            // end-of-text, no timestamps); byte tokens glue onto the synthetic words, so count words loosely.
+            var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.InRange(words, 3, 8);
+            Assert.Single(segments);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
