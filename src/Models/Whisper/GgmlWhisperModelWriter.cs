@@ -17,15 +17,24 @@ internal static class GgmlWhisperModelWriter
     internal static WhisperHyperParameters SmallEnglish { get; } = new(51864, 1500, 64, 2, 1, 64, 64, 2, 1, 80, 1);
 
     /// <summary>Writes the model to <paramref name="path"/>.</summary>
-    internal static void Write(string path, WhisperHyperParameters h, int seed = 1)
+    /// <param name="path">Target file.</param>
+    /// <param name="h">Dimensions.</param>
+    /// <param name="seed">Seed of the weights.</param>
+    /// <param name="decodeToTokenLimit">
+    /// Make the decoder never emit end-of-text or timestamp tokens (their embedding rows point against the
+    /// final layer norm's constant bias), so every 30 s window decodes exactly whisper.cpp's token cap
+    /// (n_text_ctx/2 - 4): a fixed token budget for benchmarks.
+    /// </param>
+    internal static void Write(string path, WhisperHyperParameters h, int seed = 1, bool decodeToTokenLimit = false)
     {
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        Write(stream, h, seed);
+        Write(stream, h, seed, decodeToTokenLimit);
     }
 
     /// <summary>Writes the model to <paramref name="stream"/>.</summary>
-    internal static void Write(Stream stream, WhisperHyperParameters h, int seed = 1)
+    internal static void Write(Stream stream, WhisperHyperParameters h, int seed = 1, bool decodeToTokenLimit = false)
     {
+        var eotId = h.IsMultilingual ? 50257 : 50256;
         var random = new SplitMix(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1));
         var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(WhisperModelFile.GgmlMagic);
@@ -72,13 +81,25 @@ internal static class GgmlWhisperModelWriter
             var fanIn = spec.Shape.Length >= 2 ? spec.Shape[0] * (spec.Shape.Length == 3 ? spec.Shape[1] : 1) : 1;
             var scale = spec.Shape.Length >= 2 ? 1f / MathF.Sqrt(fanIn) : 0.02f;
             var bytesPer = spec.Type == WhisperModelFile.TypeF32 ? 4 : 2;
+            var isFinalNormBias = decodeToTokenLimit && spec.Name == "decoder.ln.bias";
+            var isTokenEmbedding = decodeToTokenLimit && spec.Name == "decoder.token_embedding.weight";
             var remaining = spec.Elements;
+            long index = 0;
             while (remaining > 0)
             {
                 var n = (int)Math.Min(remaining, buffer.Length / bytesPer);
-                for (var i = 0; i < n; i++)
+                for (var i = 0; i < n; i++, index++)
                 {
                     var value = (isNormWeight ? 1f : 0f) + (random.NextSigned() * scale);
+                    if (isFinalNormBias)
+                    {
+                        value = 1f;
+                    }
+                    else if (isTokenEmbedding && index / spec.Shape[0] >= eotId)
+                    {
+                        value = -0.05f;
+                    }
+
                     if (bytesPer == 4)
                     {
                         BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(i * 4), value);

@@ -55,7 +55,7 @@ internal static class WhisperModelFile
     internal const int TypeF32 = 0;
     internal const int TypeF16 = 1;
 
-    private const string Fix = "download the model again (ggml-tiny.en.bin / ggml-base.en.bin from the whisper.cpp model repository) and check its sha256 against models/manifest";
+    private const string Fix = "download the model again (ggml-tiny.en.bin or ggml-base.en.bin from the whisper.cpp model repository) and compare its sha256 with the published one";
 
     /// <summary>One tensor whisper.cpp expects: name, ggml dims (ne0 first) and ggml type.</summary>
     internal readonly record struct TensorSpec(string Name, int[] Shape, int Type)

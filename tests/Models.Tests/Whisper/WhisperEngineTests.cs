@@ -220,3 +220,57 @@ public sealed class WhisperEngineTests(GeneratedWhisperModelFixture fixture, ITe
         return list;
     }
 }
+
+public sealed class MultilingualWhisperModelTests
+{
+    [Fact]
+    public async Task A_generated_multilingual_model_detects_a_language_and_transcribes()
+    {
+        var dir = TestPaths.NewTempDirectory("whisper-multi");
+        try
+        {
+            var path = Path.Combine(dir, "ggml-random-small.bin");
+            GgmlWhisperModelWriter.Write(path, GgmlWhisperModelWriter.SmallEnglish with { VocabularySize = 51865 }, seed: 9);
+            using var model = WhisperModel.Load(path);
+            Assert.True(model.IsMultilingual);
+            Assert.Equal(1, Interop.Whisper.whisper_is_multilingual(model.Context));
+            Assert.Equal(50257, Interop.Whisper.whisper_token_eot(model.Context));
+            var stt = new WhisperSpeechToText(model, new WhisperOptions { Language = "auto", TemperatureIncrement = 0, BestOf = 1, Threads = 2 });
+            var segments = await WhisperEngineTests.Collect(stt, TestAudio.Synthetic(2.0));
+            Assert.All(segments, s => Assert.InRange(s.End, TimeSpan.Zero, TimeSpan.FromSeconds(2)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
+
+public sealed class TokenBudgetWhisperModelTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_model_written_to_decode_to_the_token_limit_fills_the_window_with_text()
+    {
+        var dir = TestPaths.NewTempDirectory("whisper-budget");
+        try
+        {
+            var path = Path.Combine(dir, "ggml-budget.en.bin");
+            GgmlWhisperModelWriter.Write(path, GgmlWhisperModelWriter.SmallEnglish with { TextContext = 24 }, seed: 11, decodeToTokenLimit: true);
+            using var model = WhisperModel.Load(path);
+            var stt = new WhisperSpeechToText(model, new WhisperOptions { TemperatureIncrement = 0, BestOf = 1, Threads = 2, SuppressNonSpeechTokens = false });
+            var segments = await WhisperEngineTests.Collect(stt, TestAudio.Synthetic(2.0));
+            var text = string.Join(" ", segments.Select(s => s.Text));
+            output.WriteLine(text);
+
+            // n_text_ctx 24 -> whisper.cpp decodes at most 24/2 - 4 = 8 tokens per window, all text (no
+            // end-of-text, no timestamps); byte tokens glue onto the synthetic words, so count words loosely.
+            var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.InRange(words, 3, 8);
+            Assert.Single(segments);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
