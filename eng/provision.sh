@@ -66,7 +66,7 @@ PIPER_TOKENS_SHA=620e1aecf1a68fea3ba5850d137b0138fa2037c9b372dad13b95a2a215d0849
 
 # Debian packages: runtime libraries, test tools, whisper.cpp build, aarch64 cross-build.
 APT_RUNTIME="libasound2 alsa-utils libmosquitto1 mosquitto mosquitto-clients libespeak-ng1 espeak-ng-data libpocketsphinx3 pocketsphinx-en-us libspeexdsp1 libgpiod2"
-APT_BUILD="cmake g++ make sox espeak-ng ca-certificates"
+APT_BUILD="cmake g++ make sox espeak-ng ca-certificates openssl"
 APT_CROSS="gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
 
 # ---------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ internal sealed partial class MosquittoClient : IDisposable
     private volatile bool _stopRequested;
     private volatile bool _connected;
     private bool _started;
+    private bool _loopExited;
     private bool _disposed;
     private int _connects;
 
@@ -187,13 +188,20 @@ internal sealed partial class MosquittoClient : IDisposable
             Log.LoopDidNotStop(_logger, _settings.ClientId);
         }
 
-        _disposed = true;
-        if (!_started || !_thread.IsAlive)
+        lock (_waitGate)
         {
-            _handle.Dispose();
-            _self.Free();
+            _disposed = true;
+            if (!_started || _loopExited)
+            {
+                ReleaseNative();
+            }
         }
+    }
 
+    private void ReleaseNative()
+    {
+        _handle.Dispose();
+        _self.Free();
         _wake.Dispose();
     }
 
@@ -266,6 +274,33 @@ internal sealed partial class MosquittoClient : IDisposable
 
     private void Run()
     {
+        try
+        {
+            RunLoop();
+        }
+#pragma warning disable CA1031 // An exception on this thread would end the process; the link is simply down.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _connected = false;
+            Log.LoopFailed(_logger, ex);
+        }
+        finally
+        {
+            lock (_waitGate)
+            {
+                _loopExited = true;
+                if (_disposed)
+                {
+                    // Dispose gave up waiting for this thread (a blocking TCP connect); the last one out frees the native client.
+                    ReleaseNative();
+                }
+            }
+        }
+    }
+
+    private void RunLoop()
+    {
         var socketUp = false;
         while (!_stopRequested)
         {
@@ -311,12 +346,6 @@ internal sealed partial class MosquittoClient : IDisposable
         }
 
         _connected = false;
-        if (_disposed)
-        {
-            // Dispose gave up waiting for this thread; the last one out frees the native client.
-            _handle.Dispose();
-            _self.Free();
-        }
     }
 
     private int Connect()
@@ -466,6 +495,9 @@ internal sealed partial class MosquittoClient : IDisposable
 
         [LoggerMessage(5, LogLevel.Error, "An MQTT event handler failed; the connection carries on")]
         public static partial void HandlerFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(7, LogLevel.Error, "The MQTT network thread failed; MQTT stays down until the service restarts")]
+        public static partial void LoopFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(6, LogLevel.Warning, "The MQTT network thread of '{ClientId}' did not stop within 5 s")]
         public static partial void LoopDidNotStop(ILogger logger, string clientId);

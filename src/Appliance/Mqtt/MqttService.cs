@@ -14,7 +14,7 @@ namespace VoiceAppliance.Mqtt;
 /// in the payload for de-duplication). Bad input becomes an error event on <c>&lt;base&gt;/error</c> and a warning, and
 /// affects nothing else.
 /// </summary>
-public sealed partial class MqttService : IHostedService, IAsyncDisposable
+public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqttReporter
 {
     private const int CommandQueueCapacity = 256;
 

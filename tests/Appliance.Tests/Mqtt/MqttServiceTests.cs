@@ -454,6 +454,46 @@ public sealed class MqttServiceTests : IDisposable
     }
 
     [RequiresProgramFact("mosquitto")]
+    public void Reports_queued_by_a_daemon_that_is_killed_are_delivered_by_the_next_one()
+    {
+        var broker = Broker();
+        var stateDir = StateDir();
+        var unreachable = MosquittoBroker.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using (var child = StartChild(unreachable, stateDir, "dev1", "200"))
+        {
+            try
+            {
+                var queued = child.StandardOutput.ReadLineAsync();
+                Assert.True(queued.Wait(TimeSpan.FromSeconds(30)), "child did not queue: " + (child.HasExited ? child.StandardError.ReadToEnd() : "still running"));
+                Assert.Equal("queued", queued.Result);
+            }
+            finally
+            {
+                child.Kill(); // SIGKILL: no flush, no dispose; records were written to the kernel one by one
+                child.WaitForExit(5000);
+            }
+        }
+
+        using var peer = new TestPeer(broker.Port, filters: ["appliance/dev1/event/session"]);
+        var service = Service(MqttTestOptions.For(broker, stateDir), new RecordingHandler());
+        peer.WaitUntil(all => all.Count >= 200, 10, "200 reports from the killed daemon");
+        Assert.Equal(Enumerable.Range(1, 200), peer.Snapshot().Select(r => r.Json.GetProperty("turn").GetInt32()));
+        Assert.Equal("crash", peer.Snapshot()[0].Json.GetProperty("session_id").GetString());
+    }
+
+    private System.Diagnostics.Process StartChild(params string[] args)
+    {
+        var dll = typeof(TestHostEntry).Assembly.Location;
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", dll, "mqtt-child", .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        return System.Diagnostics.Process.Start(psi)!;
+    }
+
+    [RequiresProgramFact("mosquitto")]
     public void A_full_outbox_evicts_the_oldest_counts_them_and_sends_the_rest_in_order()
     {
         var broker = Broker();
@@ -515,14 +555,7 @@ public sealed class MqttServiceTests : IDisposable
     {
         var broker = Broker();
         using var peer = new TestPeer(broker.Port, filters: ["appliance/child1/availability"]);
-        var dll = typeof(TestHostEntry).Assembly.Location;
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", dll, "mqtt-child", broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StateDir(), "child1"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var child = System.Diagnostics.Process.Start(psi)!;
+        using var child = StartChild(broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StateDir(), "child1");
         try
         {
             var ready = child.StandardOutput.ReadLineAsync();

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using VoiceAppliance.Audio.Alsa;
 using VoiceAppliance.Mqtt;
 
@@ -182,5 +183,38 @@ public sealed class MqttCommandParserTests
         Assert.Equal("intentNotRecognized", MqttService.HermesReason("intent_not_recognized"));
         Assert.Equal("timeout", MqttService.HermesReason("no_speech"));
         Assert.Equal("error", MqttService.HermesReason("something_else"));
+    }
+}
+
+public sealed class MqttOptionsBindingTests
+{
+    [Fact]
+    public void Binds_from_configuration_including_times_enums_and_lists()
+    {
+        var config = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Mqtt:Enabled"] = "true",
+                ["Mqtt:Host"] = "broker.lan",
+                ["Mqtt:Port"] = "8883",
+                ["Mqtt:DeviceId"] = "kitchen",
+                ["Mqtt:ProtocolVersion"] = "3.1.1",
+                ["Mqtt:ReconnectMaxDelay"] = "00:00:30",
+                ["Mqtt:OutboxFsync"] = "PerRecord",
+                ["Mqtt:IntercomTargets:0"] = "hall",
+                ["Mqtt:IntercomTargets:1"] = "garage",
+            })
+            .Build();
+        var options = new MqttOptions();
+        ConfigurationBinder.Bind(config.GetSection(MqttOptions.SectionName), options);
+        Assert.Equal("broker.lan", options.Host);
+        Assert.Equal(8883, options.Port);
+        Assert.False(options.IsMqtt5);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.ReconnectMaxDelay);
+        Assert.Equal(OutboxFsyncPolicy.PerRecord, options.OutboxFsync);
+        Assert.Equal(["hall", "garage"], options.IntercomTargets);
+        Assert.Equal("appliance/kitchen", options.BaseTopic);
+        Assert.Equal("appliance-kitchen", options.EffectiveClientId);
+        Assert.Empty(options.Validate());
     }
 }

@@ -4,17 +4,18 @@ namespace VoiceAppliance.Tests.Mqtt;
 
 /// <summary>
 /// The test assembly's entry point (GenerateProgramFile is off): under the test runner it is never called; started as
-/// <c>dotnet VoiceAppliance.Tests.dll mqtt-child PORT STATE_DIR DEVICE_ID</c> it runs a real <see cref="MqttService"/>
-/// in a child process that a test then kills (last-will test).
+/// <c>dotnet VoiceAppliance.Tests.dll mqtt-child PORT STATE_DIR DEVICE_ID [REPORTS]</c> it runs a real
+/// <see cref="MqttService"/> in a child process that a test then kills: the last-will test, and (with REPORTS) the
+/// crash test, which queues that many session reports and prints "queued" before it is killed.
 /// </summary>
 public static class TestHostEntry
 {
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length != 4 || args[0] != "mqtt-child")
+        if (args.Length is < 4 or > 5 || args[0] != "mqtt-child")
         {
-            await Console.Error.WriteLineAsync("usage: VoiceAppliance.Tests.dll mqtt-child PORT STATE_DIR DEVICE_ID").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("usage: VoiceAppliance.Tests.dll mqtt-child PORT STATE_DIR DEVICE_ID [REPORTS]").ConfigureAwait(false);
             return 64;
         }
 
@@ -29,6 +30,19 @@ public static class TestHostEntry
         };
         var service = new MqttService(options, new RecordingHandler(), new ListLogger());
         await service.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        if (args.Length == 5)
+        {
+            var reports = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
+            for (var i = 1; i <= reports; i++)
+            {
+                service.PublishSessionEvent(new SessionEventReport { EventType = SessionEventTypes.TurnEnded, SessionId = "crash", Turn = i });
+            }
+
+            await Console.Out.WriteLineAsync("queued").ConfigureAwait(false);
+            await Console.Out.FlushAsync().ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite).ConfigureAwait(false);
+        }
+
         while (!service.IsConnected)
         {
             await Task.Delay(10).ConfigureAwait(false);
