@@ -1,8 +1,10 @@
 namespace VoiceAppliance.Configuration;
 
-// Sections owned by other areas (audio, models, endpointing, barge-in, workflow, MQTT) in a first shape with
-// reasonable fields; the lead reconciles them with those areas' own options records. Each has a section
-// name and a Read(ConfigSectionReader) that validates while reading.
+// Sections for areas without their own options record yet (audio devices, model paths, workflow, the
+// service), in a first shape with reasonable fields for the lead to reconcile. Each has a section name and
+// a Read(ConfigSectionReader) that validates while reading. The pipeline (endpointing, barge-in) and MQTT
+// sections belong to VoiceAppliance.Pipeline.PipelineOptions and VoiceAppliance.Mqtt.MqttOptions; they are
+// registered here as sections owned elsewhere (see ApplianceConfiguration.AddOwnedElsewhere).
 
 /// <summary>Section <c>Audio</c>: ALSA devices by name.</summary>
 /// <param name="CaptureDevice">ALSA capture PCM (prefer <c>plughw:CARD=name</c> over card numbers).</param>
@@ -84,93 +86,6 @@ public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, 
     }
 }
 
-/// <summary>Endpointing presets (Home Assistant's: 0.7 s silence default, 1.25 s relaxed, 0.25 s aggressive).</summary>
-public enum EndpointingPreset
-{
-    /// <summary>0.7 s of silence ends the turn.</summary>
-    Default,
-
-    /// <summary>1.25 s of silence (slow speakers).</summary>
-    Relaxed,
-
-    /// <summary>0.25 s of silence (short commands).</summary>
-    Aggressive,
-}
-
-/// <summary>Section <c>Endpointing</c>: when a turn starts and ends.</summary>
-/// <param name="Preset">The preset the unset fields come from.</param>
-/// <param name="Threshold">VAD speech probability threshold.</param>
-/// <param name="MinSpeech">Speech needed before a turn counts.</param>
-/// <param name="Silence">Silence that ends the turn.</param>
-/// <param name="PrefixPadding">Audio kept from before speech started.</param>
-/// <param name="MaxUtterance">Hard cap on one turn.</param>
-/// <param name="NoSpeechTimeout">End the turn when nobody speaks this long after it starts.</param>
-public sealed record EndpointingOptions(EndpointingPreset Preset, double Threshold, TimeSpan MinSpeech, TimeSpan Silence, TimeSpan PrefixPadding, TimeSpan MaxUtterance, TimeSpan NoSpeechTimeout)
-{
-    /// <summary>The section name.</summary>
-    public const string SectionName = "Endpointing";
-
-    /// <summary>Reads and validates the section.</summary>
-    public static EndpointingOptions Read(ConfigSectionReader r)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        var preset = r.GetEnum("Preset", EndpointingPreset.Default);
-        var silence = preset switch
-        {
-            EndpointingPreset.Relaxed => TimeSpan.FromMilliseconds(1250),
-            EndpointingPreset.Aggressive => TimeSpan.FromMilliseconds(250),
-            _ => TimeSpan.FromMilliseconds(700),
-        };
-        var options = new EndpointingOptions(
-            preset,
-            r.GetDouble("Threshold", 0.5, 0.05, 0.95),
-            r.GetMilliseconds("MinSpeechMs", TimeSpan.FromMilliseconds(250), TimeSpan.Zero, TimeSpan.FromSeconds(5)),
-            r.GetMilliseconds("SilenceMs", silence, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10)),
-            r.GetMilliseconds("PrefixPaddingMs", TimeSpan.FromMilliseconds(300), TimeSpan.Zero, TimeSpan.FromSeconds(2)),
-            TimeSpan.FromSeconds(r.GetInt("MaxUtteranceSeconds", 15, 1, 120)),
-            TimeSpan.FromSeconds(r.GetInt("NoSpeechTimeoutSeconds", 8, 1, 120)));
-        if (options.NoSpeechTimeout > options.MaxUtterance)
-        {
-            r.Warning("NoSpeechTimeoutSeconds", $"{options.NoSpeechTimeout.TotalSeconds} s is longer than MaxUtteranceSeconds ({options.MaxUtterance.TotalSeconds} s) and never applies.");
-        }
-
-        return options;
-    }
-}
-
-/// <summary>What happens when the user speaks while the device talks.</summary>
-public enum BargeInMode
-{
-    /// <summary>The mic is gated while speaking; only the button or MQTT stop playback.</summary>
-    Disabled,
-
-    /// <summary>Speech stops playback at once.</summary>
-    HardCut,
-
-    /// <summary>Speech fades playback out over <see cref="BargeInOptions.Fade"/>.</summary>
-    SoftFade,
-}
-
-/// <summary>Section <c>BargeIn</c>.</summary>
-/// <param name="Mode">Barge-in mode.</param>
-/// <param name="Fade">Fade time for soft-fade.</param>
-/// <param name="MinSpeech">Speech needed during playback to barge in.</param>
-public sealed record BargeInOptions(BargeInMode Mode, TimeSpan Fade, TimeSpan MinSpeech)
-{
-    /// <summary>The section name.</summary>
-    public const string SectionName = "BargeIn";
-
-    /// <summary>Reads and validates the section.</summary>
-    public static BargeInOptions Read(ConfigSectionReader r)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        return new BargeInOptions(
-            r.GetEnum("Mode", BargeInMode.Disabled),
-            r.GetMilliseconds("FadeMs", TimeSpan.FromMilliseconds(150), TimeSpan.Zero, TimeSpan.FromSeconds(2)),
-            r.GetMilliseconds("MinSpeechMs", TimeSpan.FromMilliseconds(300), TimeSpan.Zero, TimeSpan.FromSeconds(5)));
-    }
-}
-
 /// <summary>What turns a transcript into a reply.</summary>
 public enum WorkflowKind
 {
@@ -205,51 +120,6 @@ public sealed record WorkflowOptions(WorkflowKind Kind, string IntentsFile, Time
             intents,
             TimeSpan.FromSeconds(r.GetInt("ReplyTimeoutSeconds", 10, 1, 300)),
             r.GetString("Greeting", string.Empty, allowEmpty: true));
-    }
-}
-
-/// <summary>Section <c>Mqtt</c>.</summary>
-/// <param name="Enabled">False: no MQTT.</param>
-/// <param name="Host">Broker host.</param>
-/// <param name="Port">Broker port.</param>
-/// <param name="ClientId">Client id (and Home Assistant device id).</param>
-/// <param name="Username">User name (null: anonymous).</param>
-/// <param name="PasswordFile">File holding the password (not the password itself, so configs can be shared).</param>
-/// <param name="BaseTopic">Topic prefix of this device.</param>
-/// <param name="HomeAssistantDiscovery">Publish Home Assistant discovery.</param>
-/// <param name="DiscoveryPrefix">Home Assistant discovery prefix.</param>
-/// <param name="Hermes">Also speak the Rhasspy Hermes topics.</param>
-/// <param name="SiteId">Hermes site id.</param>
-/// <param name="KeepAliveSeconds">MQTT keep-alive.</param>
-public sealed record MqttOptions(bool Enabled, string Host, int Port, string ClientId, string? Username, string? PasswordFile, string BaseTopic, bool HomeAssistantDiscovery, string DiscoveryPrefix, bool Hermes, string SiteId, int KeepAliveSeconds)
-{
-    /// <summary>The section name.</summary>
-    public const string SectionName = "Mqtt";
-
-    /// <summary>Reads and validates the section.</summary>
-    public static MqttOptions Read(ConfigSectionReader r)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        var clientId = r.GetString("ClientId", "voice-appliance");
-        var baseTopic = r.GetString("BaseTopic", "appliance/" + clientId);
-        if (baseTopic.Contains('#', StringComparison.Ordinal) || baseTopic.Contains('+', StringComparison.Ordinal))
-        {
-            r.Error("BaseTopic", $"'{baseTopic}' contains an MQTT wildcard (+ or #); use a plain topic such as appliance/kitchen.");
-        }
-
-        return new MqttOptions(
-            r.GetBool("Enabled", false),
-            r.GetString("Host", "localhost"),
-            r.GetInt("Port", 1883, 1, 65535),
-            clientId,
-            r.GetOptionalString("Username"),
-            r.GetOptionalString("PasswordFile"),
-            baseTopic,
-            r.GetBool("HomeAssistantDiscovery", true),
-            r.GetString("DiscoveryPrefix", "homeassistant"),
-            r.GetBool("Hermes", false),
-            r.GetString("SiteId", clientId),
-            r.GetInt("KeepAliveSeconds", 30, 5, 3600));
     }
 }
 

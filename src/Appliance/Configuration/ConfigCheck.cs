@@ -60,12 +60,13 @@ public static class ConfigCheck
             Missing("Workflow:IntentsFile", intents, "create it or point Workflow:IntentsFile at it.");
         }
 
-        if (c.Workflow.Kind == WorkflowKind.Mqtt && !c.Mqtt.Enabled)
+        var mqttEnabled = string.Equals(c.Value("Mqtt:Enabled")?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+        if (c.Workflow.Kind == WorkflowKind.Mqtt && !mqttEnabled)
         {
-            issues.Add(new ConfigIssue(ConfigSeverity.Error, "Mqtt:Enabled", "Workflow:Kind is 'mqtt' but Mqtt:Enabled is false; enable MQTT or choose another workflow."));
+            issues.Add(new ConfigIssue(ConfigSeverity.Error, "Mqtt:Enabled", "Workflow:Kind is 'mqtt' but Mqtt:Enabled is not true; enable MQTT or choose another workflow."));
         }
 
-        if (c.Mqtt is { Enabled: true, PasswordFile: { } pw } && !File.Exists(pw))
+        if (mqttEnabled && c.Value("Mqtt:PasswordFile") is { Length: > 0 } pw && !File.Exists(pw))
         {
             Missing("Mqtt:PasswordFile", pw, "create it (mode 600, owned by the service user) or remove the key.");
         }
