@@ -25,6 +25,27 @@ public static class ConfigCheck
         return issues;
     }
 
+    /// <summary>
+    /// Writes one line per issue (errors first) and a summary; returns the exit code: 0 when there is no
+    /// error (warnings allowed), 78 (<see cref="Cli.ExitCodes.Config"/>) otherwise.
+    /// </summary>
+    public static int Print(TextWriter output, string path, IReadOnlyList<ConfigIssue> issues)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(issues);
+        foreach (var issue in issues.OrderBy(i => i.Severity))
+        {
+            output.WriteLine(issue.ToString());
+        }
+
+        var errors = issues.Count(i => i.Severity == ConfigSeverity.Error);
+        var warnings = issues.Count - errors;
+        output.WriteLine(errors == 0
+            ? $"{path}: ok ({warnings} warning{(warnings == 1 ? string.Empty : "s")})"
+            : $"{path}: {errors} error{(errors == 1 ? string.Empty : "s")}, {warnings} warning{(warnings == 1 ? string.Empty : "s")}");
+        return errors == 0 ? Cli.ExitCodes.Ok : Cli.ExitCodes.Config;
+    }
+
     private static void CheckMachine(LoadedConfiguration c, List<ConfigIssue> issues)
     {
         void Missing(string key, string file, string fix) => issues.Add(new ConfigIssue(ConfigSeverity.Warning, key, $"{file} does not exist on this machine; {fix}"));
