@@ -34,6 +34,9 @@ while [ $# -gt 0 ]; do
 done
 
 log() { printf '[publish-arm64] %s\n' "$*" >&2; }
+is_aarch64_elf() { # ELF e_machine (bytes 18-19, little-endian) is 0xB7 for aarch64
+  [ "$(od -An -tx1 -j0 -N4 "$1" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] && [ "$(od -An -tx1 -j18 -N2 "$1" | tr -d ' \n')" = b700 ]
+}
 die() { printf '[publish-arm64] error: %s\n' "$*" >&2; exit 1; }
 [ -f "$CONFIG" ] || die "config $CONFIG not found (use one of config/*.json)"
 
@@ -63,7 +66,7 @@ esac
 log "NativeAOT publish for linux-arm64 (log: $AOT_LOG)"
 AOT_OK=0
 if command -v dotnet >/dev/null && dotnet publish "$ROOT/src/Appliance/Appliance.csproj" "${AOT_ARGS[@]}" >"$AOT_LOG" 2>&1 \
-   && [ -x "$PKG/app/appliance" ] && file "$PKG/app/appliance" 2>/dev/null | grep -q 'aarch64'; then
+   && [ -x "$PKG/app/appliance" ] && is_aarch64_elf "$PKG/app/appliance"; then
   AOT_OK=1
   log "NativeAOT binary: $(du -h "$PKG/app/appliance" | cut -f1)"
 else
@@ -91,7 +94,7 @@ done
 cp -a "$NATIVE"/libonnxruntime.so.1 "$NATIVE"/libwhisper.so* "$NATIVE"/libggml*.so* "$PKG/app/native/linux-arm64/"
 for f in "$PKG"/app/native/linux-arm64/*.so*; do
   [ -L "$f" ] && continue
-  file "$f" | grep -q 'ARM aarch64' || die "$f is not an aarch64 library"
+  is_aarch64_elf "$f" || die "$f is not an aarch64 library"
 done
 
 # 3. Models the config names ---------------------------------------------------------------------

@@ -15,19 +15,62 @@ public sealed class ApplianceConfiguration
 
     private readonly List<(string Name, Func<ConfigSectionReader, object> Read)> _sections = [];
 
-    /// <summary>A loader with every built-in section (Gpio, Button, Leds, Audio, Models, Endpointing, BargeIn, Workflow, Mqtt, Service).</summary>
+    /// <summary>Section of the voice pipeline (endpointing, barge-in): VoiceAppliance.Pipeline.PipelineOptions.</summary>
+    public const string PipelineSection = "Pipeline";
+
+    /// <summary>Section of MQTT: VoiceAppliance.Mqtt.MqttOptions.</summary>
+    public const string MqttSection = "Mqtt";
+
+    /// <summary>
+    /// A loader with every built-in section (Gpio, Button, Leds, Audio, Models, Workflow, Service), plus
+    /// Pipeline and Mqtt as sections owned elsewhere until their readers are registered with <see cref="Add{T}"/>.
+    /// </summary>
     public static ApplianceConfiguration CreateDefault() => new ApplianceConfiguration()
         .Add(GpioOptions.SectionName, GpioOptions.Read)
         .Add(ButtonOptions.SectionName, ButtonOptions.Read)
         .Add(LedOptions.SectionName, LedOptions.Read)
         .Add(AudioOptions.SectionName, AudioOptions.Read)
         .Add(ModelsOptions.SectionName, ModelsOptions.Read)
-        .Add(PipelineSections.Endpointing, PipelineSections.ReadEndpointing)
-        .Add(PipelineSections.BargeIn, PipelineSections.ReadBargeIn)
-        .Add(PipelineSections.Pipeline, PipelineSections.ReadPipeline)
         .Add(WorkflowOptions.SectionName, WorkflowOptions.Read)
-        .Add(MqttOptions.SectionName, MqttOptions.Read)
-        .Add(ServiceOptions.SectionName, ServiceOptions.Read);
+        .Add(ServiceOptions.SectionName, ServiceOptions.Read)
+        .AddPipelineAndMqtt();
+
+    /// <summary>
+    /// Declares a section whose keys another component reads (so they are not warned as unknown) until its
+    /// reader is registered with <see cref="Add{T}"/>, which replaces this placeholder.
+    /// </summary>
+    public ApplianceConfiguration AddOwnedElsewhere(string section)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
+        _sections.RemoveAll(s => string.Equals(s.Name, section, StringComparison.OrdinalIgnoreCase));
+        _sections.Add((section, r =>
+        {
+            r.AcceptAllKeys();
+            return r;
+        }));
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a section whose options type validates itself (returns error messages, each naming its key),
+    /// e.g. <c>MqttOptions.Validate()</c>: the messages become <see cref="ConfigSeverity.Error"/> issues.
+    /// </summary>
+    public ApplianceConfiguration AddValidated<T>(string section, Func<ConfigSectionReader, T> read, Func<T, IEnumerable<string>> validate)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(validate);
+        return Add(section, r =>
+        {
+            var options = read(r);
+            foreach (var message in validate(options))
+            {
+                r.Error(string.Empty, message);
+            }
+
+            return options;
+        });
+    }
 
     /// <summary>Registers (or replaces) a section and its reader.</summary>
     public ApplianceConfiguration Add<T>(string section, Func<ConfigSectionReader, T> read)
@@ -81,7 +124,7 @@ public sealed class ApplianceConfiguration
         }
 
         source.ReportUnknownKeys(SectionNames);
-        return new LoadedConfiguration(source.Origin, values, source.Issues);
+        return new LoadedConfiguration(source.Origin, values, source.Issues, source.Values);
     }
 }
 
@@ -90,9 +133,12 @@ public sealed class LoadedConfiguration
 {
     private readonly Dictionary<string, object> _sections;
 
-    internal LoadedConfiguration(string path, Dictionary<string, object> sections, IReadOnlyList<ConfigIssue> issues)
+    private readonly IReadOnlyDictionary<string, string?> _values;
+
+    internal LoadedConfiguration(string path, Dictionary<string, object> sections, IReadOnlyList<ConfigIssue> issues, IReadOnlyDictionary<string, string?> values)
     {
         Path = path;
+        _values = values;
         _sections = sections;
         Issues = issues;
     }
@@ -128,29 +174,17 @@ public sealed class LoadedConfiguration
     /// <summary>Section <c>Models</c>.</summary>
     public ModelsOptions Models => Get<ModelsOptions>(ModelsOptions.SectionName);
 
-    /// <summary>Section <c>Endpointing</c>.</summary>
-    public global::VoiceAppliance.Pipeline.EndpointingOptions Endpointing => Get<global::VoiceAppliance.Pipeline.EndpointingOptions>(PipelineSections.Endpointing);
-
-    /// <summary>Section <c>BargeIn</c>.</summary>
-    public global::VoiceAppliance.Pipeline.BargeInOptions BargeIn => Get<global::VoiceAppliance.Pipeline.BargeInOptions>(PipelineSections.BargeIn);
-
-    /// <summary>Section <c>Pipeline</c>.</summary>
-    public PipelineTimings PipelineTimings => Get<PipelineTimings>(PipelineSections.Pipeline);
-
-    /// <summary>The pipeline's options from the Endpointing, BargeIn and Pipeline sections.</summary>
-    public global::VoiceAppliance.Pipeline.PipelineOptions Pipeline => new()
-    {
-        Endpointing = Endpointing,
-        BargeIn = BargeIn,
-        WatchdogTimeout = PipelineTimings.Watchdog,
-        FollowUpTimeout = PipelineTimings.FollowUpTimeout,
-    };
-
     /// <summary>Section <c>Workflow</c>.</summary>
     public WorkflowOptions Workflow => Get<WorkflowOptions>(WorkflowOptions.SectionName);
 
-    /// <summary>Section <c>Mqtt</c>.</summary>
-    public MqttOptions Mqtt => Get<MqttOptions>(MqttOptions.SectionName);
+    /// <summary>Section <c>Pipeline</c>: endpointing, barge-in and timings, as the pipeline's own options.</summary>
+    public global::VoiceAppliance.Pipeline.PipelineOptions Pipeline => Get<global::VoiceAppliance.Pipeline.PipelineOptions>(ApplianceConfiguration.PipelineSection);
+
+    /// <summary>Section <c>Mqtt</c>, as the MQTT client's own options.</summary>
+    public global::VoiceAppliance.Mqtt.MqttOptions Mqtt => Get<global::VoiceAppliance.Mqtt.MqttOptions>(ApplianceConfiguration.MqttSection);
+
+    /// <summary>The final value of a key after environment overrides (null when absent), e.g. <c>Mqtt:Enabled</c>.</summary>
+    public string? Value(string key) => _values.TryGetValue(key, out var v) ? v : null;
 
     /// <summary>Section <c>Service</c>.</summary>
     public ServiceOptions Service => Get<ServiceOptions>(ServiceOptions.SectionName);

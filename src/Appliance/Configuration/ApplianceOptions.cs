@@ -1,8 +1,10 @@
 namespace VoiceAppliance.Configuration;
 
-// Sections owned by other areas (audio, models, endpointing, barge-in, workflow, MQTT) in a first shape with
-// reasonable fields; the lead reconciles them with those areas' own options records. Each has a section
-// name and a Read(ConfigSectionReader) that validates while reading.
+// Sections for areas without their own options record yet (audio devices, model paths, workflow, the
+// service), in a first shape with reasonable fields for the lead to reconcile. Each has a section name and
+// a Read(ConfigSectionReader) that validates while reading. The pipeline (endpointing, barge-in) and MQTT
+// sections belong to VoiceAppliance.Pipeline.PipelineOptions and VoiceAppliance.Mqtt.MqttOptions; they are
+// registered here as sections owned elsewhere (see ApplianceConfiguration.AddOwnedElsewhere).
 
 /// <summary>Section <c>Audio</c>: ALSA devices by name.</summary>
 /// <param name="CaptureDevice">ALSA capture PCM (prefer <c>plughw:CARD=name</c> over card numbers).</param>
@@ -118,51 +120,6 @@ public sealed record WorkflowOptions(WorkflowKind Kind, string IntentsFile, Time
             intents,
             TimeSpan.FromSeconds(r.GetInt("ReplyTimeoutSeconds", 10, 1, 300)),
             r.GetString("Greeting", string.Empty, allowEmpty: true));
-    }
-}
-
-/// <summary>Section <c>Mqtt</c>.</summary>
-/// <param name="Enabled">False: no MQTT.</param>
-/// <param name="Host">Broker host.</param>
-/// <param name="Port">Broker port.</param>
-/// <param name="ClientId">Client id (and Home Assistant device id).</param>
-/// <param name="Username">User name (null: anonymous).</param>
-/// <param name="PasswordFile">File holding the password (not the password itself, so configs can be shared).</param>
-/// <param name="BaseTopic">Topic prefix of this device.</param>
-/// <param name="HomeAssistantDiscovery">Publish Home Assistant discovery.</param>
-/// <param name="DiscoveryPrefix">Home Assistant discovery prefix.</param>
-/// <param name="Hermes">Also speak the Rhasspy Hermes topics.</param>
-/// <param name="SiteId">Hermes site id.</param>
-/// <param name="KeepAliveSeconds">MQTT keep-alive.</param>
-public sealed record MqttOptions(bool Enabled, string Host, int Port, string ClientId, string? Username, string? PasswordFile, string BaseTopic, bool HomeAssistantDiscovery, string DiscoveryPrefix, bool Hermes, string SiteId, int KeepAliveSeconds)
-{
-    /// <summary>The section name.</summary>
-    public const string SectionName = "Mqtt";
-
-    /// <summary>Reads and validates the section.</summary>
-    public static MqttOptions Read(ConfigSectionReader r)
-    {
-        ArgumentNullException.ThrowIfNull(r);
-        var clientId = r.GetString("ClientId", "voice-appliance");
-        var baseTopic = r.GetString("BaseTopic", "appliance/" + clientId);
-        if (baseTopic.Contains('#', StringComparison.Ordinal) || baseTopic.Contains('+', StringComparison.Ordinal))
-        {
-            r.Error("BaseTopic", $"'{baseTopic}' contains an MQTT wildcard (+ or #); use a plain topic such as appliance/kitchen.");
-        }
-
-        return new MqttOptions(
-            r.GetBool("Enabled", false),
-            r.GetString("Host", "localhost"),
-            r.GetInt("Port", 1883, 1, 65535),
-            clientId,
-            r.GetOptionalString("Username"),
-            r.GetOptionalString("PasswordFile"),
-            baseTopic,
-            r.GetBool("HomeAssistantDiscovery", true),
-            r.GetString("DiscoveryPrefix", "homeassistant"),
-            r.GetBool("Hermes", false),
-            r.GetString("SiteId", clientId),
-            r.GetInt("KeepAliveSeconds", 30, 5, 3600));
     }
 }
 

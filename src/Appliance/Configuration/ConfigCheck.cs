@@ -25,6 +25,27 @@ public static class ConfigCheck
         return issues;
     }
 
+    /// <summary>
+    /// Writes one line per issue (errors first) and a summary; returns the exit code: 0 when there is no
+    /// error (warnings allowed), 78 (<see cref="Cli.ExitCodes.Config"/>) otherwise.
+    /// </summary>
+    public static int Print(TextWriter output, string path, IReadOnlyList<ConfigIssue> issues)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(issues);
+        foreach (var issue in issues.OrderBy(i => i.Severity))
+        {
+            output.WriteLine(issue.ToString());
+        }
+
+        var errors = issues.Count(i => i.Severity == ConfigSeverity.Error);
+        var warnings = issues.Count - errors;
+        output.WriteLine(errors == 0
+            ? $"{path}: ok ({warnings} warning{(warnings == 1 ? string.Empty : "s")})"
+            : $"{path}: {errors} error{(errors == 1 ? string.Empty : "s")}, {warnings} warning{(warnings == 1 ? string.Empty : "s")}");
+        return errors == 0 ? Cli.ExitCodes.Ok : Cli.ExitCodes.Config;
+    }
+
     private static void CheckMachine(LoadedConfiguration c, List<ConfigIssue> issues)
     {
         void Missing(string key, string file, string fix) => issues.Add(new ConfigIssue(ConfigSeverity.Warning, key, $"{file} does not exist on this machine; {fix}"));
@@ -60,12 +81,13 @@ public static class ConfigCheck
             Missing("Workflow:IntentsFile", intents, "create it or point Workflow:IntentsFile at it.");
         }
 
-        if (c.Workflow.Kind == WorkflowKind.Mqtt && !c.Mqtt.Enabled)
+        var mqttEnabled = string.Equals(c.Value("Mqtt:Enabled")?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+        if (c.Workflow.Kind == WorkflowKind.Mqtt && !mqttEnabled)
         {
-            issues.Add(new ConfigIssue(ConfigSeverity.Error, "Mqtt:Enabled", "Workflow:Kind is 'mqtt' but Mqtt:Enabled is false; enable MQTT or choose another workflow."));
+            issues.Add(new ConfigIssue(ConfigSeverity.Error, "Mqtt:Enabled", "Workflow:Kind is 'mqtt' but Mqtt:Enabled is not true; enable MQTT or choose another workflow."));
         }
 
-        if (c.Mqtt is { Enabled: true, PasswordFile: { } pw } && !File.Exists(pw))
+        if (mqttEnabled && c.Value("Mqtt:PasswordFile") is { Length: > 0 } pw && !File.Exists(pw))
         {
             Missing("Mqtt:PasswordFile", pw, "create it (mode 600, owned by the service user) or remove the key.");
         }

@@ -41,8 +41,11 @@ public sealed class ConfigSectionReader
             .ToList();
     }
 
-    /// <summary>Records an error on <paramref name="key"/> (for cross-field checks in a section's reader).</summary>
-    public void Error(string key, string message) => _source.AddError(Key(key), message);
+    /// <summary>Records an error on <paramref name="key"/> (empty: the section itself), for cross-field checks.</summary>
+    public void Error(string key, string message) => _source.AddError(key.Length == 0 ? Path : Key(key), message);
+
+    /// <summary>Treats every key under this section as known (for sections another component reads).</summary>
+    public void AcceptAllKeys() => _source.MarkKnownPrefix(Path);
 
     /// <summary>Records a warning on <paramref name="key"/>.</summary>
     public void Warning(string key, string message) => _source.AddWarning(Key(key), message);

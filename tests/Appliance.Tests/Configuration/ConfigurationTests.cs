@@ -24,7 +24,12 @@ public sealed class ConfigurationTests
     public void Shipped_example_configs_load_without_errors_or_warnings(string file)
     {
         var path = Path.Combine(TestPaths.Root, "config", file);
-        var c = ApplianceConfiguration.CreateDefault().Load(path, s_noEnv);
+        // The MQTT example names a password file that exists on the device; here a temporary one stands in.
+        var password = Path.GetTempFileName();
+        File.WriteAllText(password, "secret\n");
+        var env = file == "home-assistant.json" ? new Dictionary<string, string?> { ["APPLIANCE__Mqtt__PasswordFile"] = password } : s_noEnv;
+        var c = ApplianceConfiguration.CreateDefault().Load(path, env);
+        File.Delete(password);
         Assert.True(c.Issues.Count == 0, string.Join(Environment.NewLine, c.Issues));
         c.ThrowIfInvalid();
         Assert.True(c.Button.Enabled);
@@ -39,9 +44,11 @@ public sealed class ConfigurationTests
         var intercom = ApplianceConfiguration.CreateDefault().Load(Path.Combine(root, "intercom.json"), s_noEnv);
         var ha = ApplianceConfiguration.CreateDefault().Load(Path.Combine(root, "home-assistant.json"), s_noEnv);
         Assert.Equal(WorkflowKind.Intents, speaker.Workflow.Kind);
-        Assert.False(speaker.Mqtt.Enabled);
+        Assert.Equal("false", speaker.Value("Mqtt:Enabled"));
         Assert.Equal(PushToTalkMode.Hold, intercom.Button.Mode);
-        Assert.True(ha.Mqtt.HomeAssistantDiscovery);
+        Assert.Equal("kitchen", intercom.Value("Mqtt:IntercomTargets:0"));
+        Assert.Equal("true", ha.Value("Mqtt:HomeAssistantDiscovery"));
+        Assert.Equal("aggressive", ha.Value("Pipeline:Endpointing:Preset"));
         Assert.Equal(12, ha.Leds.Count);
         Assert.Equal("5", ha.Leds.PowerLine);
         Assert.Equal(LedEffect.Level, speaker.Leds.Patterns[PipelineState.Listening].Effect);
@@ -57,8 +64,8 @@ public sealed class ConfigurationTests
         Assert.Equal(PushToTalkMode.HoldOrTap, c.Button.Mode);
         Assert.Equal(GpioBias.PullUp, c.Button.Bias);
         Assert.Equal(LedKind.None, c.Leds.Kind);
-        Assert.Equal(TimeSpan.FromMilliseconds(700), c.Endpointing.SilenceToEnd);
-        Assert.Equal(1883, c.Mqtt.Port);
+        Assert.Equal(WorkflowKind.Intents, c.Workflow.Kind);
+        Assert.Equal(0, c.Audio.Channel);
         Assert.Equal(LedPatternSet.DefaultFor(PipelineState.Thinking), c.Leds.Patterns[PipelineState.Thinking]);
     }
 
@@ -76,23 +83,23 @@ public sealed class ConfigurationTests
     [Fact]
     public void Out_of_range_number_names_the_range()
     {
-        var c = Load("""{ "Leds": { "Brightness": 40 }, "Mqtt": { "Port": "x" } }""");
+        var c = Load("""{ "Leds": { "Brightness": 40 }, "Audio": { "CaptureRate": "x" } }""");
         Assert.Contains("from 0 to 31", Single(c, "Leds:Brightness").Message, StringComparison.Ordinal);
-        Assert.Contains("'x'", Single(c, "Mqtt:Port").Message, StringComparison.Ordinal);
+        Assert.Contains("'x'", Single(c, "Audio:CaptureRate").Message, StringComparison.Ordinal);
         Assert.True(c.HasErrors);
         var ex = Assert.Throws<ConfigurationException>(c.ThrowIfInvalid);
         Assert.Contains("Leds:Brightness", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("Mqtt:Port", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Audio:CaptureRate", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Enum_names_are_case_and_dash_insensitive()
     {
-        var c = Load("""{ "Button": { "Mode": "HOLD_OR_TAP", "Bias": "pull-down", "LongPressAction": "togglemute" }, "BargeIn": { "Mode": "soft-fade" } }""");
+        var c = Load("""{ "Button": { "Mode": "HOLD_OR_TAP", "Bias": "pull-down", "LongPressAction": "togglemute" }, "Workflow": { "Kind": "Echo" } }""");
         Assert.Empty(c.Issues);
         Assert.Equal(PushToTalkMode.HoldOrTap, c.Button.Mode);
         Assert.Equal(GpioBias.PullDown, c.Button.Bias);
-        Assert.Equal(BargeInMode.SoftFade, c.BargeIn.Mode);
+        Assert.Equal(WorkflowKind.Echo, c.Workflow.Kind);
     }
 
     [Fact]
@@ -108,14 +115,16 @@ public sealed class ConfigurationTests
         var env = new Dictionary<string, string?>
         {
             ["APPLIANCE__Button__Mode"] = "tap",
-            ["APPLIANCE__MQTT__PORT"] = "8883",
+            ["APPLIANCE__AUDIO__CAPTURERATE"] = "48000",
+            ["APPLIANCE__Mqtt__Port"] = "8883",
             ["APPLIANCE__Leds__GpioLines"] = "24, 25",
             ["UNRELATED"] = "x",
         };
         var c = Load("""{ "Button": { "Mode": "hold" }, "Mqtt": { "Port": 1883 }, "Leds": { "Kind": "gpio", "GpioLines": ["5"] } }""", env);
         Assert.Empty(c.Issues);
         Assert.Equal(PushToTalkMode.Tap, c.Button.Mode);
-        Assert.Equal(8883, c.Mqtt.Port);
+        Assert.Equal(48000, c.Audio.CaptureRate);
+        Assert.Equal("8883", c.Value("mqtt:port"));
         Assert.Equal(["24", "25"], c.Leds.GpioLines);
     }
 
@@ -187,6 +196,25 @@ public sealed class ConfigurationTests
     }
 
     public sealed record WakeWordOptions(bool Enabled, string Model);
+
+    public sealed record SelfValidating(int Port)
+    {
+        public IEnumerable<string> Validate() => Port == 0 ? ["Mqtt:Port is 0; allowed: 1 to 65535."] : [];
+    }
+
+    [Fact]
+    public void Sections_owned_elsewhere_accept_their_keys_until_their_reader_is_registered()
+    {
+        const string json = """{ "Mqtt": { "Port": 0, "Anything": 1 }, "Pipeline": { "Endpointing": { "Preset": "relaxed" } } }""";
+        var placeholder = ApplianceConfiguration.CreateDefault().AddOwnedElsewhere("Mqtt").AddOwnedElsewhere("Pipeline").LoadJson(json, s_noEnv);
+        Assert.Empty(placeholder.Issues);
+
+        var owned = ApplianceConfiguration.CreateDefault()
+            .AddValidated("Mqtt", r => new SelfValidating(r.GetInt("Port", 1883)), o => o.Validate())
+            .LoadJson(json, s_noEnv);
+        Assert.Contains(owned.Issues, i => i.Severity == ConfigSeverity.Error && i.Key == "Mqtt" && i.Message.Contains("allowed: 1 to 65535", StringComparison.Ordinal));
+        Assert.Contains(owned.Issues, i => i.Severity == ConfigSeverity.Warning && i.Key == "Mqtt:Anything");
+    }
 
     [Fact]
     public void Other_areas_plug_in_their_own_sections()

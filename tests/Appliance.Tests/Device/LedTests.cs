@@ -304,7 +304,9 @@ public sealed class LedControllerTests
         c.Faulted += faults.Add;
         spi.FailWrites = true;
         c.OnStateChanged(PipelineState.Muted);
-        Assert.Single(faults);
+        c.OnStateChanged(PipelineState.Thinking);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Single(faults); // once per outage, not per frame
         spi.FailWrites = false;
         c.OnStateChanged(PipelineState.Muted);
         Assert.Equal([0xE0 | 31, 0, 0, 255], spi.Writes[^1].AsSpan(4, 4).ToArray());

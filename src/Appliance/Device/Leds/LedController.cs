@@ -23,6 +23,7 @@ public sealed class LedController : IDisposable
     private long _patternStart;
     private float _level;
     private bool _hasShown;
+    private bool _failing;
     private bool _disposed;
 
     /// <summary>Creates the controller and draws the idle pattern.</summary>
@@ -42,7 +43,7 @@ public sealed class LedController : IDisposable
         OnStateChanged(PipelineState.Idle);
     }
 
-    /// <summary>Raised when writing a frame fails (for logging); the controller keeps going.</summary>
+    /// <summary>Raised when writing frames starts failing (once per outage, for logging); the controller keeps trying.</summary>
     public event Action<Exception>? Faulted;
 
     /// <summary>The state whose pattern is showing.</summary>
@@ -102,8 +103,17 @@ public sealed class LedController : IDisposable
         catch (IOException ex)
         {
             _hasShown = false;
-            Faulted?.Invoke(ex);
+            if (!_failing)
+            {
+                // once per outage, not once per frame: a device that went away must not flood the log
+                _failing = true;
+                Faulted?.Invoke(ex);
+            }
+
+            return;
         }
+
+        _failing = false;
     }
 
     /// <summary>Stops the animation and switches the LEDs off (the strip itself is disposed by its owner).</summary>

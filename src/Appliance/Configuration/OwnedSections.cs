@@ -1,0 +1,117 @@
+using VoiceAppliance.Mqtt;
+using VoiceAppliance.Pipeline;
+
+namespace VoiceAppliance.Configuration;
+
+/// <summary>
+/// Readers for the sections other areas own: <c>Pipeline</c> (<see cref="PipelineOptions"/>: endpointing and
+/// barge-in) and <c>Mqtt</c> (<see cref="MqttOptions"/>). Durations are written in the file as
+/// <c>...Ms</c> / <c>...Seconds</c> numbers; each record's own validation runs after reading and its
+/// messages become configuration errors.
+/// </summary>
+public static class OwnedSections
+{
+    /// <summary>Replaces the Pipeline and Mqtt placeholders of <paramref name="configuration"/> with these readers.</summary>
+    public static ApplianceConfiguration AddPipelineAndMqtt(this ApplianceConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration
+            .AddValidated(ApplianceConfiguration.PipelineSection, ReadPipeline, ValidatePipeline)
+            .AddValidated(ApplianceConfiguration.MqttSection, ReadMqtt, o => o.Validate());
+    }
+
+    /// <summary>Section <c>Pipeline</c>.</summary>
+    public static PipelineOptions ReadPipeline(ConfigSectionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var e = r.Section("Endpointing");
+        var preset = EndpointingOptions.FromPreset(e.GetEnum("Preset", EndpointingPreset.Default));
+        var endpointing = preset with
+        {
+            SilenceToEnd = e.GetMilliseconds("SilenceToEndMs", preset.SilenceToEnd, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(10)),
+            MinSpeech = e.GetMilliseconds("MinSpeechMs", preset.MinSpeech, TimeSpan.Zero, TimeSpan.FromSeconds(5)),
+            PrefixPadding = e.GetMilliseconds("PrefixPaddingMs", preset.PrefixPadding, TimeSpan.Zero, TimeSpan.FromSeconds(2)),
+            MaxUtterance = TimeSpan.FromSeconds(e.GetDouble("MaxUtteranceSeconds", preset.MaxUtterance.TotalSeconds, 1, 60)),
+            NoSpeechTimeout = TimeSpan.FromSeconds(e.GetDouble("NoSpeechTimeoutSeconds", preset.NoSpeechTimeout.TotalSeconds, 0.5, 120)),
+            SpeechThreshold = (float)e.GetDouble("SpeechThreshold", preset.SpeechThreshold, 0.01, 0.99),
+            SilenceThreshold = (float)e.GetDouble("SilenceThreshold", preset.SilenceThreshold, 0.01, 0.99),
+        };
+        var b = r.Section("BargeIn");
+        var d = new BargeInOptions();
+        var bargeIn = new BargeInOptions
+        {
+            Mode = b.GetEnum("Mode", d.Mode),
+            EchoCancelled = b.GetBool("EchoCancelled", d.EchoCancelled),
+            ConfirmSpeech = b.GetMilliseconds("ConfirmSpeechMs", d.ConfirmSpeech, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(3)),
+            FadeDuration = b.GetMilliseconds("FadeDurationMs", d.FadeDuration, TimeSpan.Zero, TimeSpan.FromSeconds(2)),
+            ResumeWindow = b.GetMilliseconds("ResumeWindowMs", d.ResumeWindow, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(5)),
+        };
+        var p = new PipelineOptions();
+        return new PipelineOptions
+        {
+            Endpointing = endpointing,
+            BargeIn = bargeIn,
+            WatchdogTimeout = TimeSpan.FromSeconds(r.GetDouble("WatchdogTimeoutSeconds", p.WatchdogTimeout.TotalSeconds, 1, 600)),
+            FollowUpTimeout = TimeSpan.FromSeconds(r.GetDouble("FollowUpTimeoutSeconds", p.FollowUpTimeout.TotalSeconds, 0.5, 120)),
+            CaptureRetryDelay = r.GetMilliseconds("CaptureRetryDelayMs", p.CaptureRetryDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30)),
+        };
+    }
+
+    private static IEnumerable<string> ValidatePipeline(PipelineOptions options)
+    {
+        try
+        {
+            options.Validate();
+            return [];
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message.Split(Environment.NewLine).Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        }
+    }
+
+    /// <summary>Section <c>Mqtt</c> (keys are <see cref="MqttOptions"/>' property names).</summary>
+    public static MqttOptions ReadMqtt(ConfigSectionReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var d = new MqttOptions();
+        var o = new MqttOptions
+        {
+            Enabled = r.GetBool("Enabled", d.Enabled),
+            Host = r.GetString("Host", d.Host),
+            Port = r.GetInt("Port", d.Port, 1, 65535),
+            ProtocolVersion = r.GetString("ProtocolVersion", d.ProtocolVersion),
+            ClientId = r.GetOptionalString("ClientId"),
+            DeviceId = r.GetOptionalString("DeviceId"),
+            DeviceName = r.GetOptionalString("DeviceName"),
+            TopicPrefix = r.GetString("TopicPrefix", d.TopicPrefix),
+            KeepAliveSeconds = r.GetInt("KeepAliveSeconds", d.KeepAliveSeconds, 5, 3600),
+            CleanSession = r.GetBool("CleanSession", d.CleanSession),
+            SessionExpirySeconds = (uint)r.GetInt("SessionExpirySeconds", (int)d.SessionExpirySeconds, 0, int.MaxValue),
+            Username = r.GetOptionalString("Username"),
+            PasswordFile = r.GetOptionalString("PasswordFile"),
+            PasswordEnvironmentVariable = r.GetOptionalString("PasswordEnvironmentVariable"),
+            Tls = r.GetBool("Tls", d.Tls),
+            TlsCaFile = r.GetOptionalString("TlsCaFile"),
+            TlsCertFile = r.GetOptionalString("TlsCertFile"),
+            TlsKeyFile = r.GetOptionalString("TlsKeyFile"),
+            TlsInsecure = r.GetBool("TlsInsecure", d.TlsInsecure),
+            ReconnectInitialDelay = r.GetMilliseconds("ReconnectInitialDelayMs", d.ReconnectInitialDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10)),
+            ReconnectMaxDelay = TimeSpan.FromSeconds(r.GetInt("ReconnectMaxDelaySeconds", (int)d.ReconnectMaxDelay.TotalSeconds, 1, 3600)),
+            StateDirectory = r.GetString("StateDirectory", Environment.GetEnvironmentVariable("STATE_DIRECTORY") ?? d.StateDirectory),
+            OutboxMaxBytes = r.GetInt("OutboxMaxBytes", (int)d.OutboxMaxBytes, 4096, int.MaxValue),
+            OutboxFsync = r.GetEnum("OutboxFsync", d.OutboxFsync),
+            OutboxFsyncInterval = r.GetMilliseconds("OutboxFsyncIntervalMs", d.OutboxFsyncInterval, TimeSpan.Zero, TimeSpan.FromMinutes(1)),
+            OutboxMaxInflight = r.GetInt("OutboxMaxInflight", d.OutboxMaxInflight, 1, 10_000),
+            MaxCommandBytes = r.GetInt("MaxCommandBytes", d.MaxCommandBytes, 256, 1 << 24),
+            MaxSayLength = r.GetInt("MaxSayLength", d.MaxSayLength, 1, 100_000),
+            MaxIntercomBytes = r.GetInt("MaxIntercomBytes", d.MaxIntercomBytes, 1024, 1 << 28),
+            IntercomTargets = [.. r.GetStringList("IntercomTargets", [])],
+            HomeAssistantDiscovery = r.GetBool("HomeAssistantDiscovery", d.HomeAssistantDiscovery),
+            DiscoveryPrefix = r.GetString("DiscoveryPrefix", d.DiscoveryPrefix),
+            Hermes = r.GetBool("Hermes", d.Hermes),
+            HermesSiteId = r.GetOptionalString("HermesSiteId"),
+        };
+        return o;
+    }
+}
