@@ -64,17 +64,21 @@ cmd_test() {
   dotnet test "$ROOT/Appliance.sln" -c "$CONFIG" --no-build -nologo \
     --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" \
     2>&1 | tee "$results/console.log" || rc=$?
+  local demo_rc=0
+  log "running the main job (demo --fast) as a smoke test"
+  dotnet "$(appliance_dll)" demo --fast --workdir "$ROOT/artifacts/demo" > "$results/demo.log" 2>&1 || demo_rc=$?
+  tail -12 "$results/demo.log"
   local probe_rc=0
   cmd_aot_probe || probe_rc=$?
   local arm_rc=0
   "$ROOT/eng/arm64-check.sh" || arm_rc=$?
-  summarize "$results/console.log" "$probe_rc" "$arm_rc"
-  [ "$rc" = 0 ] && [ "$probe_rc" = 0 ] && [ "$arm_rc" = 0 ]
+  summarize "$results/console.log" "$probe_rc" "$arm_rc" "$demo_rc"
+  [ "$rc" = 0 ] && [ "$probe_rc" = 0 ] && [ "$arm_rc" = 0 ] && [ "$demo_rc" = 0 ]
 }
 
 # One closing line over every test assembly plus the two whole-system checks.
 summarize() {
-  local log="$1" probe_rc="$2" arm_rc="$3"
+  local log="$1" probe_rc="$2" arm_rc="$3" demo_rc="$4"
   local passed failed skipped
   read -r passed failed skipped < <(grep -E 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" \
     | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' \
@@ -84,8 +88,9 @@ summarize() {
   fi
   [ "$probe_rc" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
   [ "$arm_rc" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+  [ "$demo_rc" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
   echo
-  echo "aot-probe: $([ "$probe_rc" = 0 ] && echo passed || echo FAILED); arm64-check: $([ "$arm_rc" = 0 ] && echo passed || echo FAILED)"
+  echo "demo: $([ "$demo_rc" = 0 ] && echo passed || echo FAILED); aot-probe: $([ "$probe_rc" = 0 ] && echo passed || echo FAILED); arm64-check: $([ "$arm_rc" = 0 ] && echo passed || echo FAILED)"
   echo "total: $((passed + failed + skipped)), passed: $passed, failed: $failed, skipped: $skipped"
   echo "tests: $passed passed, $failed failed, $skipped skipped"
 }

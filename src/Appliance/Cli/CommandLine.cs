@@ -13,6 +13,8 @@ public static class CommandLine
         commands:
           demo [--input WAV] [--output WAV]   the main job without hardware: a WAV file as the microphone
           self-check                          load every native library and print its version
+          devices                             audio devices (names for the config), mic-array profiles, GPIO chips
+          mic-test [--device PCM] [--channels N]  live level meter per channel, to pick mic-array channels
           say TEXT [--output WAV|--device PCM]  speak text with the Piper voice
           transcribe FILE [--stt grammar|whisper]  speech to text on a WAV file
           models list|fetch|verify [NAME...]  known models, download (resumable, sha256-checked), verify
@@ -49,6 +51,10 @@ public static class CommandLine
                 return ExitCodes.Ok;
             case "self-check":
                 return SelfCheck.Print(stdout, SelfCheck.Run());
+            case "devices":
+                return await DevicesCommand.RunAsync(stdout, stderr).ConfigureAwait(false);
+            case "mic-test":
+                return await DevicesCommand.MicTestAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "say":
                 return await SayCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "transcribe":

@@ -1,0 +1,83 @@
+using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Cli;
+using VoiceAppliance.Testing;
+
+namespace VoiceAppliance.Tests;
+
+/// <summary>The say, transcribe, devices and mic-test commands on the real engines and libasound.</summary>
+public sealed class CliSpeechTests : IDisposable
+{
+    private readonly string _dir = TestPaths.NewTempDirectory("cli");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await CommandLine.RunAsync(args, stdout, stderr, CancellationToken.None);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Say_writes_speech_that_the_grammar_recognizer_transcribes_back()
+    {
+        var wav = Path.Combine(_dir, "say.wav");
+        var (code, output, err) = await Run("say", "Turn on the kitchen light.", "--output", wav);
+        Assert.True(code == 0, err);
+        Assert.Contains("RTF", output, StringComparison.Ordinal);
+
+        var audio = WavFile.Read(wav);
+        Assert.Equal(22050, audio.SampleRate);
+        Assert.InRange(audio.Duration.TotalSeconds, 0.8, 4);
+
+        var (tcode, text, terr) = await Run("transcribe", wav, "--stt", "grammar");
+        Assert.True(tcode == 0, terr);
+        Assert.Contains("turn on the kitchen light", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Say_without_text_or_with_a_bad_speaker_is_a_usage_error()
+    {
+        Assert.Equal(ExitCodes.Usage, (await Run("say")).Code);
+        Assert.Equal(ExitCodes.Usage, (await Run("say", "hello", "--speaker", "-3")).Code);
+    }
+
+    [Fact]
+    public async Task Transcribe_of_a_missing_whisper_model_names_the_fix()
+    {
+        var wav = Path.Combine(_dir, "tone.wav");
+        WavFile.WritePcm16(wav, new float[16000], 16000);
+        var (code, _, err) = await Run("transcribe", wav, "--stt", "whisper", "--whisper-model", Path.Combine(_dir, "ggml-none.bin"));
+        Assert.Equal(ExitCodes.MissingDependency, code);
+        Assert.Contains("ggml-none.bin", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transcribe_of_a_file_that_is_not_a_wav_exits_65()
+    {
+        var bad = Path.Combine(_dir, "bad.wav");
+        await File.WriteAllTextAsync(bad, "not audio");
+        var (code, _, err) = await Run("transcribe", bad, "--stt", "grammar");
+        Assert.Equal(ExitCodes.DataError, code);
+        Assert.Contains(bad, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Devices_lists_alsa_devices_profiles_and_gpio_chips()
+    {
+        var (code, output, _) = await Run("devices");
+        Assert.Equal(0, code);
+        Assert.Contains("Capture devices", output, StringComparison.Ordinal);
+        Assert.Contains("respeaker-2mic", output, StringComparison.Ordinal);
+        Assert.Contains("GPIO chips", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mic_test_on_a_missing_device_names_it_and_exits_69()
+    {
+        var (code, _, err) = await Run("mic-test", "--device", "no_such_pcm_xyz", "--seconds", "0.2");
+        Assert.Equal(ExitCodes.MissingDependency, code);
+        Assert.Contains("no_such_pcm_xyz", err, StringComparison.Ordinal);
+    }
+}
