@@ -71,7 +71,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
     private readonly AudioSignal _spaceSignal = new();
     private readonly AudioSignal _idleSignal = new();
     private readonly SemaphoreSlim _work = new(0, int.MaxValue);
-    private readonly ManualResetEventSlim _stop = new(false);
+    private readonly ManualResetEventSlim _stop = new(false, spinCount: 0); // pacing sleeps on it: block, do not spin
     private readonly Dictionary<int, PolyphaseResampler> _resamplers = [];
     private readonly float[] _resampled;
     private readonly Thread _thread;
