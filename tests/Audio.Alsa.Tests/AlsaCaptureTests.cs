@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 namespace VoiceAppliance.Audio.Alsa.Tests;
 
 /// <summary>Capture through real libasound, from <c>type file</c> PCMs (no sound card).</summary>
+[Collection("audio kernels")] // SimdWidthTests changes the kernels' width; keep them apart from the streams
 public sealed class AlsaCaptureTests
 {
     [Theory]

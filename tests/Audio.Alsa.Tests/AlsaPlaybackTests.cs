@@ -1,6 +1,7 @@
 namespace VoiceAppliance.Audio.Alsa.Tests;
 
 /// <summary>Playback through real libasound into a <c>type file</c> PCM that writes a WAV (no sound card).</summary>
+[Collection("audio kernels")]
 public sealed class AlsaPlaybackTests
 {
     private static AlsaPlaybackOptions Options(AlsaScratch scratch, bool paced = false, int rate = 48000, int channels = 1) => new()

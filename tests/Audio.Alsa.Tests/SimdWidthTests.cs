@@ -7,7 +7,7 @@ namespace VoiceAppliance.Audio.Alsa.Tests;
 /// Runs every SIMD kernel with the vector width capped at 128 bits (the Raspberry Pi's AdvSimd path) and at
 /// 0 (scalar fallback) against its scalar reference, so all paths are tested on an AVX2 build machine too.
 /// </summary>
-[Collection("simd width")]
+[Collection("audio kernels")]
 public sealed class SimdWidthTests
 {
     public static TheoryData<int, int> Cases()
