@@ -94,6 +94,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
     private float _fadeStep;
     private volatile bool _fading;
     private volatile bool _busy;
+    private volatile bool _deviceMissing;
 
     /// <summary>Creates the playback and starts its thread; the device opens on first use and reopens after loss.</summary>
     public AlsaPlayback(AlsaPlaybackOptions options, ILogger<AlsaPlayback>? logger = null, TimeProvider? timeProvider = null)
@@ -135,6 +136,12 @@ public sealed partial class AlsaPlayback : IAudioPlayback
 
     /// <summary>True when <see cref="Volume"/> drives a hardware mixer control.</summary>
     public bool HasHardwareVolume => _mixer is not null;
+
+    /// <summary>
+    /// True after an open failed and until a reopen succeeds. Audio written meanwhile is discarded at once
+    /// (nobody can hear it), so writers never wait out the reopen backoff.
+    /// </summary>
+    public bool DeviceMissing => _deviceMissing;
 
     /// <summary>Underruns recovered in place.</summary>
     public long Underruns => Interlocked.Read(ref _underruns);
@@ -189,7 +196,6 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         }
 
         var resampler = ResamplerFor(sampleRate);
-        _busy = true;
         var offset = 0;
         while (offset < samples.Length)
         {
@@ -231,7 +237,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         }
 
         _work.Release();
-        while (_queue.Count > 0 || _busy)
+        while ((_queue.Count > 0 || _busy) && !_deviceMissing)
         {
             await _idleSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -250,7 +256,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         Interlocked.Exchange(ref _fadeFramesRequested, Math.Max(1, (long)(duration.TotalSeconds * _options.SampleRate)));
         _fading = true;
         _work.Release();
-        while (_fading || _queue.Count > 0 || _busy)
+        while ((_fading || _queue.Count > 0 || _busy) && !_deviceMissing)
         {
             await _idleSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -306,6 +312,11 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         var offset = 0;
         while (offset < count)
         {
+            if (_deviceMissing)
+            {
+                return; // no speaker: nobody can hear it, and a writer must not wait out the reopen backoff
+            }
+
             var free = _queue.Capacity - _queue.Count;
             if (free == 0)
             {
@@ -378,14 +389,16 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                 _spaceSignal.Set();
                 var block = _block.AsSpan(0, n);
                 System.Numerics.Tensors.TensorPrimitives.Multiply(block, Volatile.Read(ref _gain), block);
-                if (ApplyFade(block))
+                var fadedOut = ApplyFade(block);
+                if (!WriteBlock(block))
                 {
-                    DropEverything();
                     continue;
                 }
 
-                if (!WriteBlock(block))
+                if (fadedOut)
                 {
+                    DropEverything(); // the ramp reached silence inside this block: the rest is not played
+                    pacedFrames = 0;
                     continue;
                 }
 
@@ -400,7 +413,10 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                     var wait = TimeSpan.FromSeconds((double)pacedFrames / _options.SampleRate) - _time.GetElapsedTime(paceStart);
                     if (wait > TimeSpan.Zero && Volatile.Read(ref _stopRequests) == stopsHandled)
                     {
-                        _work.Wait(wait);
+                        // Sleep on the stop event, not on _work: _work counts every enqueued chunk and
+                        // would end the sleep early. A paced sleep is at most one period, so a stop request
+                        // waits at most that long.
+                        _stop.Wait(wait);
                     }
                 }
 
@@ -546,6 +562,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
             }
 
             _pcm = pcm;
+            _deviceMissing = false;
             Raise(new AudioDeviceEventArgs(everOpened ? AudioDeviceEventKind.Reopened : AudioDeviceEventKind.Opened, _options.Device, attempt: backoff.Attempt));
             LogOpened(_logger, _options.Device, pcm.Accepted.SampleRate, pcm.Accepted.Channels, period);
             backoff.Reset();
@@ -561,6 +578,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
             }
 
             Raise(new AudioDeviceEventArgs(AudioDeviceEventKind.ReopenFailed, _options.Device, error, backoff.Attempt, delay));
+            _deviceMissing = true;
             _queue.Clear(); // nobody can hear it; do not block writers
             _busy = false;
             _idleSignal.Set();
