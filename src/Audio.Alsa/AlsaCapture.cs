@@ -100,7 +100,7 @@ public sealed partial class AlsaCapture : IAudioCapture
     private readonly TimeProvider _time;
     private readonly SpscRingBuffer _ring;
     private readonly AudioSignal _dataSignal = new();
-    private readonly ManualResetEventSlim _stop = new(false);
+    private readonly ManualResetEventSlim _stop = new(false, spinCount: 0); // pacing sleeps on it: block, do not spin
     private readonly float[] _weights;
     private readonly PolyphaseResampler? _resampler;
     private readonly DcBlocker? _dc;

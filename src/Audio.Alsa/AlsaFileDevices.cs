@@ -32,6 +32,13 @@ public sealed class AlsaFileDevices
     /// <summary>The asoundrc file (rewritten at every change).</summary>
     public string ConfigurationPath { get; }
 
+    /// <summary>
+    /// The value of <c>ALSA_CONFIG_PATH</c> that makes a whole process (arecord, aplay, a child appliance)
+    /// see these PCMs besides the system ones: <c>/usr/share/alsa/alsa.conf:&lt;file&gt;</c>. It must be in the
+    /// environment before that process's libasound first reads its configuration.
+    /// </summary>
+    public string AlsaConfigPathValue => $"/usr/share/alsa/alsa.conf:{ConfigurationPath}";
+
     /// <summary>The asoundrc text.</summary>
     public string Text
     {

@@ -74,7 +74,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
     private readonly AudioSignal _spaceSignal = new();
     private readonly AudioSignal _idleSignal = new();
     private readonly SemaphoreSlim _work = new(0, int.MaxValue);
-    private readonly ManualResetEventSlim _stop = new(false);
+    private readonly ManualResetEventSlim _stop = new(false, spinCount: 0); // pacing sleeps on it: block, do not spin
     private readonly Dictionary<int, PolyphaseResampler> _resamplers = [];
     private readonly float[] _resampled;
     private readonly Thread _thread;
@@ -97,6 +97,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
     private float _fadeStep;
     private volatile bool _fading;
     private volatile bool _busy;
+    private volatile bool _deviceMissing;
 
     /// <summary>Creates the playback and starts its thread; the device opens on first use and reopens after loss.</summary>
     public AlsaPlayback(AlsaPlaybackOptions options, ILogger<AlsaPlayback>? logger = null, TimeProvider? timeProvider = null)
@@ -138,6 +139,12 @@ public sealed partial class AlsaPlayback : IAudioPlayback
 
     /// <summary>True when <see cref="Volume"/> drives a hardware mixer control.</summary>
     public bool HasHardwareVolume => _mixer is not null;
+
+    /// <summary>
+    /// True after an open failed and until a reopen succeeds. Audio written meanwhile is discarded at once
+    /// (nobody can hear it), so writers never wait out the reopen backoff.
+    /// </summary>
+    public bool DeviceMissing => _deviceMissing;
 
     /// <summary>Underruns recovered in place.</summary>
     public long Underruns => Interlocked.Read(ref _underruns);
@@ -192,7 +199,6 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         }
 
         var resampler = ResamplerFor(sampleRate);
-        _busy = true;
         var offset = 0;
         while (offset < samples.Length)
         {
@@ -234,7 +240,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         }
 
         _work.Release();
-        while (_queue.Count > 0 || _busy)
+        while ((_queue.Count > 0 || _busy) && !_deviceMissing)
         {
             await _idleSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -253,7 +259,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         Interlocked.Exchange(ref _fadeFramesRequested, Math.Max(1, (long)(duration.TotalSeconds * _options.SampleRate)));
         _fading = true;
         _work.Release();
-        while (_fading || _queue.Count > 0 || _busy)
+        while ((_fading || _queue.Count > 0 || _busy) && !_deviceMissing)
         {
             await _idleSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -309,6 +315,11 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         var offset = 0;
         while (offset < count)
         {
+            if (_deviceMissing)
+            {
+                return; // no speaker: nobody can hear it, and a writer must not wait out the reopen backoff
+            }
+
             var free = _queue.Capacity - _queue.Count;
             if (free == 0)
             {
@@ -381,14 +392,16 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                 _spaceSignal.Set();
                 var block = _block.AsSpan(0, n);
                 System.Numerics.Tensors.TensorPrimitives.Multiply(block, Volatile.Read(ref _gain), block);
-                if (ApplyFade(block))
+                var fadedOut = ApplyFade(block);
+                if (!WriteBlock(block))
                 {
-                    DropEverything();
                     continue;
                 }
 
-                if (!WriteBlock(block))
+                if (fadedOut)
                 {
+                    DropEverything(); // the ramp reached silence inside this block: the rest is not played
+                    pacedFrames = 0;
                     continue;
                 }
 
@@ -403,7 +416,10 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                     var wait = TimeSpan.FromSeconds((double)pacedFrames / _options.SampleRate / _options.PaceSpeed) - _time.GetElapsedTime(paceStart);
                     if (wait > TimeSpan.Zero && Volatile.Read(ref _stopRequests) == stopsHandled)
                     {
-                        _work.Wait(wait);
+                        // Sleep on the stop event, not on _work: _work counts every enqueued chunk and
+                        // would end the sleep early. A paced sleep is at most one period, so a stop request
+                        // waits at most that long.
+                        _stop.Wait(wait);
                     }
                 }
 
@@ -549,6 +565,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
             }
 
             _pcm = pcm;
+            _deviceMissing = false;
             Raise(new AudioDeviceEventArgs(everOpened ? AudioDeviceEventKind.Reopened : AudioDeviceEventKind.Opened, _options.Device, attempt: backoff.Attempt));
             LogOpened(_logger, _options.Device, pcm.Accepted.SampleRate, pcm.Accepted.Channels, period);
             backoff.Reset();
@@ -564,6 +581,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
             }
 
             Raise(new AudioDeviceEventArgs(AudioDeviceEventKind.ReopenFailed, _options.Device, error, backoff.Attempt, delay));
+            _deviceMissing = true;
             _queue.Clear(); // nobody can hear it; do not block writers
             _busy = false;
             _idleSignal.Set();

@@ -71,3 +71,34 @@ public sealed class AlsaPcmTests
         Assert.Contains("'0,x'", Assert.Throws<FormatException>(() => ChannelSelection.Parse("0,x")).Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class AlsaFileDevicesTests
+{
+    [Fact]
+    public async Task Arecord_reads_the_same_file_pcm_through_ALSA_CONFIG_PATH()
+    {
+        using var scratch = new AlsaScratch();
+        scratch.AddMic("mic", Signals.Tone(1000, 16000, 1600, 0.5f), AlsaSampleFormat.S16LE, 1);
+        var wav = scratch.File("rec.wav");
+        var start = new System.Diagnostics.ProcessStartInfo("arecord", ["-q", "-D", "mic", "-f", "S16_LE", "-r", "16000", "-c", "1", "-s", "1600", wav])
+        {
+            RedirectStandardError = true,
+        };
+        start.Environment["ALSA_CONFIG_PATH"] = scratch.Devices.AlsaConfigPathValue;
+        using var arecord = System.Diagnostics.Process.Start(start)!;
+        var stderr = await arecord.StandardError.ReadToEndAsync();
+        await arecord.WaitForExitAsync();
+        Assert.True(arecord.ExitCode == 0, stderr);
+        var audio = WavFile.Read(wav);
+        Assert.Equal(1600, audio.Frames);
+        Assert.Equal(1000, Signals.Frequency(audio.Samples.AsSpan(0, 1600), 16000), 2);
+    }
+
+    [Fact]
+    public void Bad_pcm_names_are_refused()
+    {
+        using var scratch = new AlsaScratch();
+        var ex = Assert.Throws<ArgumentException>(() => scratch.Devices.AddCapture("my mic", "/dev/zero"));
+        Assert.Contains("'my mic'", ex.Message, StringComparison.Ordinal);
+    }
+}

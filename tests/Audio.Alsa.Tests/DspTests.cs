@@ -3,6 +3,7 @@ using VoiceAppliance.Audio.Alsa.Dsp;
 
 namespace VoiceAppliance.Audio.Alsa.Tests;
 
+[Collection("audio kernels")]
 public sealed class DspTests
 {
     // Lengths shorter than one vector, odd lengths, and long enough for the vector loops.

@@ -2,6 +2,7 @@ using VoiceAppliance.Audio.Alsa.Dsp;
 
 namespace VoiceAppliance.Audio.Alsa.Tests;
 
+[Collection("audio kernels")]
 public sealed class ResamplerTests
 {
     private static float[] Run(PolyphaseResampler r, float[] input, int chunk)

@@ -71,6 +71,11 @@ public sealed class RingBufferTests
         while (producer.IsAlive || ring.Count > 0)
         {
             var n = ring.Read(buffer);
+            if (n == 0)
+            {
+                Thread.Yield();
+            }
+
             for (var i = 0; i < n; i++)
             {
                 Assert.True(buffer[i] > last, $"sample {buffer[i]} after {last}: out of order or torn");

@@ -1,4 +1,5 @@
 using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Testing;
 
 namespace VoiceAppliance.Audio.Alsa.Tests;
 
@@ -61,4 +62,40 @@ public sealed class WavFileTests
     [Fact]
     public void Libasound_reports_its_version() =>
         Assert.Matches(@"^1\.\d+\.\d+", AlsaLibrary.Version);
+}
+
+public sealed class WavFileCaptureTests
+{
+    [Fact]
+    public async Task A_stereo_44k_wav_becomes_16k_mono_windows()
+    {
+        var dir = Testing.TestPaths.NewTempDirectory("wavcap");
+        try
+        {
+            var path = Path.Combine(dir, "in.wav");
+            WavFile.WritePcm16(path, Signals.Interleave(Signals.Tone(800, 44100, 44100, 0.4f), Signals.Tone(800, 44100, 44100, 0.4f)), 44100, 2);
+            await using var capture = new WavFileCapture(path);
+            var window = new float[512];
+            var all = new List<float>();
+            while (await capture.ReadAsync(window, CancellationToken.None))
+            {
+                all.AddRange(window);
+            }
+
+            Assert.InRange(all.Count, 16000, 16000 + 1024);
+            Assert.Equal(800, Signals.Frequency(all.ToArray().AsSpan(500, 15000), 16000), 1);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [RequiresFileFact("samples/jfk.wav", "real speech clip")]
+    public async Task The_jfk_clip_reads_as_11_seconds_of_16k_audio()
+    {
+        await using var capture = new WavFileCapture(Testing.TestPaths.Model("samples/jfk.wav"));
+        Assert.Equal(11.0, capture.Audio.Length / 16000.0, 0.1);
+        Assert.True(Dsp.AudioLevels.Rms(capture.Audio.Span) > 0.01);
+    }
 }

@@ -27,7 +27,7 @@ public static class ChannelMixer
             return frames;
         }
 
-        if (Sse3.IsSupported || AdvSimd.Arm64.IsSupported)
+        if ((Sse3.IsSupported || AdvSimd.Arm64.IsSupported) && SimdWidth.Use128)
         {
             done = channels switch
             {

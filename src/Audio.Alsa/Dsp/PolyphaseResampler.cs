@@ -180,7 +180,7 @@ public sealed class PolyphaseResampler
         ref var pa = ref MemoryMarshal.GetReference(a);
         ref var pb = ref MemoryMarshal.GetReference(b);
         var n = (nuint)a.Length;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && SimdWidth.Use256)
         {
             var acc0 = Vector256<float>.Zero;
             var acc1 = Vector256<float>.Zero;
@@ -193,7 +193,7 @@ public sealed class PolyphaseResampler
             return Vector256.Sum(acc0 + acc1);
         }
 
-        if (Vector128.IsHardwareAccelerated)
+        if (Vector128.IsHardwareAccelerated && SimdWidth.Use128)
         {
             var acc0 = Vector128<float>.Zero;
             var acc1 = Vector128<float>.Zero;

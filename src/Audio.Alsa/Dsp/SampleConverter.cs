@@ -46,7 +46,7 @@ public static class SampleConverter
         ref var s = ref MemoryMarshal.GetReference(src);
         ref var d = ref MemoryMarshal.GetReference(destination);
         var i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && SimdWidth.Use256)
         {
             var vs = Vector256.Create(scale);
             for (; i <= src.Length - 16; i += 16)
@@ -56,7 +56,7 @@ public static class SampleConverter
                 (Vector256.ConvertToSingle(hi) * vs).StoreUnsafe(ref d, (nuint)(i + 8));
             }
         }
-        else if (Vector128.IsHardwareAccelerated)
+        else if (Vector128.IsHardwareAccelerated && SimdWidth.Use128)
         {
             var vs = Vector128.Create(scale);
             for (; i <= src.Length - 8; i += 8)
@@ -94,7 +94,7 @@ public static class SampleConverter
         ref var s = ref MemoryMarshal.GetReference(src);
         ref var d = ref MemoryMarshal.GetReference(destination);
         var i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && SimdWidth.Use256)
         {
             var vs = Vector256.Create(scale);
             for (; i <= src.Length - 8; i += 8)
@@ -102,7 +102,7 @@ public static class SampleConverter
                 (Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref s, (nuint)i)) * vs).StoreUnsafe(ref d, (nuint)i);
             }
         }
-        else if (Vector128.IsHardwareAccelerated)
+        else if (Vector128.IsHardwareAccelerated && SimdWidth.Use128)
         {
             var vs = Vector128.Create(scale);
             for (; i <= src.Length - 4; i += 4)
@@ -142,7 +142,7 @@ public static class SampleConverter
         ref var s = ref MemoryMarshal.GetReference(source);
         ref var d = ref MemoryMarshal.GetReference(destination);
         var i = 0;
-        if (Vector128.IsHardwareAccelerated)
+        if (Vector128.IsHardwareAccelerated && SimdWidth.Use128)
         {
             var vs = Vector128.Create(scale);
             var shuffle = Vector128.Create((byte)0xFF, 0, 1, 2, 0xFF, 3, 4, 5, 0xFF, 6, 7, 8, 0xFF, 9, 10, 11);
@@ -185,7 +185,7 @@ public static class SampleConverter
         ref var s = ref MemoryMarshal.GetReference(source);
         ref var d = ref MemoryMarshal.GetReference(dst);
         var i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && SimdWidth.Use256)
         {
             var max = Vector256.Create(1f);
             var min = Vector256.Create(-1f);
@@ -197,7 +197,7 @@ public static class SampleConverter
                 Vector256.Narrow(Vector256.ConvertToInt32(a), Vector256.ConvertToInt32(b)).StoreUnsafe(ref d, (nuint)i);
             }
         }
-        else if (Vector128.IsHardwareAccelerated)
+        else if (Vector128.IsHardwareAccelerated && SimdWidth.Use128)
         {
             var max = Vector128.Create(1f);
             var min = Vector128.Create(-1f);
