@@ -19,7 +19,7 @@ public sealed class SentenceSplitterTests
 
     [Fact]
     public void Blank_lines_end_sentences_and_white_space_is_normalised() =>
-        Assert.Equal(["First line\tgoes on", "Second"], SentenceSplitter.Split("First line\tgoes\non\n\nSecond").Select(s => s.Replace('\t', ' ')).Select((s, i) => i == 0 ? "First line\tgoes on" : s));
+        Assert.Equal(["First line goes on", "Second"], SentenceSplitter.Split("First line\tgoes\non\n\nSecond"));
 
     [Fact]
     public void Empty_or_blank_text_has_no_sentences()
