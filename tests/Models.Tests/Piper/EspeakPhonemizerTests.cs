@@ -26,6 +26,24 @@ public sealed class EspeakPhonemizerTests
     }
 
     [Fact]
+    public void Switching_to_another_data_folder_in_the_same_process_is_refused_clearly()
+    {
+        Assert.NotEmpty(EspeakPhonemizer.Phonemize("hello", "en-us"));
+        var dir = TestPaths.NewTempDirectory("espeak-other");
+        try
+        {
+            var ex = Assert.Throws<InvalidOperationException>(() => EspeakPhonemizer.Phonemize("hello", "en-us", dir));
+            Assert.Contains(dir, ex.Message, StringComparison.Ordinal);
+            Assert.Contains("process-wide", ex.Message, StringComparison.Ordinal);
+            Assert.NotEmpty(EspeakPhonemizer.Phonemize("hello", "en-us"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void An_unusable_configured_folder_is_rejected_naming_what_is_missing()
     {
         var dir = TestPaths.NewTempDirectory("espeak");
