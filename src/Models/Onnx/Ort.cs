@@ -11,7 +11,7 @@ namespace VoiceAppliance.Models.Onnx;
 internal static unsafe class Ort
 {
     private static readonly Lock s_gate = new();
-    private static OrtApi* s_api;
+    private static nint s_api; // OrtApi*, published last so readers never see a half-initialised runtime
     private static OrtEnvSafeHandle? s_env;
     private static nint s_cpuMemoryInfo;
     private static nint s_allocator;
@@ -21,7 +21,7 @@ internal static unsafe class Ort
     {
         get
         {
-            var api = s_api;
+            var api = (OrtApi*)Volatile.Read(ref s_api);
             return api != null ? api : Initialize();
         }
     }
@@ -66,9 +66,10 @@ internal static unsafe class Ort
     }
 
     /// <summary>Builds the exception for a failed status and releases the status.</summary>
-    public static OnnxRuntimeException Fail(nint status, string doing)
+    public static OnnxRuntimeException Fail(nint status, string doing) => Fail((OrtApi*)Volatile.Read(ref s_api), status, doing);
+
+    private static OnnxRuntimeException Fail(OrtApi* api, nint status, string doing)
     {
-        var api = s_api;
         var code = api->GetErrorCode(status);
         var message = Marshal.PtrToStringUTF8((nint)api->GetErrorMessage(status)) ?? "(no message)";
         api->ReleaseStatus(status);
@@ -88,13 +89,21 @@ internal static unsafe class Ort
         return text;
     }
 
+    private static void CheckInit(OrtApi* api, nint status, string doing)
+    {
+        if (status != 0)
+        {
+            throw Fail(api, status, doing);
+        }
+    }
+
     private static OrtApi* Initialize()
     {
         lock (s_gate)
         {
-            if (s_api != null)
+            if (s_api != 0)
             {
-                return s_api;
+                return (OrtApi*)s_api;
             }
 
             OrtApiBase* apiBase;
@@ -116,29 +125,22 @@ internal static unsafe class Ort
             }
 
             nint env;
+            nint memoryInfo;
+            nint allocator;
             var logId = "voice-appliance"u8;
             fixed (byte* logIdPtr = logId)
             {
-                // Warning level: ORT logs errors and warnings to stderr itself; the caller gets the exception.
-                var status = api->CreateEnv(OrtLoggingLevel.Error, logIdPtr, &env);
-                if (status != 0)
-                {
-                    s_api = api;
-                    var ex = Fail(status, "creating the environment");
-                    s_api = null;
-                    throw ex;
-                }
+                // Error level: ORT would print warnings to stderr itself; failures reach the caller as exceptions.
+                CheckInit(api, api->CreateEnv(OrtLoggingLevel.Error, logIdPtr, &env), "creating the environment");
             }
 
-            nint memoryInfo;
-            nint allocator;
-            s_api = api;
-            Check(api->DisableTelemetryEvents(env), "disabling telemetry");
-            Check(api->CreateCpuMemoryInfo(OrtAllocatorType.Device, OrtMemType.Default, &memoryInfo), "creating CPU memory info");
-            Check(api->GetAllocatorWithDefaultOptions(&allocator), "getting the default allocator");
+            CheckInit(api, api->DisableTelemetryEvents(env), "disabling telemetry");
+            CheckInit(api, api->CreateCpuMemoryInfo(OrtAllocatorType.Device, OrtMemType.Default, &memoryInfo), "creating CPU memory info");
+            CheckInit(api, api->GetAllocatorWithDefaultOptions(&allocator), "getting the default allocator");
             s_env = new OrtEnvSafeHandle(env);
             s_cpuMemoryInfo = memoryInfo;
             s_allocator = allocator;
+            Volatile.Write(ref s_api, (nint)api);
             return api;
         }
     }

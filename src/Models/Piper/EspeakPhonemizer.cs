@@ -119,16 +119,11 @@ public static class EspeakPhonemizer
 
     private static void EnsureVoice(string voice, string? dataPath)
     {
-        if (!s_initialized || !string.Equals(s_dataPath, dataPath, StringComparison.Ordinal))
+        var wanted = Normalize(dataPath);
+        if (!s_initialized)
         {
             try
             {
-                if (s_initialized)
-                {
-                    _ = Interop.EspeakNg.espeak_Terminate();
-                    s_initialized = false;
-                }
-
                 var rate = Interop.EspeakNg.espeak_Initialize(Interop.EspeakNg.AudioOutputSynchronous, 0, dataPath, Interop.EspeakNg.InitializeDontExit);
                 if (rate <= 0)
                 {
@@ -142,8 +137,15 @@ public static class EspeakPhonemizer
             }
 
             s_initialized = true;
-            s_dataPath = dataPath;
+            s_dataPath = wanted ?? InstalledDataPath();
             s_voice = null;
+        }
+        else if (wanted is not null && !string.Equals(wanted, s_dataPath, StringComparison.Ordinal))
+        {
+            // espeak_Terminate deadlocks joining espeak-ng's own thread (seen with Debian's 1.51), so the library
+            // is initialised once per process and keeps its first data folder.
+            throw new InvalidOperationException(
+                $"espeak-ng is process-wide and already uses the data in '{s_dataPath}'; it cannot switch to '{wanted}' in the same process. Fix: configure the same espeak-ng-data folder for every voice (or none, for the installed data).");
         }
 
         if (!string.Equals(s_voice, voice, StringComparison.Ordinal))
@@ -157,6 +159,26 @@ public static class EspeakPhonemizer
 
             s_voice = voice;
         }
+    }
+
+    /// <summary>The espeak-ng-data folder itself for a folder or its parent; null stays null.</summary>
+    private static string? Normalize(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        var child = Path.Combine(full, "espeak-ng-data");
+        return Path.GetFileName(full) != "espeak-ng-data" && Directory.Exists(child) ? child : full;
+    }
+
+    private static unsafe string? InstalledDataPath()
+    {
+        byte* path = null;
+        _ = Interop.EspeakNg.espeak_Info((nint)(&path));
+        return Normalize(path == null ? null : Marshal.PtrToStringUTF8((nint)path));
     }
 
     private static string[] MissingFiles(string folder) =>

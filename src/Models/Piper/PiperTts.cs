@@ -223,8 +223,8 @@ public sealed class PiperTts : ITextToSpeech, IDisposable
             }
         }
 
-        var peak = audio.IsEmpty ? 0f : TensorPrimitives.MaxMagnitude(audio);
-        var gain = volume * (peak > 0.99f ? 0.99f / Math.Abs(peak) : 1f);
+        var peak = audio.IsEmpty ? 0f : Math.Abs(TensorPrimitives.MaxMagnitude(audio));
+        var gain = volume * (peak > 0.99f ? 0.99f / peak : 1f);
         if (gain != 1f)
         {
             TensorPrimitives.Multiply(audio, gain, audio);

@@ -108,6 +108,8 @@ public sealed class PiperVoice : IDisposable
                 $"Piper voice '{model}' has neither '{Path.GetFileName(model)}.json' (Piper layout) nor 'tokens.txt' (sherpa-onnx layout) beside it. Fix: download the voice's .onnx.json or tokens.txt too.", model);
         }
 
+        // Config first: a broken config fails fast, before the model (tens of MB) is loaded.
+        var config = json is not null ? ReadPiperJson(json) : null;
         var session = OnnxSession.FromFile(model, options.Session);
         try
         {
@@ -122,7 +124,7 @@ public sealed class PiperVoice : IDisposable
 
             var bundledData = Path.Combine(folder, "espeak-ng-data");
             return json is not null
-                ? FromPiperJson(session, json, options, bundledData)
+                ? FromPiperJson(session, config!, options, bundledData)
                 : FromTokens(session, tokens, options, bundledData);
         }
         catch
@@ -189,7 +191,7 @@ public sealed class PiperVoice : IDisposable
             : throw new FileNotFoundException($"Piper voice folder '{path}' has no voice (*.onnx with *.onnx.json, or model.onnx with tokens.txt). Fix: put the voice's files there.", path);
     }
 
-    private static PiperVoice FromPiperJson(OnnxSession session, string jsonPath, PiperVoiceOptions options, string bundledData)
+    private static PiperConfigJson ReadPiperJson(string jsonPath)
     {
         PiperConfigJson? config;
         try
@@ -202,7 +204,7 @@ public sealed class PiperVoice : IDisposable
             throw new InvalidDataException($"Piper voice config '{jsonPath}' is not valid JSON: {ex.Message}. Fix: re-download the voice's .onnx.json.", ex);
         }
 
-        if (config?.PhonemeIdMap is not { Count: > 0 } map)
+        if (config?.PhonemeIdMap is not { Count: > 0 })
         {
             throw new InvalidDataException($"Piper voice config '{jsonPath}' has no phoneme_id_map. Fix: use the .onnx.json that belongs to this voice.");
         }
@@ -218,6 +220,13 @@ public sealed class PiperVoice : IDisposable
             throw new InvalidDataException($"Piper voice config '{jsonPath}' has audio.sample_rate {rate}; expected a rate between 8000 and 96000 such as 22050.");
         }
 
+        return config;
+    }
+
+    private static PiperVoice FromPiperJson(OnnxSession session, PiperConfigJson config, PiperVoiceOptions options, string bundledData)
+    {
+        var map = config.PhonemeIdMap!;
+        var rate = config.Audio!.SampleRate;
         var ids = new Dictionary<int, int[]>();
         foreach (var (symbol, values) in map)
         {

@@ -184,3 +184,68 @@ public sealed class PiperTtsTests(ITestOutputHelper output)
         Assert.True(speech > audio.Length * 0.6, $"only {speech} of {audio.Length} samples found as speech");
     }
 }
+
+/// <summary>Piper's own layout (voice.onnx + voice.onnx.json), built from the provisioned voice's real weights.</summary>
+public sealed class PiperJsonLayoutTests : IDisposable
+{
+    private readonly string _dir = TestPaths.NewTempDirectory("piper-json");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [RequiresFileFact("piper/en_US-libritts_r-medium/model.onnx", "the provisioned Piper voice supplies the weights")]
+    public void A_piper_layout_voice_loads_its_json_and_speaks_like_the_same_weights_in_sherpa_layout()
+    {
+        var source = TestPaths.Model("piper/en_US-libritts_r-medium");
+        File.CreateSymbolicLink(Path.Combine(_dir, "en_US-test-medium.onnx"), Path.Combine(source, "model.onnx"));
+        var map = new List<string>();
+        foreach (var line in File.ReadLines(Path.Combine(source, "tokens.txt")))
+        {
+            var space = line.LastIndexOf(' ');
+            var symbol = space == 0 ? " " : line[..space];
+            map.Add($"{System.Text.Json.JsonSerializer.Serialize(symbol, JsonStrings.Default.String)}: [{line[(space + 1)..]}]");
+        }
+
+        File.WriteAllText(
+            Path.Combine(_dir, "en_US-test-medium.onnx.json"),
+            "{ \"audio\": { \"sample_rate\": 22050 }, \"espeak\": { \"voice\": \"en-us\" }, \"phoneme_type\": \"espeak\", " +
+            "\"inference\": { \"noise_scale\": 0, \"length_scale\": 1.25, \"noise_w\": 0 }, \"num_speakers\": 904, " +
+            "\"phoneme_id_map\": {" + string.Join(", ", map) + "} }");
+
+        using var tts = PiperTts.Open(_dir);
+        Assert.Equal(PiperVoiceLayout.Piper, tts.Voice.Layout);
+        Assert.Equal(1.25f, tts.Voice.LengthScale);
+        Assert.Equal(904, tts.Voice.SpeakerCount);
+        var slow = tts.Synthesize("Turn on the light.", new SynthesisOptions { SentenceSilence = TimeSpan.Zero });
+        var same = SpeechSamples.Voice(source).Synthesize("Turn on the light.", new SynthesisOptions { SentenceSilence = TimeSpan.Zero, Speed = 0.8f });
+        var normal = SpeechSamples.Voice(source).Synthesize("Turn on the light.", new SynthesisOptions { SentenceSilence = TimeSpan.Zero });
+
+        // Same weights, same ids, noise 0: the JSON's length scale 1.25 equals speed 0.8 on the sherpa layout, sample for sample.
+        Assert.Equal(same, slow);
+        Assert.True(slow.Length > normal.Length);
+    }
+
+    [RequiresFileFact("piper/en_US-libritts_r-medium/model.onnx", "a real model file beside the broken config")]
+    public void A_broken_json_config_is_rejected_naming_the_file()
+    {
+        var model = TestPaths.Model("piper/en_US-libritts_r-medium/model.onnx");
+
+        File.CreateSymbolicLink(Path.Combine(_dir, "v.onnx"), model);
+        File.WriteAllText(Path.Combine(_dir, "v.onnx.json"), "{ \"audio\": { \"sample_rate\": 22050 }");
+        var ex = Assert.Throws<InvalidDataException>(() => PiperVoice.Load(_dir));
+        Assert.Contains("v.onnx.json", ex.Message, StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(_dir, "v.onnx.json"), "{ \"audio\": { \"sample_rate\": 22050 } }");
+        ex = Assert.Throws<InvalidDataException>(() => PiperVoice.Load(_dir));
+        Assert.Contains("phoneme_id_map", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_voice_is_a_clear_error()
+    {
+        var ex = Assert.Throws<FileNotFoundException>(() => PiperVoice.Load(Path.Combine(_dir, "nope")));
+        Assert.Contains("nope", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<FileNotFoundException>(() => PiperVoice.Load(_dir));
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class JsonStrings : System.Text.Json.Serialization.JsonSerializerContext;

@@ -33,8 +33,6 @@ internal static partial class Interop
         [LibraryImport(Libraries.EspeakNg)]
         internal static partial byte* espeak_TextToPhonemes(byte** textPointer, int textMode, int phonemeMode);
 
-        /// <summary><c>espeak_ERROR espeak_Terminate(void)</c>.</summary>
-        [LibraryImport(Libraries.EspeakNg)]
-        internal static partial int espeak_Terminate();
+        // espeak_Terminate is deliberately not bound: with Debian's 1.51 it can deadlock joining espeak-ng's thread.
     }
 }
