@@ -29,7 +29,7 @@ public class SileroVadBenchmarks
         var models = Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("run from the checkout"), "models");
         _vad = SileroVad.Open(Path.Combine(models, "silero_vad_v5.onnx"));
         _detector = new SpeechDetector(_vad);
-        _audio = Audio.Alsa.WavFile.Read(Path.Combine(models, "samples", "jfk.wav")).Samples;
+        _audio = global::VoiceAppliance.Audio.Alsa.WavFile.Read(Path.Combine(models, "samples", "jfk.wav")).Samples;
     }
 
     /// <summary>Releases the model.</summary>
