@@ -20,7 +20,9 @@ public sealed class ButtonServiceTests
         var deadline = DateTime.UtcNow + s_wait;
         while (DateTime.UtcNow < deadline)
         {
-            if (driver.Inputs.TryGetValue(key, out var input) && !input.Disposed)
+            // Ready once the edge monitor has read the initial level: an edge pushed before that would be
+            // taken as the initial state.
+            if (driver.Inputs.TryGetValue(key, out var input) && !input.Disposed && input.Reads > 0)
             {
                 return input;
             }

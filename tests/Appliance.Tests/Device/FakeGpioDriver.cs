@@ -53,7 +53,16 @@ public sealed class FakeGpioDriver : IGpioDriver
             _edges.Add(new GpioEdgeEvent(active ? GpioEdge.Rising : GpioEdge.Falling, 0, 0, 0));
         }
 
-        public bool Read() => Level;
+        /// <summary>How often the level was read (the edge monitor reads it once after opening the line).</summary>
+        public int Reads => Volatile.Read(ref _reads);
+
+        private int _reads;
+
+        public bool Read()
+        {
+            Interlocked.Increment(ref _reads);
+            return Level;
+        }
 
         public bool WaitForEdge(TimeSpan timeout, out GpioEdgeEvent edge) => _edges.TryTake(out edge, timeout);
 
