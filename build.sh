@@ -80,10 +80,17 @@ cmd_test() {
 summarize() {
   local log="$1" probe_rc="$2" arm_rc="$3" demo_rc="$4"
   local passed failed skipped
-  read -r passed failed skipped < <(grep -E 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" \
-    | sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' \
-    | awk '{f+=$1; p+=$2; s+=$3} END {print p+0, f+0, s+0}')
-  if grep -qE 'error|Test Run Aborted|Build FAILED' <(grep -E '^(Test Run Aborted|Build FAILED)' "$log"); then
+  # vstest's summary block per test assembly: "     Passed: N", "     Failed: N", "    Skipped: N".
+  read -r passed failed skipped < <(awk '
+    /^ +Passed: +[0-9]+$/  { p += $2 }
+    /^ +Failed: +[0-9]+$/  { f += $2 }
+    /^ +Skipped: +[0-9]+$/ { s += $2 }
+    END { print p+0, f+0, s+0 }' "$log")
+  local assemblies runs
+  assemblies=$(find "$ROOT/tests" -name '*.Tests.csproj' | wc -l)
+  runs=$(grep -cE '^Test Run (Successful|Failed)\.' "$log" || true)
+  if grep -qE '^(Test Run Aborted|Build FAILED)' "$log" || [ "$runs" -lt "$assemblies" ]; then
+    echo "[build] a test run aborted or did not report ($runs of $assemblies assemblies reported)" >&2
     failed=$((failed + 1))
   fi
   [ "$probe_rc" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
