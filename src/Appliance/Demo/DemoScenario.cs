@@ -25,7 +25,7 @@ public static class DemoScenario
         "Turn on the kitchen light.",
         "Set the volume to forty percent.",
         "Set a timer for five minutes.",
-        "Tell me a story about penguins.",
+        "Play some music in the kitchen.",
     ];
 
     /// <summary>The intents the demo runs with (also shipped as config/intents.json).</summary>
