@@ -579,6 +579,37 @@ public sealed class VoicePipelineTests
     }
 
     [Fact]
+    public async Task Confirmed_speech_without_words_goes_to_the_workflow_as_not_understood()
+    {
+        // A grammar recogniser rejecting speech outside its commands returns no words: that is "not understood"
+        // (fallback spoken), not "no speech".
+        var workflow = new DelegateWorkflow((turn, ct) =>
+        {
+            Assert.Equal(string.Empty, turn.Transcript);
+            turn.ReportIntentNotRecognized();
+            return DelegateWorkflow.Pieces(["Sorry, I did not understand."], ct);
+        });
+        await using var rig = new PipelineRig(workflow);
+        rig.Stt.Text = _ => string.Empty;
+        rig.Pipeline.Tap();
+        await rig.Feed(TestAudio.Speech(1.2), TestAudio.Silence(1.0));
+        Assert.Equal(SessionEndReason.IntentNotRecognized, (await rig.Log.WaitFor<SessionEndedEvent>()).Reason);
+        Assert.Equal(["Sorry, I did not understand."], rig.Tts.Sentences);
+    }
+
+    [Fact]
+    public async Task A_blip_of_speech_without_words_is_no_speech()
+    {
+        await using var rig = new PipelineRig();
+        rig.Stt.Text = _ => string.Empty;
+        rig.Pipeline.Tap();
+        await rig.Feed(TestAudio.Speech(0.35), TestAudio.Silence(1.0));
+        var ended = await rig.Log.WaitFor<SessionEndedEvent>();
+        Assert.Equal(SessionEndReason.NoSpeech, ended.Reason);
+        Assert.Empty(rig.Tts.Sentences);
+    }
+
+    [Fact]
     public async Task First_sentence_plays_while_the_workflow_is_still_generating()
     {
         var more = new TaskCompletionSource();
