@@ -73,7 +73,7 @@ internal sealed class DeviceService(ApplianceRuntime runtime, ILogger<DeviceServ
 
     private void OnCommand(ButtonCommand command)
     {
-        HostLog.Button(logger, command.ToString());
+        HostLog.Button(logger, command);
         Apply(runtime.Pipeline, command);
     }
 

@@ -88,7 +88,7 @@ internal sealed class EventBridgeService : BackgroundService
                 return;
             case SessionEndedEvent s:
                 Interlocked.Increment(ref _sessions);
-                HostLog.Session(_logger, s.SessionId, s.EventType, s.Reason.ToWireName());
+                HostLog.SessionEnded(_logger, s.SessionId, s.Reason);
                 break;
             case PipelineErrorEvent x:
                 HostLog.PipelineError(_logger, x.Source, x.Message);

@@ -20,14 +20,14 @@ internal static partial class HostLog
     [LoggerMessage(EventId = 904, Level = LogLevel.Warning, Message = "Unhealthy (capture or pipeline stalled): systemd watchdog pings withheld")]
     public static partial void Unhealthy(ILogger logger);
 
-    [LoggerMessage(EventId = 905, Level = LogLevel.Information, Message = "Session {SessionId} {EventType}: {Detail}")]
-    public static partial void Session(ILogger logger, string? sessionId, string eventType, string detail);
+    [LoggerMessage(EventId = 905, Level = LogLevel.Information, Message = "Session {SessionId} ended: {Reason}")]
+    public static partial void SessionEnded(ILogger logger, string? sessionId, VoiceAppliance.Pipeline.SessionEndReason reason);
 
     [LoggerMessage(EventId = 906, Level = LogLevel.Warning, Message = "Pipeline error in {Source}: {Message}")]
     public static partial void PipelineError(ILogger logger, string source, string message);
 
     [LoggerMessage(EventId = 907, Level = LogLevel.Debug, Message = "Button {Command}")]
-    public static partial void Button(ILogger logger, string command);
+    public static partial void Button(ILogger logger, VoiceAppliance.Device.Button.ButtonCommand command);
 
     [LoggerMessage(EventId = 908, Level = LogLevel.Information, Message = "systemd watchdog every {Interval}")]
     public static partial void Watchdog(ILogger logger, TimeSpan interval);
