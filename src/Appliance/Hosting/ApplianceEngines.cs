@@ -59,6 +59,7 @@ public sealed class ApplianceEngines : IDisposable
             var vadPath = Require(models.Resolve(models.Vad), "Models:Vad", "silero-vad-v5");
             var voiceDir = models.Resolve(models.TtsVoice);
             Require(Path.Combine(voiceDir, "model.onnx"), "Models:TtsVoice", "piper-en_US-libritts_r-medium");
+            var whisperPath = models.Stt == SttEngine.Whisper ? Require(models.Resolve(models.WhisperModel), "Models:WhisperModel", "whisper-base.en") : null;
             var tts = Own(owned, PiperTts.Open(voiceDir, null, models.ToPiperOptions()));
             var vad = Own(owned, SileroVad.Open(vadPath));
 
@@ -99,9 +100,8 @@ public sealed class ApplianceEngines : IDisposable
             }
             else
             {
-                var whisperPath = Require(models.Resolve(models.WhisperModel), "Models:WhisperModel", "whisper-base.en");
                 var whisperOptions = models.ToWhisperOptions();
-                var model = Own(owned, WhisperModel.Load(whisperPath, loggerFactory.CreateLogger<WhisperModel>()));
+                var model = Own(owned, WhisperModel.Load(whisperPath!, loggerFactory.CreateLogger<WhisperModel>()));
                 whisperOptions.Validate();
                 stt = new WhisperSpeechToText(model, whisperOptions);
             }
