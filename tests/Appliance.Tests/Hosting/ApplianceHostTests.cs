@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using System.Net.Sockets;
 using System.Text;
 using VoiceAppliance.Audio.Alsa;
@@ -47,7 +46,7 @@ public sealed class ApplianceHostTests : IDisposable
             "Pipeline": { "Endpointing": { "NoSpeechTimeoutSeconds": 1 } },
             "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "test", "StateDirectory": "{{Json(_dir)}}",
                       "HomeAssistantDiscovery": false },
-            "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "debug" }
+            "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "warning" }
             """);
         using var peer = new TestPeer(broker.Port, null, true, "appliance/test/#");
         var env = new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify, ["WATCHDOG_USEC"] = "2000000" };
@@ -57,7 +56,7 @@ public sealed class ApplianceHostTests : IDisposable
             ["--config", config],
             TextWriter.Null,
             stderr,
-            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, ConfigureLogging = b => b.AddSimpleConsole() },
+            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, ConfigureLogging = _ => { } },
             env,
             cts.Token));
 
