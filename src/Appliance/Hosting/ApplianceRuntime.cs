@@ -96,7 +96,7 @@ public sealed class ApplianceRuntime : IAsyncDisposable, IDisposable
                 loggerFactory.CreateLogger<VoicePipeline>());
             if (configuration.Mqtt.Enabled)
             {
-                runtime.Mqtt = new MqttService(configuration.Mqtt, new PipelineCommandHandler(runtime.Pipeline), loggerFactory.CreateLogger<MqttService>(), time);
+                runtime.Mqtt = new MqttService(configuration.Mqtt, new PipelineCommandHandler(runtime.Pipeline, () => runtime.Mqtt?.PublishStatus(runtime.Status(runtime.Pipeline.State))), loggerFactory.CreateLogger<MqttService>(), time);
                 publisher.Target = runtime.Mqtt;
             }
 

@@ -9,9 +9,14 @@ public sealed class PipelineCommandHandler : IMqttCommandHandler
 {
     private const float ChimeAmplitude = 0.25f;
     private readonly VoicePipeline _pipeline;
+    private readonly Action? _volumeChanged;
 
-    /// <summary>Creates the handler.</summary>
-    public PipelineCommandHandler(VoicePipeline pipeline) => _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+    /// <summary>Creates the handler; <paramref name="volumeChanged"/> runs after a volume change (to republish the state).</summary>
+    public PipelineCommandHandler(VoicePipeline pipeline, Action? volumeChanged = null)
+    {
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        _volumeChanged = volumeChanged;
+    }
 
     /// <inheritdoc />
     public Task ListenAsync(CancellationToken cancellationToken)
@@ -57,6 +62,7 @@ public sealed class PipelineCommandHandler : IMqttCommandHandler
     public Task SetVolumeAsync(int volume, CancellationToken cancellationToken)
     {
         _pipeline.Volume = volume;
+        _volumeChanged?.Invoke();
         return Task.CompletedTask;
     }
 

@@ -75,6 +75,17 @@ public sealed class ApplianceHostTests : IDisposable
             all => all.LastOrDefault(m => m.Topic == "appliance/test/state") is { } last && last.Json.GetProperty("state").GetString() == "idle",
             20,
             "the state back to idle after the reply");
+
+        peer.Publish("appliance/test/cmd/volume/set", "40");
+        peer.WaitFor("appliance/test/state", m => m.Json.GetProperty("volume").GetInt32() == 40, 20);
+        peer.Publish("appliance/test/cmd/mute/set", "ON");
+        peer.WaitFor("appliance/test/state", m => m.Json.GetProperty("state").GetString() == "muted" && m.Json.GetProperty("muted").GetBoolean(), 20);
+        peer.Publish("appliance/test/cmd/mute/set", "OFF");
+        peer.WaitUntil(
+            all => all.LastOrDefault(m => m.Topic == "appliance/test/state") is { } last && last.Json.GetProperty("state").GetString() == "idle",
+            20,
+            "unmuted");
+
         peer.Publish("appliance/test/cmd/listen", "PRESS");
         var noSpeech = peer.WaitFor("appliance/test/event/session", m => m.Json.GetProperty("event_type").GetString() == "session_ended" && m.Json.GetProperty("reason").GetString() == "no_speech", 90);
         Assert.Equal("command", peer.Snapshot().Last(m => m.Topic == "appliance/test/event/session" && m.Json.GetProperty("event_type").GetString() == "session_started").Json.GetProperty("trigger").GetString());
