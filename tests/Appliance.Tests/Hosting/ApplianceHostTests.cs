@@ -4,6 +4,7 @@ using VoiceAppliance.Audio.Alsa;
 using VoiceAppliance.Cli;
 using VoiceAppliance.Hosting;
 using VoiceAppliance.Testing;
+using VoiceAppliance.Tests.Device;
 using VoiceAppliance.Tests.Mqtt;
 
 namespace VoiceAppliance.Tests.Hosting;
@@ -44,6 +45,7 @@ public sealed class ApplianceHostTests : IDisposable
             "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "grammar" },
             "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(TestPaths.Root, "config", "intents.json"))}}" },
             "Pipeline": { "Endpointing": { "NoSpeechTimeoutSeconds": 1 } },
+            "Button": { "Enabled": true, "Line": "17", "DebounceMs": 0, "Mode": "hold" },
             "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "test", "StateDirectory": "{{Json(_dir)}}",
                       "HomeAssistantDiscovery": false },
             "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "warning" }
@@ -51,12 +53,13 @@ public sealed class ApplianceHostTests : IDisposable
         using var peer = new TestPeer(broker.Port, null, true, "appliance/test/#");
         var env = new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify, ["WATCHDOG_USEC"] = "2000000" };
         var stderr = new StringWriter();
+        var gpio = new FakeGpioDriver(); // the one fake: the button's GPIO line
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var run = Task.Run(() => RunCommand.RunAsync(
             ["--config", config],
             TextWriter.Null,
             stderr,
-            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, ConfigureLogging = _ => { } },
+            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioDriver = gpio, ConfigureLogging = _ => { } },
             env,
             cts.Token));
 
@@ -86,10 +89,30 @@ public sealed class ApplianceHostTests : IDisposable
             20,
             "unmuted");
 
+        // The button (hold to talk): press starts a session, release ends the turn; both are reported on MQTT.
+        var button = DriverInput(gpio, "auto:17");
+        button.Push(true);
+        peer.WaitFor("appliance/test/event/button", m => m.Json.GetProperty("event_type").GetString() == "press", 20);
+        peer.WaitFor("appliance/test/event/session", m => m.Json.GetProperty("event_type").GetString() == "session_started" && m.Json.GetProperty("trigger").GetString() == "button", 20);
+        button.Push(false);
+        peer.WaitFor("appliance/test/event/button", m => m.Json.GetProperty("event_type").GetString() == "release", 20);
+        peer.WaitUntil(
+            all => all.Count(m => m.Topic == "appliance/test/event/session" && m.Json.GetProperty("event_type").GetString() == "session_ended") == 2,
+            60,
+            "the button's session to end");
+        peer.WaitUntil(
+            all => all.LastOrDefault(m => m.Topic == "appliance/test/state") is { } last && last.Json.GetProperty("state").GetString() == "idle",
+            20,
+            "idle after the button's session");
+
         peer.Publish("appliance/test/cmd/listen", "PRESS");
-        var noSpeech = peer.WaitFor("appliance/test/event/session", m => m.Json.GetProperty("event_type").GetString() == "session_ended" && m.Json.GetProperty("reason").GetString() == "no_speech", 90);
-        Assert.Equal("command", peer.Snapshot().Last(m => m.Topic == "appliance/test/event/session" && m.Json.GetProperty("event_type").GetString() == "session_started").Json.GetProperty("trigger").GetString());
-        Assert.NotNull(noSpeech);
+        peer.WaitUntil(
+            all => all.Count(m => m.Topic == "appliance/test/event/session" && m.Json.GetProperty("event_type").GetString() == "session_ended") == 3,
+            90,
+            "the listen command's session to end");
+        var sessionEvents = peer.Snapshot().Where(m => m.Topic == "appliance/test/event/session").Select(m => m.Json).ToList();
+        Assert.Equal("command", sessionEvents.Last(e => e.GetProperty("event_type").GetString() == "session_started").GetProperty("trigger").GetString());
+        Assert.Equal("no_speech", sessionEvents.Last(e => e.GetProperty("event_type").GetString() == "session_ended").GetProperty("reason").GetString());
         notifications.WaitFor("WATCHDOG=1", run, stderr);
         notifications.WaitFor("STATUS=", run, stderr);
 
@@ -180,6 +203,18 @@ public sealed class ApplianceHostTests : IDisposable
             var code = await CommandLine.RunAsync(["config", "check", "--config", Path.Combine(TestPaths.Root, "config", example)], output, TextWriter.Null, CancellationToken.None);
             Assert.True(code == ExitCodes.Ok, example + ": " + output);
         }
+    }
+
+    private static FakeGpioDriver.FakeInput DriverInput(FakeGpioDriver driver, string line)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        FakeGpioDriver.FakeInput? input;
+        while (!driver.Inputs.TryGetValue(line, out input) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        return input ?? throw new TimeoutException($"the daemon did not open GPIO line {line}");
     }
 
     private static string Json(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);
