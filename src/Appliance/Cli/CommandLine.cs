@@ -11,6 +11,8 @@ public static class CommandLine
         usage: appliance COMMAND [options]
 
         commands:
+          run [--config PATH]                 the daemon (default config: $APPLIANCE_CONFIG or /etc/appliance/appliance.json)
+          config check [--config PATH]        validate the configuration and what it names on this machine
           demo [--input WAV] [--output WAV]   the main job without hardware: a WAV file as the microphone
           self-check                          load every native library and print its version
           devices                             audio devices (names for the config), mic-array profiles, GPIO chips
@@ -61,6 +63,10 @@ public static class CommandLine
                 return await TranscribeCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "models":
                 return await ModelsCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            case "run":
+                return await RunCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            case "config":
+                return await ConfigCheckCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "demo":
                 return await DemoCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             default:

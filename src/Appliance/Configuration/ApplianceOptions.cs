@@ -1,3 +1,5 @@
+using VoiceAppliance.Audio.Alsa;
+
 namespace VoiceAppliance.Configuration;
 
 // Sections for areas without their own options record yet (audio devices, model paths, workflow, the
@@ -6,38 +8,106 @@ namespace VoiceAppliance.Configuration;
 // sections belong to VoiceAppliance.Pipeline.PipelineOptions and VoiceAppliance.Mqtt.MqttOptions; they are
 // registered here as sections owned elsewhere (see ApplianceConfiguration.AddOwnedElsewhere).
 
-/// <summary>Section <c>Audio</c>: ALSA devices by name.</summary>
+/// <summary>Section <c>Audio</c>: ALSA devices by name and how the microphone (array) is read.</summary>
 /// <param name="CaptureDevice">ALSA capture PCM (prefer <c>plughw:CARD=name</c> over card numbers).</param>
 /// <param name="PlaybackDevice">ALSA playback PCM.</param>
-/// <param name="CaptureRate">Capture sample rate (resampled to 16 kHz for speech).</param>
-/// <param name="CaptureChannels">Channels opened on the capture device.</param>
-/// <param name="Channel">Channel used for speech (0-based), or -1 to mix all channels.</param>
-/// <param name="PeriodMs">ALSA period.</param>
-/// <param name="Volume">Playback volume 0..1.</param>
-public sealed record AudioOptions(string CaptureDevice, string PlaybackDevice, int CaptureRate, int CaptureChannels, int Channel, int PeriodMs, double Volume)
+/// <param name="MicProfile">The mic (array) profile (<see cref="MicArrayProfile.Id"/>): channels, format, rate and channel selection defaults.</param>
+/// <param name="CaptureRate">Capture device rate (resampled to 16 kHz for speech); the profile's when absent.</param>
+/// <param name="CaptureChannels">Channels opened on the capture device; the profile's when absent.</param>
+/// <param name="CaptureFormat">Capture sample format; the profile's when absent.</param>
+/// <param name="Channel">Which channels make the speech signal: <c>0</c>, <c>mix</c> or a list <c>0,2</c>; the profile's when absent.</param>
+/// <param name="PeriodMs">ALSA period of the capture device.</param>
+/// <param name="PlaybackRate">Playback device rate.</param>
+/// <param name="PlaybackChannels">Playback device channels (1 or 2).</param>
+/// <param name="Volume">Initial playback volume 0-100.</param>
+/// <param name="MixerCard">Card for hardware volume (e.g. <c>hw:0</c>); null: software volume only.</param>
+public sealed record AudioOptions(
+    string CaptureDevice,
+    string PlaybackDevice,
+    MicArrayProfile MicProfile,
+    int CaptureRate,
+    int CaptureChannels,
+    AlsaSampleFormat CaptureFormat,
+    ChannelSelection Channel,
+    int PeriodMs,
+    int PlaybackRate,
+    int PlaybackChannels,
+    int Volume,
+    string? MixerCard)
 {
     /// <summary>The section name.</summary>
     public const string SectionName = "Audio";
+
+    /// <summary>The capture settings (<paramref name="configurationFile"/>: a private asoundrc, for file PCMs in tests and demos).</summary>
+    public AlsaCaptureOptions ToCaptureOptions(string? configurationFile = null) => new()
+    {
+        Device = CaptureDevice,
+        ConfigurationFile = configurationFile,
+        Profile = MicProfile,
+        Selection = Channel,
+        Format = CaptureFormat,
+        SampleRate = CaptureRate,
+        Channels = CaptureChannels,
+        PeriodFrames = Math.Max(64, CaptureRate * PeriodMs / 1000),
+    };
+
+    /// <summary>The playback settings.</summary>
+    public AlsaPlaybackOptions ToPlaybackOptions(string? configurationFile = null) => new()
+    {
+        Device = PlaybackDevice,
+        ConfigurationFile = configurationFile,
+        SampleRate = PlaybackRate,
+        Channels = PlaybackChannels,
+        Volume = Volume,
+        MixerCard = MixerCard,
+    };
 
     /// <summary>Reads and validates the section.</summary>
     public static AudioOptions Read(ConfigSectionReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var channels = r.GetInt("CaptureChannels", 1, 1, 16);
-        var channel = r.GetInt("Channel", 0, -1, 15);
-        if (channel >= channels)
+        var profileId = r.GetString("MicProfile", MicArrayProfile.Generic.Id);
+        var profile = MicArrayProfile.All.FirstOrDefault(p => p.Id.Equals(profileId.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (profile is null)
         {
-            r.Error("Channel", $"channel {channel} does not exist with CaptureChannels = {channels}; use 0..{channels - 1}, or -1 to mix.");
+            r.Error("MicProfile", $"'{profileId}' is not a known mic profile; use one of {string.Join(", ", MicArrayProfile.All.Select(p => p.Id))}.");
+            profile = MicArrayProfile.Generic;
+        }
+
+        var channels = r.GetInt("CaptureChannels", profile.Channels, 1, 16);
+        var selection = profile.DefaultSelection;
+        var channelText = r.GetOptionalString("Channel");
+        if (channelText is not null)
+        {
+            try
+            {
+                selection = channelText.Trim() == "-1" ? ChannelSelection.Downmix : ChannelSelection.Parse(channelText);
+            }
+            catch (FormatException ex)
+            {
+                r.Error("Channel", ex.Message);
+            }
+        }
+
+        if (selection.Kind != ChannelSelectionKind.Downmix && selection.Channels.FirstOrDefault(c => c >= channels, -1) is var missing and >= 0)
+        {
+            r.Error("Channel", $"channel {missing} does not exist with CaptureChannels = {channels}; use 0..{channels - 1}, a list such as '0,1', or 'mix'.");
+            selection = ChannelSelection.Downmix;
         }
 
         return new AudioOptions(
             r.GetString("CaptureDevice", "default"),
             r.GetString("PlaybackDevice", "default"),
-            r.GetInt("CaptureRate", 16000, 8000, 192000),
+            profile,
+            r.GetInt("CaptureRate", profile.SampleRate, 8000, 192000),
             channels,
-            channel,
+            r.GetEnum("CaptureFormat", profile.Format),
+            selection,
             r.GetInt("PeriodMs", 20, 5, 200),
-            r.GetDouble("Volume", 1.0, 0, 1));
+            r.GetInt("PlaybackRate", 48000, 8000, 192000),
+            r.GetInt("PlaybackChannels", 1, 1, 2),
+            r.GetInt("Volume", 100, 0, 100),
+            r.GetOptionalString("MixerCard"));
     }
 }
 
@@ -68,6 +138,12 @@ public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, 
 
     /// <summary>A model path made absolute against <see cref="Directory"/>.</summary>
     public string Resolve(string file) => Path.IsPathRooted(file) ? file : Path.Combine(Directory, file);
+
+    /// <summary>whisper.cpp decoding settings from <see cref="Language"/> and <see cref="WhisperThreads"/>.</summary>
+    public Models.Whisper.WhisperOptions ToWhisperOptions() => new() { Language = Language, Threads = WhisperThreads };
+
+    /// <summary>Piper defaults: <see cref="TtsSpeaker"/>, and speed = 1 / <see cref="TtsLengthScale"/>.</summary>
+    public Models.Piper.PiperTtsOptions ToPiperOptions() => new() { Speaker = TtsSpeaker, Speed = (float)(1.0 / TtsLengthScale) };
 
     /// <summary>Reads and validates the section.</summary>
     public static ModelsOptions Read(ConfigSectionReader r)

@@ -183,6 +183,18 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
             stamped with { Id = MessageId(s) }, MqttJsonContext.Default.IntentReport));
     }
 
+    /// <summary>
+    /// Queues any message durably (QoS 1, not retained) on an absolute <paramref name="topic"/>: the intents'
+    /// publish actions. Returns its sequence number.
+    /// </summary>
+    public long PublishMessage(string topic, byte[] payload)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentNullException.ThrowIfNull(payload);
+        var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
+        return outbox.Enqueue(topic, _ => payload);
+    }
+
     /// <summary>Publishes a button event on <c>&lt;base&gt;/event/button</c> (QoS 1; kept in memory, not on disk, during an outage).</summary>
     public void PublishButtonEvent(ButtonEventReport report)
     {

@@ -65,7 +65,8 @@ public sealed class ConfigurationTests
         Assert.Equal(GpioBias.PullUp, c.Button.Bias);
         Assert.Equal(LedKind.None, c.Leds.Kind);
         Assert.Equal(WorkflowKind.Intents, c.Workflow.Kind);
-        Assert.Equal(0, c.Audio.Channel);
+        Assert.Equal("0", c.Audio.Channel.ToString());
+        Assert.Equal(100, c.Audio.Volume);
         Assert.Equal(LedPatternSet.DefaultFor(PipelineState.Thinking), c.Leds.Patterns[PipelineState.Thinking]);
     }
 

@@ -1,0 +1,155 @@
+using Microsoft.Extensions.Logging;
+using VoiceAppliance.Configuration;
+using VoiceAppliance.Models;
+using VoiceAppliance.Models.Grammar;
+using VoiceAppliance.Models.Piper;
+using VoiceAppliance.Models.Vad;
+using VoiceAppliance.Models.Whisper;
+using VoiceAppliance.Workflows;
+using VoiceAppliance.Workflows.Intents;
+
+namespace VoiceAppliance.Hosting;
+
+/// <summary>
+/// The speech engines and the workflow, loaded once from the <c>Models</c> and <c>Workflow</c> sections: Silero VAD,
+/// grammar STT (pocketsphinx on the intents' JSGF) or whisper.cpp, Piper, and the intents or echo workflow. Owns
+/// and disposes them.
+/// </summary>
+public sealed class ApplianceEngines : IDisposable
+{
+    private readonly List<IDisposable> _owned;
+
+    private ApplianceEngines(IVoiceActivityDetector vad, ISpeechToText stt, ITextToSpeech tts, IVoiceWorkflow workflow, List<IDisposable> owned)
+    {
+        Vad = vad;
+        Stt = stt;
+        Tts = tts;
+        Workflow = workflow;
+        _owned = owned;
+    }
+
+    /// <summary>The voice activity detector.</summary>
+    public IVoiceActivityDetector Vad { get; }
+
+    /// <summary>The speech-to-text engine.</summary>
+    public ISpeechToText Stt { get; }
+
+    /// <summary>The voice.</summary>
+    public ITextToSpeech Tts { get; }
+
+    /// <summary>What turns a transcript into a reply.</summary>
+    public IVoiceWorkflow Workflow { get; }
+
+    /// <summary>Loads every engine the configuration names.</summary>
+    /// <param name="configuration">A configuration without errors.</param>
+    /// <param name="publisher">Where intents' publish actions go (MQTT when enabled).</param>
+    /// <param name="timeProvider">Time for the workflow's timers.</param>
+    /// <param name="loggerFactory">Loggers.</param>
+    /// <exception cref="MissingDependencyException">A model file, the intents file or a native library is absent; the message names it and the fix.</exception>
+    /// <exception cref="ConfigurationException">The sections do not fit together (e.g. grammar STT without intents).</exception>
+    public static ApplianceEngines Load(LoadedConfiguration configuration, IMessagePublisher publisher, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(publisher);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var models = configuration.Models;
+        var owned = new List<IDisposable>();
+        try
+        {
+            var vadPath = Require(models.Resolve(models.Vad), "Models:Vad", "silero-vad-v5");
+            var voiceDir = models.Resolve(models.TtsVoice);
+            Require(Path.Combine(voiceDir, "model.onnx"), "Models:TtsVoice", "piper-en_US-libritts_r-medium");
+            var whisperPath = models.Stt == SttEngine.Whisper ? Require(models.Resolve(models.WhisperModel), "Models:WhisperModel", "whisper-base.en") : null;
+            var tts = Own(owned, PiperTts.Open(voiceDir, null, models.ToPiperOptions()));
+            var vad = Own(owned, SileroVad.Open(vadPath));
+
+            IVoiceWorkflow workflow;
+            IntentWorkflow? intents = null;
+            switch (configuration.Workflow.Kind)
+            {
+                case WorkflowKind.Intents:
+                    var intentsPath = configuration.Workflow.IntentsFile;
+                    if (!File.Exists(intentsPath))
+                    {
+                        throw new MissingDependencyException($"Workflow:IntentsFile: '{intentsPath}' does not exist. Fix: copy config/intents.json there, or point Workflow:IntentsFile at your intents file.");
+                    }
+
+                    intents = Own(owned, new IntentWorkflow(IntentsFile.Load(intentsPath), publisher, timeProvider, loggerFactory.CreateLogger<IntentWorkflow>()));
+                    workflow = intents;
+                    break;
+                case WorkflowKind.Echo:
+                    workflow = new EchoWorkflow(new WavFileMessageSink(Path.Combine(configuration.Service.StateDirectory, "messages")), timeProvider);
+                    break;
+                default:
+                    throw new ConfigurationException(
+                        $"Workflow:Kind = {configuration.Workflow.Kind} is not available in this build; use 'intents' (with MQTT publish actions) or 'echo'.",
+                        [new ConfigIssue(ConfigSeverity.Error, "Workflow:Kind", "'mqtt' is not available in this build; use 'intents' or 'echo'.")]);
+            }
+
+            ISpeechToText stt;
+            if (models.Stt == SttEngine.Grammar)
+            {
+                if (intents is null)
+                {
+                    throw new ConfigurationException(
+                        "Models:Stt = grammar recognises the intents' sentences, so it needs Workflow:Kind = intents; use Models:Stt = whisper with other workflows.",
+                        [new ConfigIssue(ConfigSeverity.Error, "Models:Stt", "'grammar' needs Workflow:Kind = intents; use 'whisper' with other workflows.")]);
+                }
+
+                stt = Own(owned, new GrammarSpeechToText(intents.Jsgf, null, loggerFactory.CreateLogger<GrammarSpeechToText>()));
+            }
+            else
+            {
+                var whisperOptions = models.ToWhisperOptions();
+                var model = Own(owned, WhisperModel.Load(whisperPath!, loggerFactory.CreateLogger<WhisperModel>()));
+                whisperOptions.Validate();
+                stt = new WhisperSpeechToText(model, whisperOptions);
+            }
+
+            return new ApplianceEngines(vad, stt, tts, workflow, owned);
+        }
+        catch (DllNotFoundException ex)
+        {
+            DisposeAll(owned);
+            throw new MissingDependencyException($"a native library is missing: {ex.Message} Fix: install the release tarball's native/ folder next to the binary (or run eng/provision.sh in a checkout).", ex);
+        }
+        catch
+        {
+            DisposeAll(owned);
+            throw;
+        }
+    }
+
+    /// <summary>Disposes every engine.</summary>
+    public void Dispose()
+    {
+        DisposeAll(_owned);
+    }
+
+    private static string Require(string path, string key, string modelName)
+    {
+        if (!File.Exists(path))
+        {
+            throw new MissingDependencyException($"{key}: model file '{path}' does not exist. Fix: run `appliance models fetch {modelName}`, or set {key} / Models:Directory to where the file is.");
+        }
+
+        return path;
+    }
+
+    private static T Own<T>(List<IDisposable> owned, T item)
+        where T : IDisposable
+    {
+        owned.Add(item);
+        return item;
+    }
+
+    private static void DisposeAll(List<IDisposable> owned)
+    {
+        for (var i = owned.Count - 1; i >= 0; i--)
+        {
+            owned[i].Dispose();
+        }
+
+        owned.Clear();
+    }
+}

@@ -1,0 +1,265 @@
+using System.Net.Sockets;
+using System.Text;
+using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Cli;
+using VoiceAppliance.Hosting;
+using VoiceAppliance.Testing;
+using VoiceAppliance.Tests.Device;
+using VoiceAppliance.Tests.Mqtt;
+
+namespace VoiceAppliance.Tests.Hosting;
+
+/// <summary>
+/// <c>appliance run</c> end to end on real parts: ALSA file PCMs as microphone and speaker, the provisioned Silero,
+/// pocketsphinx and Piper models, a real mosquitto broker and a real NOTIFY_SOCKET.
+/// </summary>
+public sealed class ApplianceHostTests : IDisposable
+{
+    private readonly string _dir = TestPaths.NewTempDirectory("host");
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [RequiresFileFact("piper/en_US-libritts_r-medium/model.onnx", "the daemon speaks with the Piper voice")]
+    public async Task Run_reaches_ready_answers_mqtt_say_and_listen_and_stops_cleanly()
+    {
+        using var broker = MosquittoBroker.Start();
+        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        devices.AddSilentCapture("mic");
+        var speaker = Path.Combine(_dir, "speaker.wav");
+        devices.AddPlayback("speaker", speaker);
+        var notify = Path.Combine(_dir, "notify.sock");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(notify));
+        var config = WriteConfig(
+            $$"""
+            "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0", "Volume": 90 },
+            "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "grammar" },
+            "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(TestPaths.Root, "config", "intents.json"))}}" },
+            "Pipeline": { "Endpointing": { "NoSpeechTimeoutSeconds": 1 } },
+            "Button": { "Enabled": true, "Line": "17", "DebounceMs": 0, "Mode": "hold" },
+            "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "test", "StateDirectory": "{{Json(_dir)}}",
+                      "HomeAssistantDiscovery": false },
+            "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "warning" }
+            """);
+        using var peer = new TestPeer(broker.Port, null, true, "appliance/test/#");
+        var env = new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify, ["WATCHDOG_USEC"] = "2000000" };
+        var stderr = new StringWriter();
+        var gpio = new FakeGpioDriver(); // the one fake: the button's GPIO line
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var run = Task.Run(() => RunCommand.RunAsync(
+            ["--config", config],
+            TextWriter.Null,
+            stderr,
+            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioDriver = gpio, ConfigureLogging = _ => { } },
+            env,
+            cts.Token));
+
+        var notifications = new NotifyReader(socket);
+        Assert.StartsWith("READY=1", notifications.WaitFor("READY=1", run, stderr), StringComparison.Ordinal);
+
+        var idle = peer.WaitFor("appliance/test/state", m => m.Json.GetProperty("state").GetString() == "idle", 20);
+        Assert.Equal(90, idle.Json.GetProperty("volume").GetInt32());
+
+        peer.Publish("appliance/test/cmd/say", "Hello from the test.");
+        var ended = peer.WaitFor("appliance/test/event/session", m => m.Json.GetProperty("event_type").GetString() == "session_ended", 60);
+        Assert.Equal("nominal", ended.Json.GetProperty("reason").GetString());
+        Assert.Contains(peer.Snapshot(), m => m.Topic == "appliance/test/state" && m.Json.GetProperty("state").GetString() == "speaking");
+
+        peer.WaitUntil(
+            all => all.LastOrDefault(m => m.Topic == "appliance/test/state") is { } last && last.Json.GetProperty("state").GetString() == "idle",
+            20,
+            "the state back to idle after the reply");
+
+        peer.Publish("appliance/test/cmd/volume/set", "40");
+        peer.WaitFor("appliance/test/state", m => m.Json.GetProperty("volume").GetInt32() == 40, 20);
+        peer.Publish("appliance/test/cmd/mute/set", "ON");
+        peer.WaitFor("appliance/test/state", m => m.Json.GetProperty("state").GetString() == "muted" && m.Json.GetProperty("muted").GetBoolean(), 20);
+        peer.Publish("appliance/test/cmd/mute/set", "OFF");
+        peer.WaitUntil(
+            all => all.LastOrDefault(m => m.Topic == "appliance/test/state") is { } last && last.Json.GetProperty("state").GetString() == "idle",
+            20,
+            "unmuted");
+
+        // The button (hold to talk): press starts a session, release ends the turn; both are reported on MQTT.
+        var button = DriverInput(gpio, "auto:17");
+        button.Push(true);
+        peer.WaitFor("appliance/test/event/button", m => m.Json.GetProperty("event_type").GetString() == "press", 20);
+        peer.WaitFor("appliance/test/event/session", m => m.Json.GetProperty("event_type").GetString() == "session_started" && m.Json.GetProperty("trigger").GetString() == "button", 20);
+        button.Push(false);
+        peer.WaitFor("appliance/test/event/button", m => m.Json.GetProperty("event_type").GetString() == "release", 20);
+        peer.WaitUntil(
+            all => all.Count(m => m.Topic == "appliance/test/event/session" && m.Json.GetProperty("event_type").GetString() == "session_ended") == 2,
+            60,
+            "the button's session to end");
+        peer.WaitUntil(
+            all => all.LastOrDefault(m => m.Topic == "appliance/test/state") is { } last && last.Json.GetProperty("state").GetString() == "idle",
+            20,
+            "idle after the button's session");
+
+        peer.Publish("appliance/test/cmd/listen", "PRESS");
+        peer.WaitUntil(
+            all => all.Count(m => m.Topic == "appliance/test/event/session" && m.Json.GetProperty("event_type").GetString() == "session_ended") == 3,
+            90,
+            "the listen command's session to end");
+        var sessionEvents = peer.Snapshot().Where(m => m.Topic == "appliance/test/event/session").Select(m => m.Json).ToList();
+        Assert.Equal("command", sessionEvents.Last(e => e.GetProperty("event_type").GetString() == "session_started").GetProperty("trigger").GetString());
+        Assert.Equal("no_speech", sessionEvents.Last(e => e.GetProperty("event_type").GetString() == "session_ended").GetProperty("reason").GetString());
+        notifications.WaitFor("WATCHDOG=1", run, stderr);
+        notifications.WaitFor("STATUS=", run, stderr);
+
+        await cts.CancelAsync();
+        var code = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == ExitCodes.Ok, stderr.ToString());
+        notifications.WaitFor("STOPPING=1", run, stderr);
+        Assert.Contains(peer.Snapshot(), m => m.Topic == "appliance/test/availability" && m.Text == "offline");
+
+        var wav = WavFile.Read(speaker);
+        var loud = wav.Samples.Count(s => Math.Abs(s) > 0.02f) / (double)wav.SampleRate;
+        Assert.True(loud > 0.3, $"the speaker WAV has {loud:F2} s above -34 dBFS; expected the spoken reply");
+    }
+
+    [Fact]
+    public async Task Bad_configuration_exits_78_and_names_every_bad_key()
+    {
+        var config = WriteConfig("""
+            "Audio": { "Volume": 150, "Channel": "left", "MicProfile": "respeaker-9mic" }
+            """);
+        var stderr = new StringWriter();
+        var code = await RunCommand.RunAsync(["--config", config], TextWriter.Null, stderr, new ApplianceHostOptions(), new Dictionary<string, string?>(), CancellationToken.None);
+        Assert.Equal(ExitCodes.Config, code);
+        var text = stderr.ToString();
+        Assert.Contains("Audio:Volume", text, StringComparison.Ordinal);
+        Assert.Contains("150", text, StringComparison.Ordinal);
+        Assert.Contains("Audio:Channel", text, StringComparison.Ordinal);
+        Assert.Contains("'left'", text, StringComparison.Ordinal);
+        Assert.Contains("Audio:MicProfile", text, StringComparison.Ordinal);
+        Assert.Contains("respeaker-2mic", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_configuration_file_exits_78_with_the_fix()
+    {
+        var stderr = new StringWriter();
+        var code = await CommandLine.RunAsync(["run", "--config", Path.Combine(_dir, "absent.json")], TextWriter.Null, stderr, CancellationToken.None);
+        Assert.Equal(ExitCodes.Config, code);
+        Assert.Contains("not found", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [RequiresFileFact("silero_vad_v5.onnx", "the engines load the VAD before they look for Whisper")]
+    public async Task Missing_whisper_model_exits_69_naming_the_file_and_the_fetch_command()
+    {
+        var config = WriteConfig($$"""
+            "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "whisper", "WhisperModel": "ggml-absent.bin" },
+            "Workflow": { "Kind": "echo" },
+            "Service": { "StateDirectory": "{{Json(_dir)}}" }
+            """);
+        var stderr = new StringWriter();
+        var code = await RunCommand.RunAsync(["--config", config], TextWriter.Null, stderr, new ApplianceHostOptions { ConfigureLogging = _ => { } }, new Dictionary<string, string?>(), CancellationToken.None);
+        Assert.Equal(ExitCodes.MissingDependency, code);
+        var text = stderr.ToString();
+        Assert.Contains(Path.Combine(TestPaths.Models, "ggml-absent.bin"), text, StringComparison.Ordinal);
+        Assert.Contains("appliance models fetch whisper-base.en", text, StringComparison.Ordinal);
+        Assert.Contains("Models:WhisperModel", text, StringComparison.Ordinal);
+    }
+
+    [RequiresFileFact("silero_vad_v5.onnx", "the engines are checked in order")]
+    public async Task Grammar_stt_without_intents_is_a_configuration_error()
+    {
+        var config = WriteConfig($$"""
+            "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "grammar" },
+            "Workflow": { "Kind": "echo" },
+            "Service": { "StateDirectory": "{{Json(_dir)}}" }
+            """);
+        var stderr = new StringWriter();
+        var code = await RunCommand.RunAsync(["--config", config], TextWriter.Null, stderr, new ApplianceHostOptions { ConfigureLogging = _ => { } }, new Dictionary<string, string?>(), CancellationToken.None);
+        Assert.Equal(ExitCodes.Config, code);
+        Assert.Contains("Models:Stt", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_check_prints_errors_and_exits_78_and_passes_the_shipped_examples()
+        // home-assistant.json names /etc/appliance/mqtt-password, which MqttOptions requires to exist.
+    {
+        var bad = WriteConfig("""
+            "Audio": { "CaptureChannels": 2, "Channel": "0,3" }
+            """);
+        var stdout = new StringWriter();
+        Assert.Equal(ExitCodes.Config, await CommandLine.RunAsync(["config", "check", "--config", bad], stdout, TextWriter.Null, CancellationToken.None));
+        Assert.Contains("Audio:Channel", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("channel 3", stdout.ToString(), StringComparison.Ordinal);
+
+        foreach (var example in new[] { "smart-speaker.json", "intercom.json" })
+        {
+            var output = new StringWriter();
+            var code = await CommandLine.RunAsync(["config", "check", "--config", Path.Combine(TestPaths.Root, "config", example)], output, TextWriter.Null, CancellationToken.None);
+            Assert.True(code == ExitCodes.Ok, example + ": " + output);
+        }
+    }
+
+    private static FakeGpioDriver.FakeInput DriverInput(FakeGpioDriver driver, string line)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        FakeGpioDriver.FakeInput? input;
+        while (!driver.Inputs.TryGetValue(line, out input) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        return input ?? throw new TimeoutException($"the daemon did not open GPIO line {line}");
+    }
+
+    private static string Json(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);
+
+    private string WriteConfig(string sections)
+    {
+        var path = Path.Combine(_dir, $"appliance-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, "{\n" + sections + "\n}\n");
+        return path;
+    }
+
+    /// <summary>Reads sd_notify datagrams until one contains the wanted text (failing early if the daemon exits).</summary>
+    private sealed class NotifyReader(Socket socket)
+    {
+        private readonly List<string> _seen = [];
+
+        public string WaitFor(string text, Task<int> run, StringWriter stderr)
+        {
+            socket.ReceiveTimeout = 500;
+            var buffer = new byte[4096];
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline)
+            {
+                var earlier = _seen.FirstOrDefault(s => s.Contains(text, StringComparison.Ordinal));
+                if (earlier is not null)
+                {
+                    _seen.Remove(earlier);
+                    return earlier;
+                }
+
+                try
+                {
+                    var n = socket.Receive(buffer);
+                    _seen.Add(Encoding.UTF8.GetString(buffer, 0, n));
+                }
+                catch (SocketException) when (!run.IsCompleted)
+                {
+                }
+                catch (SocketException)
+                {
+                    throw new Xunit.Sdk.XunitException($"the daemon exited with {run.Result} before '{text}': {stderr}");
+                }
+            }
+
+            throw new TimeoutException($"no '{text}' on NOTIFY_SOCKET; saw: {string.Join(" | ", _seen)}; stderr: {stderr}");
+        }
+    }
+}
