@@ -141,7 +141,8 @@ public static class EndToEndRig
                 }
             }
 
-            var output = WavFile.Read(speakerWav);
+            // The playback PCM opens on first use: a run that never spoke has no WAV at all.
+            var output = File.Exists(speakerWav) ? WavFile.Read(speakerWav) : new WavAudio([], 48000, 1);
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run took {wall.Elapsed.TotalSeconds:F1} s for {recording.Seconds:F1} s of microphone audio; speaker: {output.Duration.TotalSeconds:F2} s; dropped {capture.DroppedSamples}"));
             return new RigResult([.. events], output, marks, publisher.Messages, publishedVolume, capture.DroppedSamples);
         }
