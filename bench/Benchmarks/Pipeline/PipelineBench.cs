@@ -153,6 +153,7 @@ public static class PipelineBench
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var loop = Task.Run(() => pipeline.RunAsync(cts.Token), cts.Token);
         var turns = new List<TurnMetrics>();
+        var words = new List<int>();
         var failures = 0;
         var wall = Stopwatch.StartNew();
         for (var i = 0; i < commands; i++)
@@ -166,6 +167,7 @@ public static class PipelineBench
                 if (e is TurnEndedEvent t)
                 {
                     turns.Add(t.Metrics);
+                    words.Add(t.Transcript?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length ?? 0);
                 }
                 else if (e is SessionEndedEvent s)
                 {
@@ -185,7 +187,8 @@ public static class PipelineBench
         {
         }
 
-        return new PipelineBenchResult(engines.Name, commands - failures, commands, turns, wall.Elapsed);
+        words.Sort();
+        return new PipelineBenchResult(engines.Name, commands - failures, commands, turns, wall.Elapsed) { MedianTranscriptWords = words.Count == 0 ? 0 : words[words.Count / 2] };
     }
 
     /// <summary>Prints the table.</summary>
@@ -193,12 +196,12 @@ public static class PipelineBench
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(results);
-        output.WriteLine("| engines | nominal | replied | EOS->transcript ms (median / p95) | EOS->first text ms | EOS->first audio ms | STT RTF | TTS RTF | wall s |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        output.WriteLine("| engines | nominal | replied | EOS->transcript ms (median / p95) | EOS->first text ms | EOS->first audio ms | STT RTF | TTS RTF | words/transcript | wall s |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.Completed}/{r.Commands} | {r.Replied}/{r.Commands} | {Stat(r.Turns, m => m.EndOfSpeechToTranscriptMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstReplyTextMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstAudioMs)} | {Median(r.Turns, m => m.SttRealTimeFactor):0.000} | {Median(r.Turns, m => m.TtsRealTimeFactor):0.000} | {r.Wall.TotalSeconds:0.0} |"));
+                $"| {r.Name} | {r.Completed}/{r.Commands} | {r.Replied}/{r.Commands} | {Stat(r.Turns, m => m.EndOfSpeechToTranscriptMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstReplyTextMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstAudioMs)} | {Median(r.Turns, m => m.SttRealTimeFactor):0.000} | {Median(r.Turns, m => m.TtsRealTimeFactor):0.000} | {r.MedianTranscriptWords} | {r.Wall.TotalSeconds:0.0} |"));
         }
     }
 
@@ -290,6 +293,9 @@ public static class PipelineBench
 /// <param name="Wall">Wall time of the run.</param>
 public sealed record PipelineBenchResult(string Name, int Completed, int Commands, List<TurnMetrics> Turns, TimeSpan Wall)
 {
+    /// <summary>Median words per final transcript (what the STT cost was spent on).</summary>
+    public int MedianTranscriptWords { get; init; }
+
     /// <summary>Turns whose reply reached the speaker.</summary>
     public int Replied => Turns.Count(t => t.EndOfSpeechToFirstAudioMs.HasValue);
 }
