@@ -145,6 +145,30 @@ public sealed class ScenarioTests(EndToEndFixture engines, ITestOutputHelper out
         Assert.False(result.Accepted, $"false accept: '{text}' heard as '{result.Text}' with confidence {result.Confidence:F2}");
     }
 
+    [Fact]
+    public void TheGrammarSttHearsTheSameAudioTheSameWayWhateverWasDecodedBefore()
+    {
+        // The pipeline hands each utterance to one long-lived recogniser: its result must not depend on history.
+        var command = engines.Speech("What day is it today?");
+        var other = engines.Speech("My favourite colour is green, and I like to walk by the river on sunny mornings.");
+        var results = new List<string>();
+        foreach (var audio in new[] { command, command, other, command, command })
+        {
+            if (audio == command)
+            {
+                var r = engines.Grammar.Recognize(audio);
+                results.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"'{r.Text}' {r.Confidence:F3} {r.Accepted}"));
+            }
+            else
+            {
+                engines.Grammar.Recognize(audio);
+            }
+        }
+
+        output.WriteLine(string.Join(" | ", results));
+        Assert.All(results, r => Assert.Equal(results[0], r));
+    }
+
     [Theory(Skip = "known limitation: the grammar STT's coverage rejection accepts these short out-of-grammar phrases as 'what day is it today' (confidence 0.57-0.99 > 0.5); see the issue 6 e2e report")]
     [MemberData(nameof(KnownFalseAccepts))]
     public void TheGrammarSttShouldRejectTheseShortPhrasesButDoesNot(string text) => TheGrammarSttRejectsSpeechOutsideTheIntents(text);
