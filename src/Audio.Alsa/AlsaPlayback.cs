@@ -400,10 +400,15 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                     }
 
                     pacedFrames += n;
-                    var wait = TimeSpan.FromSeconds((double)pacedFrames / _options.SampleRate / _options.PaceSpeed) - _time.GetElapsedTime(paceStart);
-                    if (wait > TimeSpan.Zero && Volatile.Read(ref _stopRequests) == stopsHandled)
+                    var due = TimeSpan.FromSeconds((double)pacedFrames / _options.SampleRate / _options.PaceSpeed);
+                    var wait = due - _time.GetElapsedTime(paceStart);
+
+                    // Every enqueue releases _work, so one Wait can return at once: wait out the whole pace,
+                    // waking early only for a stop (StopImmediately releases _work too) or disposal.
+                    while (wait > TimeSpan.Zero && Volatile.Read(ref _stopRequests) == stopsHandled && !_stop.IsSet)
                     {
                         _work.Wait(wait);
+                        wait = due - _time.GetElapsedTime(paceStart);
                     }
                 }
 

@@ -76,7 +76,8 @@ public sealed class ScenarioTests(EndToEndFixture engines, ITestOutputHelper out
         var heard = story.Metrics.HeardBeforeBargeIn;
         Assert.NotNull(heard);
         output.WriteLine($"heard {heard!.Value.TotalSeconds:F2} s of a {storySeconds:F2} s story before the barge-in");
-        Assert.InRange(heard.Value.TotalSeconds, 0.2, storySeconds / 2);
+        // The tap came 0.6 s into the reply, played in real time (SpeakerSpeed 1); allow for a loaded machine.
+        Assert.InRange(heard.Value.TotalSeconds, 0.3, 3.0);
         Assert.Equal("turn off the bedroom light", light.Transcript);
         Assert.Equal("ChangeLightState", light.Intent);
         Assert.False(light.Interrupted);
