@@ -196,6 +196,8 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         var offset = 0;
         while (offset < samples.Length)
         {
+            // A stop (barge-in) cancels the writer: enqueue nothing more of this write after it.
+            cancellationToken.ThrowIfCancellationRequested();
             var piece = Math.Min(ChunkInput, samples.Length - offset);
             int produced;
             if (resampler is null)
