@@ -192,12 +192,19 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         }
 
         var resampler = ResamplerFor(sampleRate);
+        var generation = Volatile.Read(ref _stopRequests);
         _busy = true;
         var offset = 0;
         while (offset < samples.Length)
         {
-            // A stop (barge-in) cancels the writer: enqueue nothing more of this write after it.
+            // StopImmediately (barge-in) drops this write too: enqueue nothing more of it, even before the
+            // caller's (possibly linked, so asynchronously cancelled) token says so.
             cancellationToken.ThrowIfCancellationRequested();
+            if (Volatile.Read(ref _stopRequests) != generation)
+            {
+                return;
+            }
+
             var piece = Math.Min(ChunkInput, samples.Length - offset);
             int produced;
             if (resampler is null)
