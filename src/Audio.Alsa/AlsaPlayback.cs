@@ -199,9 +199,19 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         }
 
         var resampler = ResamplerFor(sampleRate);
+        var generation = Volatile.Read(ref _stopRequests);
+        _busy = true;
         var offset = 0;
         while (offset < samples.Length)
         {
+            // StopImmediately (barge-in) drops this write too: enqueue nothing more of it, even before the
+            // caller's (possibly linked, so asynchronously cancelled) token says so.
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Volatile.Read(ref _stopRequests) != generation)
+            {
+                return;
+            }
+
             var piece = Math.Min(ChunkInput, samples.Length - offset);
             int produced;
             if (resampler is null)
@@ -413,13 +423,15 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                     }
 
                     pacedFrames += n;
-                    var wait = TimeSpan.FromSeconds((double)pacedFrames / _options.SampleRate / _options.PaceSpeed) - _time.GetElapsedTime(paceStart);
-                    if (wait > TimeSpan.Zero && Volatile.Read(ref _stopRequests) == stopsHandled)
+                    var due = TimeSpan.FromSeconds((double)pacedFrames / _options.SampleRate / _options.PaceSpeed);
+                    var wait = due - _time.GetElapsedTime(paceStart);
+
+                    // Every enqueue releases _work, so one Wait can return at once: wait out the whole pace,
+                    // waking early only for a stop (StopImmediately releases _work too) or disposal.
+                    while (wait > TimeSpan.Zero && Volatile.Read(ref _stopRequests) == stopsHandled && !_stop.IsSet)
                     {
-                        // Sleep on the stop event, not on _work: _work counts every enqueued chunk and
-                        // would end the sleep early. A paced sleep is at most one period, so a stop request
-                        // waits at most that long.
-                        _stop.Wait(wait);
+                        _work.Wait(wait);
+                        wait = due - _time.GetElapsedTime(paceStart);
                     }
                 }
 

@@ -66,11 +66,20 @@ public sealed record PipelineBenchEngines(string Name, Func<IVoiceActivityDetect
 /// </summary>
 public static class PipelineBench
 {
-    /// <summary>Runs the bench: <c>pipeline [--commands N]</c>.</summary>
+    private const string Usage = "usage: pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]]";
+
+    /// <summary>
+    /// Runs the bench: <c>pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]]</c>. Without
+    /// <c>--real</c> only the synthetic engines (the pipeline's own overhead); with it also the real engines: the
+    /// grammar STT and, unless <c>--no-whisper</c>, whisper.cpp on a generated tiny.en-shaped model.
+    /// </summary>
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
         var commands = 20;
+        var real = false;
+        var whisper = true;
+        var threads = 2;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--commands" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
@@ -78,16 +87,58 @@ public static class PipelineBench
                 commands = n;
                 i++;
             }
+            else if (args[i] == "--whisper-threads" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var t) && t > 0)
+            {
+                threads = t;
+                i++;
+            }
+            else if (args[i] == "--real")
+            {
+                real = true;
+            }
+            else if (args[i] == "--no-whisper")
+            {
+                whisper = false;
+            }
             else
             {
-                Console.Error.WriteLine($"pipeline bench: unknown option '{args[i]}'; usage: pipeline [--commands N]");
+                Console.Error.WriteLine($"pipeline bench: unknown option '{args[i]}'; {Usage}");
                 return 64;
             }
         }
 
-        var result = RunAsync(PipelineBenchEngines.Synthetic(), commands, CancellationToken.None).GetAwaiter().GetResult();
-        Print(Console.Out, [result]);
-        return result.Completed == commands ? 0 : 1;
+        var results = new List<PipelineBenchResult> { RunAsync(PipelineBenchEngines.Synthetic(), commands, CancellationToken.None).GetAwaiter().GetResult() };
+        var ok = results[0].Completed == commands;
+        if (real)
+        {
+            Console.WriteLine($"end of speech -> first reply audio over {commands} scripted commands (tap, 0.5 s silence, the command spoken by Piper speaker 20, 1 s silence); one warm-up command per row, not counted");
+            using var engines = RealPipelineEngines.Load();
+            var grammar = engines.Grammar();
+            _ = RunAsync(grammar, 1, CancellationToken.None).GetAwaiter().GetResult();
+            var grammarResult = RunAsync(grammar, commands, CancellationToken.None).GetAwaiter().GetResult();
+            results.Add(grammarResult);
+            ok &= grammarResult.Completed == commands;
+            if (whisper)
+            {
+                var dir = Path.Combine(Path.GetTempPath(), "pipeline-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(dir);
+                try
+                {
+                    var w = engines.Whisper(dir, threads);
+                    _ = RunAsync(w, 1, CancellationToken.None).GetAwaiter().GetResult();
+                    var whisperResult = RunAsync(w, commands, CancellationToken.None).GetAwaiter().GetResult();
+                    results.Add(whisperResult);
+                    ok &= whisperResult.Replied == commands; // random weights: every turn ends in the fallback reply
+                }
+                finally
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+            }
+        }
+
+        Print(Console.Out, results);
+        return ok ? 0 : 1;
     }
 
     /// <summary>Runs <paramref name="commands"/> scripted commands through a pipeline on <paramref name="engines"/>.</summary>
@@ -102,6 +153,7 @@ public static class PipelineBench
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var loop = Task.Run(() => pipeline.RunAsync(cts.Token), cts.Token);
         var turns = new List<TurnMetrics>();
+        var words = new List<int>();
         var failures = 0;
         var wall = Stopwatch.StartNew();
         for (var i = 0; i < commands; i++)
@@ -115,6 +167,7 @@ public static class PipelineBench
                 if (e is TurnEndedEvent t)
                 {
                     turns.Add(t.Metrics);
+                    words.Add(t.Transcript?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length ?? 0);
                 }
                 else if (e is SessionEndedEvent s)
                 {
@@ -134,7 +187,8 @@ public static class PipelineBench
         {
         }
 
-        return new PipelineBenchResult(engines.Name, commands - failures, commands, turns, wall.Elapsed);
+        words.Sort();
+        return new PipelineBenchResult(engines.Name, commands - failures, commands, turns, wall.Elapsed) { MedianTranscriptWords = words.Count == 0 ? 0 : words[words.Count / 2] };
     }
 
     /// <summary>Prints the table.</summary>
@@ -142,12 +196,12 @@ public static class PipelineBench
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(results);
-        output.WriteLine("| engines | commands ok | EOS->transcript ms (median / p95) | EOS->first text ms | EOS->first audio ms | STT RTF | TTS RTF |");
-        output.WriteLine("|---|---|---|---|---|---|---|");
+        output.WriteLine("| engines | nominal | replied | EOS->transcript ms (median / p95) | EOS->first text ms | EOS->first audio ms | STT RTF | TTS RTF | words/transcript | wall s |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.Completed}/{r.Commands} | {Stat(r.Turns, m => m.EndOfSpeechToTranscriptMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstReplyTextMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstAudioMs)} | {Median(r.Turns, m => m.SttRealTimeFactor):0.000} | {Median(r.Turns, m => m.TtsRealTimeFactor):0.000} |"));
+                $"| {r.Name} | {r.Completed}/{r.Commands} | {r.Replied}/{r.Commands} | {Stat(r.Turns, m => m.EndOfSpeechToTranscriptMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstReplyTextMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstAudioMs)} | {Median(r.Turns, m => m.SttRealTimeFactor):0.000} | {Median(r.Turns, m => m.TtsRealTimeFactor):0.000} | {r.MedianTranscriptWords} | {r.Wall.TotalSeconds:0.0} |"));
         }
     }
 
@@ -237,7 +291,14 @@ public static class PipelineBench
 /// <param name="Commands">Commands run.</param>
 /// <param name="Turns">Per-turn metrics.</param>
 /// <param name="Wall">Wall time of the run.</param>
-public sealed record PipelineBenchResult(string Name, int Completed, int Commands, List<TurnMetrics> Turns, TimeSpan Wall);
+public sealed record PipelineBenchResult(string Name, int Completed, int Commands, List<TurnMetrics> Turns, TimeSpan Wall)
+{
+    /// <summary>Median words per final transcript (what the STT cost was spent on).</summary>
+    public int MedianTranscriptWords { get; init; }
+
+    /// <summary>Turns whose reply reached the speaker.</summary>
+    public int Replied => Turns.Count(t => t.EndOfSpeechToFirstAudioMs.HasValue);
+}
 
 /// <summary>The intents the scripted commands use.</summary>
 internal static class BenchIntents

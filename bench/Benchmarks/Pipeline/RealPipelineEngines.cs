@@ -1,0 +1,100 @@
+using System.Globalization;
+using VoiceAppliance.Demo;
+using VoiceAppliance.Models;
+using VoiceAppliance.Models.Grammar;
+using VoiceAppliance.Models.Piper;
+using VoiceAppliance.Models.Vad;
+using VoiceAppliance.Models.Whisper;
+using VoiceAppliance.Workflows;
+using VoiceAppliance.Workflows.Intents;
+
+namespace VoiceAppliance.Benchmarks.Pipeline;
+
+/// <summary>
+/// The real engines for <c>pipeline --real</c>: Silero VAD v5, pocketsphinx compiled from the demo intents (or
+/// whisper.cpp on a generated model with tiny.en's dimensions and random weights: a cost figure, its transcripts
+/// are noise and every turn ends in the fallback reply), the intents workflow and the provisioned Piper voice.
+/// The commands are spoken by the same voice with another speaker (20), once, before the run.
+/// </summary>
+internal sealed class RealPipelineEngines : IDisposable
+{
+    /// <summary>Commands the grammar STT hears correctly from Piper speaker 20 (checked by the end-to-end tests); cycled.</summary>
+    public static IReadOnlyList<string> Commands { get; } =
+    [
+        "What day is it today?", "Turn on the kitchen light.", "Set the volume to forty percent.", "Set a timer for five minutes.",
+        "Turn off the bedroom light.",
+    ];
+
+    private const int UserSpeaker = 20;
+
+    private readonly string _vadPath;
+    private readonly PiperTts _tts;
+    private readonly float[][] _speech;
+    private readonly List<IDisposable> _owned = [];
+
+    private RealPipelineEngines(string vadPath, PiperTts tts, float[][] speech)
+    {
+        _vadPath = vadPath;
+        _tts = tts;
+        _speech = speech;
+    }
+
+    /// <summary>Loads the VAD path and the voice and speaks the commands.</summary>
+    public static RealPipelineEngines Load()
+    {
+        var vad = ModelPaths.Require("silero_vad_v5.onnx");
+        var voiceDir = Path.GetDirectoryName(ModelPaths.Require("piper/en_US-libritts_r-medium/model.onnx"))!;
+        var tts = PiperTts.Open(voiceDir);
+        var speech = Commands
+            .Select(c => AudioResampler.Resample(tts.Synthesize(c, new SynthesisOptions { Speaker = UserSpeaker, SentenceSilence = TimeSpan.Zero }), tts.SampleRate, 16000))
+            .ToArray();
+        return new RealPipelineEngines(vad, tts, speech);
+    }
+
+    /// <summary>Silero + grammar STT + intents + Piper.</summary>
+    public PipelineBenchEngines Grammar()
+    {
+        var workflow = Own(NewWorkflow());
+        var stt = Own(new GrammarSpeechToText(workflow.Jsgf));
+        return new PipelineBenchEngines("real: Silero v5, grammar STT (pocketsphinx), intents, Piper libritts_r-medium", NewVad, stt, _tts, workflow, Command);
+    }
+
+    /// <summary>Silero + whisper.cpp on a generated tiny.en-shaped model (written to <paramref name="directory"/>) + intents + Piper.</summary>
+    public PipelineBenchEngines Whisper(string directory, int threads)
+    {
+        var path = Path.Combine(directory, "ggml-random-tiny.en.bin");
+        GgmlWhisperModelWriter.Write(path, WhisperHyperParameters.TinyEnglish, seed: 1);
+        var model = Own(WhisperModel.Load(path));
+        var stt = new WhisperSpeechToText(model, new WhisperOptions { Threads = threads, BestOf = 1, BeamSize = 0, TemperatureIncrement = 0 });
+        var name = string.Create(CultureInfo.InvariantCulture, $"real: Silero v5, whisper.cpp tiny.en-shaped random weights ({threads} threads; cost only), intents, Piper");
+        return new PipelineBenchEngines(name, NewVad, stt, _tts, Own(NewWorkflow()), Command);
+    }
+
+    public void Dispose()
+    {
+        foreach (var d in _owned)
+        {
+            d.Dispose();
+        }
+
+        _tts.Dispose();
+    }
+
+    private IVoiceActivityDetector NewVad() => SileroVad.Open(_vadPath);
+
+    private float[] Command(int i) => _speech[i % _speech.Length];
+
+    private static IntentWorkflow NewWorkflow() => new(IntentsFile.Parse(DemoScenario.IntentsJson, "demo intents"), new NullPublisher());
+
+    private T Own<T>(T disposable)
+        where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    private sealed class NullPublisher : IMessagePublisher
+    {
+        public ValueTask PublishAsync(string topic, string payload, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}
