@@ -253,6 +253,17 @@ public static class DemoCommand
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"speaker: {output} ({speaker.Duration.TotalSeconds:F1} s at {speaker.SampleRate} Hz, {voiced:F1} s above -34 dBFS)")).ConfigureAwait(false);
         }
 
+        if (script.Count > 0)
+        {
+            // The scripted scenario knows what each command means: the demo fails when the appliance got one wrong.
+            var wrong = Enumerable.Range(0, script.Count).Count(i => i >= turns.Count || !string.Equals(turns[i].Intent, DemoScenario.ExpectedIntents[i], StringComparison.Ordinal));
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"scenario: {script.Count - wrong} of {script.Count} commands understood as intended")).ConfigureAwait(false);
+            if (wrong > 0)
+            {
+                return ExitCodes.Software;
+            }
+        }
+
         return sessions.Count > 0 && speaker is not null ? ExitCodes.Ok : ExitCodes.Software;
     }
 

@@ -18,15 +18,20 @@ public sealed record ScriptedCommand(string Text, long TriggerSample, long Speec
 /// </summary>
 public static class DemoScenario
 {
-    /// <summary>The commands, in order. The last is outside the intents on purpose.</summary>
+    /// <summary>
+    /// The commands, in order. (No out-of-grammar phrase: the grammar recogniser's rejection of speech outside its
+    /// commands is heuristic and not yet reliable enough to show; see the end-to-end tests.)
+    /// </summary>
     public static IReadOnlyList<string> Commands { get; } =
     [
         "What day is it today?",
         "Turn on the kitchen light.",
         "Set the volume to forty percent.",
         "Set a timer for five minutes.",
-        "Play some music in the kitchen.",
     ];
+
+    /// <summary>The intent each of <see cref="Commands"/> should be recognised as.</summary>
+    public static IReadOnlyList<string> ExpectedIntents { get; } = ["GetDate", "ChangeLightState", "SetVolume", "StartTimer"];
 
     /// <summary>The intents the demo runs with (also shipped as config/intents.json).</summary>
     public const string IntentsJson = """
