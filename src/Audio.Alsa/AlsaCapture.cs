@@ -337,18 +337,7 @@ public sealed partial class AlsaCapture : IAudioCapture
     {
         try
         {
-            AlsaPcm pcm;
-            if (_options.ConfigurationFile is { } file)
-            {
-                using var config = File.Exists(file)
-                    ? AlsaConfiguration.Load(file)
-                    : throw new AlsaException(_options.Device, $"loading the ALSA configuration '{file}'", -2);
-                pcm = AlsaPcm.Open(_options.Device, AlsaStreamDirection.Capture, _settings, config);
-            }
-            else
-            {
-                pcm = AlsaPcm.Open(_options.Device, AlsaStreamDirection.Capture, _settings);
-            }
+            var pcm = AlsaPcm.Open(_options.Device, AlsaStreamDirection.Capture, _settings, _options.ConfigurationFile);
 
             Allocate(pcm.Accepted);
             Volatile.Write(ref _pcm, pcm);

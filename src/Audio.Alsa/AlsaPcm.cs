@@ -101,6 +101,25 @@ public sealed class AlsaPcm : IDisposable
     };
 
     /// <summary>
+    /// Opens <paramref name="name"/> as defined in the private asoundrc <paramref name="configurationFile"/> (read anew on
+    /// each call, so a device reopened after loss sees the file as it is now), or in the system configuration when
+    /// <paramref name="configurationFile"/> is null.
+    /// </summary>
+    /// <exception cref="AlsaException">The file or the device is missing, busy or refuses the settings; the message names it.</exception>
+    public static AlsaPcm Open(string name, AlsaStreamDirection direction, AlsaPcmSettings settings, string? configurationFile)
+    {
+        if (configurationFile is null)
+        {
+            return Open(name, direction, settings);
+        }
+
+        using var config = File.Exists(configurationFile)
+            ? AlsaConfiguration.Load(configurationFile)
+            : throw new AlsaException(name, $"loading the ALSA configuration '{configurationFile}'", -2);
+        return Open(name, direction, settings, config);
+    }
+
+    /// <summary>
     /// Opens <paramref name="name"/> and applies <paramref name="settings"/> (interleaved read/write access).
     /// With <paramref name="configuration"/> the name is looked up only in that private tree.
     /// </summary>

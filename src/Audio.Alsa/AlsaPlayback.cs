@@ -557,16 +557,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
     {
         try
         {
-            AlsaPcm pcm;
-            if (_options.ConfigurationFile is { } file)
-            {
-                using var config = AlsaConfiguration.Load(file);
-                pcm = AlsaPcm.Open(_options.Device, AlsaStreamDirection.Playback, _settings, config);
-            }
-            else
-            {
-                pcm = AlsaPcm.Open(_options.Device, AlsaStreamDirection.Playback, _settings);
-            }
+            var pcm = AlsaPcm.Open(_options.Device, AlsaStreamDirection.Playback, _settings, _options.ConfigurationFile);
 
             var period = pcm.Accepted.PeriodFrames;
             if (_block.Length < period)
