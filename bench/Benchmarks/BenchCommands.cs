@@ -14,6 +14,7 @@ public static class BenchCommands
         ["stt"] = Whisper.SpeechToTextBench.Run,
         ["mqtt"] = Mqtt.MqttBench.Run,
         ["pipeline"] = Pipeline.PipelineBench.Run,
+        ["grammar"] = Grammar.GrammarRejectionBench.Run,
     };
 
     /// <summary>Runs the command named by <paramref name="args"/>[0] if there is one.</summary>

@@ -34,6 +34,20 @@ public sealed class CliSpeechTests : IDisposable
         var (tcode, text, terr) = await Run("transcribe", wav, "--stt", "grammar");
         Assert.True(tcode == 0, terr);
         Assert.Contains("turn on the kitchen light", text, StringComparison.Ordinal);
+        Assert.Contains(": accepted)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transcribe_with_the_grammar_shows_the_rejected_guess_and_its_confidence_for_tuning()
+    {
+        var wav = Path.Combine(_dir, "other.wav");
+        var (code, _, err) = await Run("say", "Tell me a story about penguins.", "--output", wav, "--speaker", "20");
+        Assert.True(code == 0, err);
+
+        var (tcode, text, terr) = await Run("transcribe", wav, "--stt", "grammar");
+        Assert.True(tcode == 0, terr);
+        Assert.Matches(@"\(confidence 0\.\d{3}, threshold 0\.160; unexplained speech \d+ %: rejected", text);
+        Assert.Contains("grammar: 0 segment(s)", text, StringComparison.Ordinal);
     }
 
     [Fact]

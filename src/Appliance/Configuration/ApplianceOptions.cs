@@ -131,7 +131,8 @@ public enum SttEngine
 /// <param name="TtsVoice">Piper voice directory (model.onnx, tokens.txt, espeak-ng-data/).</param>
 /// <param name="TtsSpeaker">Speaker id of a multi-speaker voice.</param>
 /// <param name="TtsLengthScale">Speech speed: above 1 slower.</param>
-public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, string WhisperModel, int WhisperThreads, string Language, string TtsVoice, int TtsSpeaker, double TtsLengthScale)
+/// <param name="GrammarRejectionThreshold">Grammar recogniser: confidence under which speech is treated as outside the commands.</param>
+public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, string WhisperModel, int WhisperThreads, string Language, string TtsVoice, int TtsSpeaker, double TtsLengthScale, double GrammarRejectionThreshold = Models.Grammar.GrammarOptions.DefaultRejectionThreshold)
 {
     /// <summary>The section name.</summary>
     public const string SectionName = "Models";
@@ -141,6 +142,9 @@ public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, 
 
     /// <summary>whisper.cpp decoding settings from <see cref="Language"/> and <see cref="WhisperThreads"/>.</summary>
     public Models.Whisper.WhisperOptions ToWhisperOptions() => new() { Language = Language, Threads = WhisperThreads };
+
+    /// <summary>pocketsphinx settings from <see cref="GrammarRejectionThreshold"/>.</summary>
+    public Models.Grammar.GrammarOptions ToGrammarOptions() => new() { RejectionThreshold = (float)GrammarRejectionThreshold };
 
     /// <summary>Piper defaults: <see cref="TtsSpeaker"/>, and speed = 1 / <see cref="TtsLengthScale"/>.</summary>
     public Models.Piper.PiperTtsOptions ToPiperOptions() => new() { Speaker = TtsSpeaker, Speed = (float)(1.0 / TtsLengthScale) };
@@ -158,7 +162,8 @@ public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, 
             r.GetString("Language", "en"),
             r.GetString("TtsVoice", "piper/en_US-libritts_r-medium"),
             r.GetInt("TtsSpeaker", 0, 0, 10000),
-            r.GetDouble("TtsLengthScale", 1.0, 0.25, 4.0));
+            r.GetDouble("TtsLengthScale", 1.0, 0.25, 4.0),
+            r.GetDouble("GrammarRejectionThreshold", Models.Grammar.GrammarOptions.DefaultRejectionThreshold, 0, 1));
     }
 }
 

@@ -96,7 +96,7 @@ public sealed class ApplianceEngines : IDisposable
                         [new ConfigIssue(ConfigSeverity.Error, "Models:Stt", "'grammar' needs Workflow:Kind = intents; use 'whisper' with other workflows.")]);
                 }
 
-                stt = Own(owned, new GrammarSpeechToText(intents.Jsgf, null, loggerFactory.CreateLogger<GrammarSpeechToText>()));
+                stt = Own(owned, new GrammarSpeechToText(intents.Jsgf, models.ToGrammarOptions(), loggerFactory.CreateLogger<GrammarSpeechToText>()));
             }
             else
             {

@@ -13,14 +13,21 @@ public sealed record GrammarOptions
     public string Dictionary { get; init; } = Path.Combine(DebianModelDirectory, "cmudict-en-us.dict");
 
     /// <summary>
-    /// Results whose confidence is below this are rejected as out of grammar (yield no segment). The
-    /// confidence is the share of the voiced frames that the recognised command words explain: speech outside
-    /// the grammar is decoded as a short command padded with long silences, so it explains little of the audio.
+    /// Results whose confidence (<see cref="GrammarResult.Confidence"/>: the per-frame likelihood ratio of the
+    /// command against free phone decoding) is below this are rejected as out of grammar and yield no segment.
+    /// The default is tuned with <c>./build.sh bench grammar</c> on synthetic voices; raise it if other speech is
+    /// taken for commands, lower it if commands are refused on your microphone.
     /// </summary>
-    public float RejectionThreshold { get; init; } = 0.5f;
+    public float RejectionThreshold { get; init; } = DefaultRejectionThreshold;
 
-    /// <summary>A 10 ms frame counts as voiced when its energy is within this many dB of the loudest frame.</summary>
-    public float VoicedRangeDb { get; init; } = 35f;
+    /// <summary>
+    /// Results are also rejected when more than this share of the speech (as free phone decoding hears it) falls
+    /// outside the command's words, for example a long sentence that contains a command-like phrase.
+    /// </summary>
+    public float MaxUnexplainedSpeech { get; init; } = 0.5f;
+
+    /// <summary>The default <see cref="RejectionThreshold"/>.</summary>
+    public const float DefaultRejectionThreshold = 0.16f;
 
     /// <summary>Extra pronunciations (word -> space-separated CMU phones) for words the dictionary lacks, such as device names.</summary>
     public IReadOnlyDictionary<string, string> Pronunciations { get; init; } = new Dictionary<string, string>();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -9,11 +10,18 @@ namespace VoiceAppliance.Models.Grammar;
 
 /// <summary>What the grammar recogniser made of one utterance.</summary>
 /// <param name="Text">The best command sentence in the grammar (empty when nothing matched).</param>
-/// <param name="Confidence">Share in [0, 1] of the voiced audio that the recognised command words explain.</param>
-/// <param name="Accepted">Whether the text matched and the confidence reached the rejection threshold.</param>
+/// <param name="Confidence">
+/// How well the command explains the audio compared with free phone decoding, in [0, 1]: the exponential of
+/// the mean log-likelihood ratio per frame of command words (1 = as well as any phone sequence).
+/// </param>
+/// <param name="Accepted">
+/// Whether the text matched, the confidence reached <see cref="GrammarOptions.RejectionThreshold"/> and no more
+/// than <see cref="GrammarOptions.MaxUnexplainedSpeech"/> of the speech lies outside the command's words.
+/// </param>
 /// <param name="Start">Start of the first word.</param>
 /// <param name="End">End of the last word.</param>
-public sealed record GrammarResult(string Text, float Confidence, bool Accepted, TimeSpan Start, TimeSpan End);
+/// <param name="UnexplainedSpeech">Share in [0, 1] of the speech (as free phone decoding hears it) outside the command's words.</param>
+public sealed record GrammarResult(string Text, float Confidence, bool Accepted, TimeSpan Start, TimeSpan End, float UnexplainedSpeech = 0f);
 
 /// <summary>A pocketsphinx call failed or the grammar/dictionary is unusable; the message names the cause and the fix.</summary>
 public sealed class GrammarRecognizerException : Exception
@@ -47,9 +55,13 @@ public sealed class GrammarRecognizerException : Exception
 
 /// <summary>
 /// Fast closed-vocabulary speech to text: Debian's pocketsphinx decodes 16 kHz audio against a JSGF command
-/// grammar with the en-us acoustic model. A closed grammar forces any speech onto its nearest command,
-/// padded with silence; the confidence is therefore the share of voiced frames the command's words explain,
-/// and results below <see cref="GrammarOptions.RejectionThreshold"/> are rejected as out of grammar.
+/// grammar with the en-us acoustic model. A closed grammar forces any speech onto its nearest command, so a
+/// second pass decodes the same audio with a free loop of context-independent phones (any sound sequence, no
+/// language model) and the result's confidence is the likelihood ratio of the two paths per frame of command
+/// words: speech the command really explains scores close to the free loop, other speech far below it. Speech
+/// the loop hears where the command has only silence is unexplained; too much of it also rejects the result.
+/// Results below <see cref="GrammarOptions.RejectionThreshold"/> are rejected as out of grammar. Each
+/// utterance is decoded as one batch (its own cepstral mean), so results do not depend on earlier utterances.
 /// One decoder per instance; calls are serialised.
 /// </summary>
 public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposable
@@ -57,14 +69,19 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
     private const int SampleRate = 16000;
     private const int FrameRate = 100;
     private const string GrammarSearch = "grammar";
+    private const string PhoneLoopSearch = "phone-loop";
+
+    // Path scores are in log base 1.0001 units shifted right by SENSCR_SHIFT (10) bits.
+    private static readonly double ScoreToNats = 1024 * Math.Log(1.0001);
 
     private readonly PocketSphinxSafeHandle _decoder;
     private readonly GrammarOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private short[] _pcm = new short[SampleRate * 10];
-    private float[] _frameEnergy = new float[FrameRate * 10];
     private readonly List<(int Start, int End)> _words = [];
+    private readonly List<(int Start, int End)> _loopSpeech = [];
+    private bool[] _inWord = new bool[FrameRate * 10];
 
     /// <summary>Loads the acoustic model and dictionary and compiles <paramref name="jsgf"/>.</summary>
     /// <exception cref="FileNotFoundException">The acoustic model, dictionary or phone model is missing; the message names the Debian package.</exception>
@@ -77,20 +94,34 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
         _logger = logger ?? NullLogger.Instance;
         RequirePath(_options.AcousticModel, directory: true, "acoustic model");
         RequirePath(_options.Dictionary, directory: false, "pronunciation dictionary");
-        if (_options.RejectionThreshold is < 0f or > 1f || _options.VoicedRangeDb is < 6f or > 90f)
+        if (_options.RejectionThreshold is < 0f or > 1f || float.IsNaN(_options.RejectionThreshold) || _options.MaxUnexplainedSpeech is < 0f or > 1f || float.IsNaN(_options.MaxUnexplainedSpeech))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), $"Grammar RejectionThreshold {_options.RejectionThreshold} must be in [0, 1] and VoicedRangeDb {_options.VoicedRangeDb} in [6, 90].");
+            throw new ArgumentOutOfRangeException(nameof(options), $"Grammar RejectionThreshold {_options.RejectionThreshold} and MaxUnexplainedSpeech {_options.MaxUnexplainedSpeech} must be in [0, 1] (threshold 0 with share 1 accepts every command path).");
         }
 
+        // Only silence may separate words: the model's noise fillers ([SPEECH] is a garbage model of speech) would
+        // let the grammar path absorb speech that its words do not explain, hiding it from the phone-loop ratio.
+        var fillers = Path.Combine(Path.GetTempPath(), $"pocketsphinx-fillers-{Environment.ProcessId}-{Guid.NewGuid():N}.dict");
+        File.WriteAllText(fillers, "<s> SIL\n</s> SIL\n<sil> SIL\n");
         string[] args =
         [
             "-hmm", _options.AcousticModel,
             "-dict", _options.Dictionary,
+            "-fdict", fillers,
             "-samprate", "16000",
             "-bestpath", "no",
+            "-allphone_ci", "yes",
             .. _options.ExtraArguments,
         ];
-        _decoder = CreateDecoder(args);
+        try
+        {
+            _decoder = CreateDecoder(args);
+        }
+        finally
+        {
+            File.Delete(fillers);
+        }
+
         try
         {
             foreach (var (word, phones) in _options.Pronunciations)
@@ -108,6 +139,8 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
 
             WithLog("ps_set_jsgf_string", () => Interop.PocketSphinx.ps_set_jsgf_string(_decoder, GrammarSearch, jsgf), "the JSGF text is not valid (check rule names, brackets and the trailing ';')");
             GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_decoder, GrammarSearch), "ps_set_search");
+            WithLog("ps_set_allphone", () => Interop.PocketSphinx.ps_set_allphone(_decoder, PhoneLoopSearch, IntPtr.Zero), "reinstall pocketsphinx-en-us");
+
             Jsgf = jsgf;
         }
         catch
@@ -117,8 +150,26 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
         }
     }
 
+    /// <summary>One decoding pass: the hypothesis (grammar pass only) and the best path's summed acoustic score.</summary>
+    internal readonly record struct DecodePass(string Text, long AcousticScore, int PathFrames, int Frames);
+
+    /// <summary>How the last utterance was scored (for tuning and the grammar bench).</summary>
+    /// <param name="Grammar">The grammar pass.</param>
+    /// <param name="PhoneLoop">The phone-loop pass (default when the grammar found no path).</param>
+    /// <param name="WordFrames">Frames inside the command's words.</param>
+    /// <param name="LogRatio">Log-likelihood ratio per word frame in nats (the confidence is its exponential).</param>
+    /// <param name="GrammarTime">Time the grammar pass took.</param>
+    /// <param name="PhoneLoopTime">Time the phone-loop pass took.</param>
+    /// <param name="UnexplainedShare">Share of the phone loop's speech frames that fall outside the command's words.</param>
+    internal readonly record struct ScoreDetail(DecodePass Grammar, DecodePass PhoneLoop, int WordFrames, float LogRatio, TimeSpan GrammarTime, TimeSpan PhoneLoopTime, float UnexplainedShare);
+
+    internal ScoreDetail LastScore { get; private set; }
+
     /// <inheritdoc />
     public string Name => "grammar";
+
+    /// <summary>The confidence under which results are rejected (<see cref="GrammarOptions.RejectionThreshold"/>).</summary>
+    public float RejectionThreshold => _options.RejectionThreshold;
 
     /// <summary>The grammar this recogniser decodes against.</summary>
     public string Jsgf { get; }
@@ -171,21 +222,61 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
             var pcm = _pcm.AsSpan(0, audio.Length);
             ToPcm16(audio, pcm);
 
-            var (text, start, end) = Decode(pcm, cancellationToken);
-            if (text.Length == 0)
+            var started = Stopwatch.GetTimestamp();
+            var grammar = Decode(GrammarSearch, pcm, collectWords: true, cancellationToken);
+            var grammarTime = Stopwatch.GetElapsedTime(started);
+            if (grammar.Text.Length == 0 || _words.Count == 0)
             {
+                LastScore = new ScoreDetail(grammar, default, 0, float.NegativeInfinity, grammarTime, TimeSpan.Zero, 1f);
                 LogRejected(_logger, "no grammar path", float.NaN);
-                return new GrammarResult(string.Empty, 0f, false, TimeSpan.Zero, TimeSpan.Zero);
+                return new GrammarResult(string.Empty, 0f, false, TimeSpan.Zero, TimeSpan.Zero, 1f);
             }
 
-            var confidence = Coverage(audio);
-            var accepted = confidence >= _options.RejectionThreshold;
+            started = Stopwatch.GetTimestamp();
+            var loop = Decode(PhoneLoopSearch, pcm, collectWords: false, cancellationToken);
+            var loopTime = Stopwatch.GetElapsedTime(started);
+            var wordFrames = 0;
+            var frames = Math.Max(grammar.Frames, loop.Frames) + 1;
+            if (_inWord.Length < frames)
+            {
+                _inWord = new bool[frames];
+            }
+
+            var inWord = _inWord.AsSpan(0, frames);
+            inWord.Clear();
+            foreach (var (start, end) in _words)
+            {
+                wordFrames += end - start + 1;
+                inWord[Math.Clamp(start, 0, frames - 1)..(Math.Clamp(end, 0, frames - 1) + 1)].Fill(true);
+            }
+
+            // Speech the phone loop hears where the command has only silence: what the command leaves unexplained.
+            int loopSpeech = 0, unexplained = 0;
+            foreach (var (start, end) in _loopSpeech)
+            {
+                for (var f = Math.Max(0, start); f <= end && f < frames; f++)
+                {
+                    loopSpeech++;
+                    unexplained += inWord[f] ? 0 : 1;
+                }
+            }
+
+            var unexplainedShare = loopSpeech == 0 ? 0f : unexplained / (float)loopSpeech;
+
+            // Log-likelihood ratio of the command against the free phone loop, per frame of command words, in
+            // nats: pocketsphinx scores are log base 1.0001 and senone scores are shifted right by 10 bits.
+            var ratio = (float)((grammar.AcousticScore - loop.AcousticScore) * ScoreToNats / wordFrames);
+            var confidence = Math.Clamp(MathF.Exp(ratio), 0f, 1f);
+            LastScore = new ScoreDetail(grammar, loop, wordFrames, ratio, grammarTime, loopTime, unexplainedShare);
+            var accepted = confidence >= _options.RejectionThreshold && unexplainedShare <= _options.MaxUnexplainedSpeech;
             if (!accepted)
             {
-                LogRejected(_logger, text, confidence);
+                LogRejected(_logger, grammar.Text, confidence);
             }
 
-            return new GrammarResult(text, confidence, accepted, start, end);
+            var first = TimeSpan.FromSeconds(_words[0].Start / (double)FrameRate);
+            var last = TimeSpan.FromSeconds((_words[^1].End + 1) / (double)FrameRate);
+            return new GrammarResult(grammar.Text, confidence, accepted, first, last, unexplainedShare);
         }
         finally
         {
@@ -220,106 +311,57 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
     }
 
     /// <summary>
-    /// Share of the voiced frames (energy within <see cref="GrammarOptions.VoicedRangeDb"/> of the loudest)
-    /// that lie inside recognised words.
+    /// Decodes the utterance with <paramref name="search"/> in one batch (the cepstral mean comes from this
+    /// utterance alone, so a result does not depend on what was decoded before) and sums the acoustic scores of
+    /// the best path's segments. With <paramref name="collectWords"/> the command words' frame spans go to
+    /// <see cref="_words"/>.
     /// </summary>
-    private float Coverage(ReadOnlySpan<float> audio)
+    private DecodePass Decode(string search, ReadOnlySpan<short> pcm, bool collectWords, CancellationToken cancellationToken)
     {
-        const int hop = SampleRate / FrameRate;
-        var frames = audio.Length / hop;
-        if (_frameEnergy.Length < frames)
-        {
-            _frameEnergy = new float[frames];
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        var words = collectWords ? _words : _loopSpeech;
+        words.Clear();
 
-        var energy = _frameEnergy.AsSpan(0, frames);
-        for (var f = 0; f < frames; f++)
-        {
-            energy[f] = TensorPrimitives.SumOfSquares(audio.Slice(f * hop, hop)) / hop;
-        }
-
-        var loudest = TensorPrimitives.Max(energy);
-        if (loudest <= 1e-9f)
-        {
-            return 0f;
-        }
-
-        var floor = Math.Max(1e-7f, loudest * MathF.Pow(10f, -_options.VoicedRangeDb / 10f));
-        int voiced = 0, covered = 0;
-        for (var f = 0; f < frames; f++)
-        {
-            if (energy[f] < floor)
-            {
-                continue;
-            }
-
-            voiced++;
-            foreach (var (start, end) in _words)
-            {
-                if (f >= start && f <= end)
-                {
-                    covered++;
-                    break;
-                }
-            }
-        }
-
-        return voiced == 0 ? 0f : covered / (float)voiced;
-    }
-
-    private (string Text, TimeSpan Start, TimeSpan End) Decode(ReadOnlySpan<short> pcm, CancellationToken cancellationToken)
-    {
-        _words.Clear();
+        GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_decoder, search), "ps_set_search", search);
         GrammarRecognizerException.Check(Interop.PocketSphinx.ps_start_utt(_decoder), "ps_start_utt");
         var ended = false;
         try
         {
-            const int chunk = SampleRate / 4;
             fixed (short* p = pcm)
             {
-                for (var offset = 0; offset < pcm.Length; offset += chunk)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var n = Math.Min(chunk, pcm.Length - offset);
-                    GrammarRecognizerException.Check(Interop.PocketSphinx.ps_process_raw(_decoder, p + offset, (nuint)n, 0, 0), "ps_process_raw");
-                }
+                GrammarRecognizerException.Check(Interop.PocketSphinx.ps_process_raw(_decoder, p, (nuint)pcm.Length, 0, 1), "ps_process_raw");
             }
 
             GrammarRecognizerException.Check(Interop.PocketSphinx.ps_end_utt(_decoder), "ps_end_utt");
             ended = true;
             int score;
             var hyp = Interop.PocketSphinx.ps_get_hyp(_decoder, &score);
-            var text = hyp == null ? string.Empty : Marshal.PtrToStringUTF8((IntPtr)hyp)?.Trim() ?? string.Empty;
-            var start = TimeSpan.Zero;
-            var end = TimeSpan.Zero;
-            if (text.Length > 0)
+            var text = hyp == null || !collectWords ? string.Empty : Marshal.PtrToStringUTF8((IntPtr)hyp)?.Trim() ?? string.Empty;
+            long acoustic = 0;
+            var pathFrames = 0;
+            int? origin = null;
+            for (var seg = Interop.PocketSphinx.ps_seg_iter(_decoder); seg != IntPtr.Zero; seg = Interop.PocketSphinx.ps_seg_next(seg))
             {
-                // The best path spans the whole utterance, so its first segment (usually <sil>) starts at
-                // the utterance's first frame; pocketsphinx keeps counting frames across utterances when fed
-                // in blocks, so times are taken relative to it.
-                int? origin = null;
-                for (var seg = Interop.PocketSphinx.ps_seg_iter(_decoder); seg != IntPtr.Zero; seg = Interop.PocketSphinx.ps_seg_next(seg))
-                {
-                    int sf, ef;
-                    Interop.PocketSphinx.ps_seg_frames(seg, &sf, &ef);
-                    origin ??= sf;
-                    var word = Marshal.PtrToStringUTF8((IntPtr)Interop.PocketSphinx.ps_seg_word(seg)) ?? string.Empty;
-                    if (word.StartsWith('<') || word.StartsWith('['))
-                    {
-                        continue; // silence and fillers
-                    }
+                int sf, ef, ascr, lscr, lback;
+                Interop.PocketSphinx.ps_seg_frames(seg, &sf, &ef);
+                _ = Interop.PocketSphinx.ps_seg_prob(seg, &ascr, &lscr, &lback);
+                acoustic += ascr;
+                pathFrames += ef - sf + 1;
 
-                    _words.Add((sf - origin.Value, ef - origin.Value));
-                }
-
-                if (_words.Count > 0)
+                // The best path spans the whole utterance, so its first segment (usually <sil>) starts at the
+                // utterance's first frame; frames are counted from it.
+                origin ??= sf;
+                var word = Interop.PocketSphinx.ps_seg_word(seg);
+                var isSpeech = word != null && (collectWords
+                    ? word[0] != (byte)'<' && word[0] != (byte)'[' // a command word, not silence or a filler
+                    : word[0] != (byte)'+' && !(word[0] == (byte)'S' && word[1] == (byte)'I' && word[2] == (byte)'L' && word[3] == 0)); // a phone, not SIL or a noise
+                if (isSpeech)
                 {
-                    start = TimeSpan.FromSeconds(_words[0].Start / (double)FrameRate);
-                    end = TimeSpan.FromSeconds((_words[^1].End + 1) / (double)FrameRate);
+                    words.Add((sf - origin.Value, ef - origin.Value));
                 }
             }
 
-            return (text, start, end);
+            return new DecodePass(text, acoustic, pathFrames, Interop.PocketSphinx.ps_get_n_frames(_decoder));
         }
         finally
         {

@@ -74,6 +74,17 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PocketSphinx)]
         internal static partial void ps_seg_free(IntPtr seg);
+
+        /// <summary>Posterior (log) of the segment; writes its acoustic score, language score and backoff mode.</summary>
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_seg_prob(IntPtr seg, int* acousticScore, int* languageScore, int* backoff);
+
+        /// <summary>Adds a phone-loop search; a null model makes every phone follow every other with equal weight.</summary>
+        [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int ps_set_allphone(PocketSphinxSafeHandle ps, string name, IntPtr lm);
+
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_get_n_frames(PocketSphinxSafeHandle ps);
     }
 }
 

@@ -94,6 +94,19 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void The_grammar_rejection_threshold_is_read_checked_and_reaches_the_recogniser_options()
+    {
+        Assert.Equal(VoiceAppliance.Models.Grammar.GrammarOptions.DefaultRejectionThreshold, (float)Load("{}").Models.ToGrammarOptions().RejectionThreshold);
+        var tuned = Load("""{ "Models": { "Stt": "grammar", "GrammarRejectionThreshold": 0.3 } }""");
+        Assert.Empty(tuned.Issues);
+        Assert.Equal(0.3f, tuned.Models.ToGrammarOptions().RejectionThreshold);
+
+        var bad = Load("""{ "Models": { "GrammarRejectionThreshold": 1.5 } }""");
+        Assert.Contains("from 0 to 1", Single(bad, "Models:GrammarRejectionThreshold").Message, StringComparison.Ordinal);
+        Assert.True(bad.HasErrors);
+    }
+
+    [Fact]
     public void Enum_names_are_case_and_dash_insensitive()
     {
         var c = Load("""{ "Button": { "Mode": "HOLD_OR_TAP", "Bias": "pull-down", "LongPressAction": "togglemute" }, "Workflow": { "Kind": "Echo" } }""");

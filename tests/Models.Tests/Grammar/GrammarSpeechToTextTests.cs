@@ -103,6 +103,47 @@ public sealed class GrammarSpeechToTextTests(SpokenCommandsFixture spoken, ITest
         Assert.False(result.Accepted, $"accepted as '{result.Text}' with confidence {result.Confidence}");
     }
 
+    [RequiresProgramFact("espeak-ng")]
+    public void Short_phrases_near_the_commands_are_rejected_and_score_below_the_commands()
+    {
+        var commands = new[] { "turn on the kitchen light", "what time is it", "set the volume to forty percent" }
+            .Select(c => s_engine.Value.Recognize(spoken.Speak(c))).ToList();
+        foreach (var phrase in new[] { "open the garage door", "play some music in the kitchen", "turn up the heating", "what is the weather like" })
+        {
+            var result = s_engine.Value.Recognize(spoken.Speak(phrase));
+            output.WriteLine($"'{phrase}' -> '{result.Text}' confidence {result.Confidence:0.000} accepted {result.Accepted}");
+            Assert.False(result.Accepted, $"'{phrase}' accepted as '{result.Text}' with confidence {result.Confidence}");
+            Assert.True(result.Confidence < commands.Min(c => c.Confidence), $"'{phrase}' scored {result.Confidence}, above a real command");
+        }
+    }
+
+    [RequiresProgramFact("espeak-ng")]
+    public void The_threshold_decides_and_the_best_guess_is_kept_when_rejected()
+    {
+        var audio = spoken.Speak("turn off the living room light");
+        using var lenient = new GrammarSpeechToText(s_engine.Value.Jsgf, new GrammarOptions { RejectionThreshold = 0f });
+        var a = lenient.Recognize(audio);
+        Assert.InRange(a.Confidence, 0.01f, 0.98f);
+        using var strict = new GrammarSpeechToText(s_engine.Value.Jsgf, new GrammarOptions { RejectionThreshold = a.Confidence + 0.01f });
+        var b = strict.Recognize(audio);
+        output.WriteLine($"lenient '{a.Text}' {a.Confidence:0.000} {a.Accepted}; strict '{b.Text}' {b.Confidence:0.000} {b.Accepted}");
+        Assert.True(a.Accepted);
+        Assert.False(b.Accepted);
+        Assert.Equal(a.Text, b.Text);
+        Assert.Equal(a.Confidence, b.Confidence);
+        Assert.Equal("turn off the living room light", b.Text);
+    }
+
+    [Theory]
+    [InlineData(-0.1f)]
+    [InlineData(1.5f)]
+    [InlineData(float.NaN)]
+    public void A_threshold_outside_0_to_1_is_refused(float threshold)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new GrammarSpeechToText(JsgfGrammar.FromSentences(["stop"]), new GrammarOptions { RejectionThreshold = threshold }));
+        Assert.Contains("RejectionThreshold", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Silence_is_not_a_command()
     {
