@@ -46,7 +46,7 @@ public sealed class CliSpeechTests : IDisposable
 
         var (tcode, text, terr) = await Run("transcribe", wav, "--stt", "grammar");
         Assert.True(tcode == 0, terr);
-        Assert.Matches(@"\(confidence 0\.\d{3}, threshold 0\.160; unexplained speech \d+ %: rejected", text);
+        Assert.Matches(@"\(confidence 0\.\d{3}, threshold 0\.120; unexplained speech \d+ %: rejected", text);
         Assert.Contains("grammar: 0 segment(s)", text, StringComparison.Ordinal);
     }
 

@@ -27,7 +27,7 @@ public sealed record GrammarOptions
     public float MaxUnexplainedSpeech { get; init; } = 0.5f;
 
     /// <summary>The default <see cref="RejectionThreshold"/>.</summary>
-    public const float DefaultRejectionThreshold = 0.16f;
+    public const float DefaultRejectionThreshold = 0.12f;
 
     /// <summary>Extra pronunciations (word -> space-separated CMU phones) for words the dictionary lacks, such as device names.</summary>
     public IReadOnlyDictionary<string, string> Pronunciations { get; init; } = new Dictionary<string, string>();
