@@ -62,7 +62,7 @@ public sealed class GrammarRecognizerException : Exception
 /// the loop hears where the command has only silence is unexplained; too much of it also rejects the result.
 /// Results below <see cref="GrammarOptions.RejectionThreshold"/> are rejected as out of grammar. Each
 /// utterance is decoded as one batch (its own cepstral mean), so results do not depend on earlier utterances.
-/// One decoder per instance; calls are serialised.
+/// Two decoders per instance (the phone loop runs on another core, concurrently with the grammar); calls are serialised.
 /// </summary>
 public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposable
 {
@@ -75,6 +75,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
     private static readonly double ScoreToNats = 1024 * Math.Log(1.0001);
 
     private readonly PocketSphinxSafeHandle _decoder;
+    private readonly PocketSphinxSafeHandle _loopDecoder;
     private readonly GrammarOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -115,7 +116,20 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
         ];
         try
         {
+            // Two decoders, so the phone-loop pass runs on another core while the grammar pass runs here.
             _decoder = CreateDecoder(args);
+            try
+            {
+                _loopDecoder = CreateDecoder(args);
+                WithLog("ps_set_allphone", () => Interop.PocketSphinx.ps_set_allphone(_loopDecoder, PhoneLoopSearch, IntPtr.Zero), "reinstall pocketsphinx-en-us");
+                GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_loopDecoder, PhoneLoopSearch), "ps_set_search", PhoneLoopSearch);
+            }
+            catch
+            {
+                _loopDecoder?.Dispose();
+                _decoder.Dispose();
+                throw;
+            }
         }
         finally
         {
@@ -139,13 +153,13 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
 
             WithLog("ps_set_jsgf_string", () => Interop.PocketSphinx.ps_set_jsgf_string(_decoder, GrammarSearch, jsgf), "the JSGF text is not valid (check rule names, brackets and the trailing ';')");
             GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_decoder, GrammarSearch), "ps_set_search");
-            WithLog("ps_set_allphone", () => Interop.PocketSphinx.ps_set_allphone(_decoder, PhoneLoopSearch, IntPtr.Zero), "reinstall pocketsphinx-en-us");
 
             Jsgf = jsgf;
         }
         catch
         {
             _decoder.Dispose();
+            _loopDecoder.Dispose();
             throw;
         }
     }
@@ -222,19 +236,36 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
             var pcm = _pcm.AsSpan(0, audio.Length);
             ToPcm16(audio, pcm);
 
+            var length = audio.Length;
+            var loopTask = Task.Run(
+                () =>
+                {
+                    var begun = Stopwatch.GetTimestamp();
+                    var pass = Decode(_loopDecoder, PhoneLoopSearch, _pcm.AsSpan(0, length), collectWords: false, cancellationToken);
+                    return (Pass: pass, Time: Stopwatch.GetElapsedTime(begun));
+                },
+                CancellationToken.None);
+            DecodePass grammar;
             var started = Stopwatch.GetTimestamp();
-            var grammar = Decode(GrammarSearch, pcm, collectWords: true, cancellationToken);
+            try
+            {
+                grammar = Decode(_decoder, GrammarSearch, pcm, collectWords: true, cancellationToken);
+            }
+            finally
+            {
+                // The loop reads _pcm and _loopSpeech: it must finish before this call returns or throws.
+                ((IAsyncResult)loopTask).AsyncWaitHandle.WaitOne();
+            }
+
             var grammarTime = Stopwatch.GetElapsedTime(started);
+            var (loop, loopTime) = loopTask.GetAwaiter().GetResult();
             if (grammar.Text.Length == 0 || _words.Count == 0)
             {
-                LastScore = new ScoreDetail(grammar, default, 0, float.NegativeInfinity, grammarTime, TimeSpan.Zero, 1f);
+                LastScore = new ScoreDetail(grammar, loop, 0, float.NegativeInfinity, grammarTime, loopTime, 1f);
                 LogRejected(_logger, "no grammar path", float.NaN);
                 return new GrammarResult(string.Empty, 0f, false, TimeSpan.Zero, TimeSpan.Zero, 1f);
             }
 
-            started = Stopwatch.GetTimestamp();
-            var loop = Decode(PhoneLoopSearch, pcm, collectWords: false, cancellationToken);
-            var loopTime = Stopwatch.GetElapsedTime(started);
             var wordFrames = 0;
             var frames = Math.Max(grammar.Frames, loop.Frames) + 1;
             if (_inWord.Length < frames)
@@ -291,6 +322,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
         try
         {
             _decoder.Dispose();
+            _loopDecoder.Dispose();
         }
         finally
         {
@@ -316,31 +348,31 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
     /// the best path's segments. With <paramref name="collectWords"/> the command words' frame spans go to
     /// <see cref="_words"/>.
     /// </summary>
-    private DecodePass Decode(string search, ReadOnlySpan<short> pcm, bool collectWords, CancellationToken cancellationToken)
+    private DecodePass Decode(PocketSphinxSafeHandle decoder, string search, ReadOnlySpan<short> pcm, bool collectWords, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var words = collectWords ? _words : _loopSpeech;
         words.Clear();
 
-        GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_decoder, search), "ps_set_search", search);
-        GrammarRecognizerException.Check(Interop.PocketSphinx.ps_start_utt(_decoder), "ps_start_utt");
+        GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(decoder, search), "ps_set_search", search);
+        GrammarRecognizerException.Check(Interop.PocketSphinx.ps_start_utt(decoder), "ps_start_utt");
         var ended = false;
         try
         {
             fixed (short* p = pcm)
             {
-                GrammarRecognizerException.Check(Interop.PocketSphinx.ps_process_raw(_decoder, p, (nuint)pcm.Length, 0, 1), "ps_process_raw");
+                GrammarRecognizerException.Check(Interop.PocketSphinx.ps_process_raw(decoder, p, (nuint)pcm.Length, 0, 1), "ps_process_raw");
             }
 
-            GrammarRecognizerException.Check(Interop.PocketSphinx.ps_end_utt(_decoder), "ps_end_utt");
+            GrammarRecognizerException.Check(Interop.PocketSphinx.ps_end_utt(decoder), "ps_end_utt");
             ended = true;
             int score;
-            var hyp = Interop.PocketSphinx.ps_get_hyp(_decoder, &score);
+            var hyp = Interop.PocketSphinx.ps_get_hyp(decoder, &score);
             var text = hyp == null || !collectWords ? string.Empty : Marshal.PtrToStringUTF8((IntPtr)hyp)?.Trim() ?? string.Empty;
             long acoustic = 0;
             var pathFrames = 0;
             int? origin = null;
-            for (var seg = Interop.PocketSphinx.ps_seg_iter(_decoder); seg != IntPtr.Zero; seg = Interop.PocketSphinx.ps_seg_next(seg))
+            for (var seg = Interop.PocketSphinx.ps_seg_iter(decoder); seg != IntPtr.Zero; seg = Interop.PocketSphinx.ps_seg_next(seg))
             {
                 int sf, ef, ascr, lscr, lback;
                 Interop.PocketSphinx.ps_seg_frames(seg, &sf, &ef);
@@ -361,13 +393,13 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
                 }
             }
 
-            return new DecodePass(text, acoustic, pathFrames, Interop.PocketSphinx.ps_get_n_frames(_decoder));
+            return new DecodePass(text, acoustic, pathFrames, Interop.PocketSphinx.ps_get_n_frames(decoder));
         }
         finally
         {
             if (!ended)
             {
-                _ = Interop.PocketSphinx.ps_end_utt(_decoder);
+                _ = Interop.PocketSphinx.ps_end_utt(decoder);
             }
         }
     }
