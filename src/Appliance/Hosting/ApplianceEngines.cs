@@ -45,14 +45,23 @@ public sealed class ApplianceEngines : IDisposable
     /// <param name="publisher">Where intents' publish actions go (MQTT when enabled).</param>
     /// <param name="timeProvider">Time for the workflow's timers.</param>
     /// <param name="loggerFactory">Loggers.</param>
+    /// <param name="conversation">Where <c>Workflow:Kind = mqtt</c> sends transcripts (null: that kind is refused).</param>
     /// <exception cref="MissingDependencyException">A model file, the intents file or a native library is absent; the message names it and the fix.</exception>
     /// <exception cref="ConfigurationException">The sections do not fit together (e.g. grammar STT without intents).</exception>
-    public static ApplianceEngines Load(LoadedConfiguration configuration, IMessagePublisher publisher, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public static ApplianceEngines Load(LoadedConfiguration configuration, IMessagePublisher publisher, TimeProvider timeProvider, ILoggerFactory loggerFactory, IConversationChannel? conversation = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(publisher);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var models = configuration.Models;
+        if (configuration.Workflow.Kind == WorkflowKind.Mqtt && (!configuration.Mqtt.Enabled || conversation is null))
+        {
+            // Before any model is looked for: the configuration cannot work whatever is installed.
+            throw new ConfigurationException(
+                "Workflow:Kind = mqtt sends each transcript over MQTT, so it needs Mqtt:Enabled = true (and a broker); or use 'intents' or 'echo'.",
+                [new ConfigIssue(ConfigSeverity.Error, "Workflow:Kind", "'mqtt' needs Mqtt:Enabled = true; or use 'intents' or 'echo'.")]);
+        }
+
         var owned = new List<IDisposable>();
         try
         {
@@ -81,9 +90,8 @@ public sealed class ApplianceEngines : IDisposable
                     workflow = new EchoWorkflow(new WavFileMessageSink(Path.Combine(configuration.Service.StateDirectory, "messages")), timeProvider);
                     break;
                 default:
-                    throw new ConfigurationException(
-                        $"Workflow:Kind = {configuration.Workflow.Kind} is not available in this build; use 'intents' (with MQTT publish actions) or 'echo'.",
-                        [new ConfigIssue(ConfigSeverity.Error, "Workflow:Kind", "'mqtt' is not available in this build; use 'intents' or 'echo'.")]);
+                    workflow = new MqttConversationWorkflow(conversation!, configuration.Workflow.ReplyTimeout, timeProvider, loggerFactory.CreateLogger<MqttConversationWorkflow>());
+                    break;
             }
 
             ISpeechToText stt;

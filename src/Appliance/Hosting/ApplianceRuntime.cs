@@ -78,7 +78,8 @@ public sealed class ApplianceRuntime : IAsyncDisposable, IDisposable
         try
         {
             var publisher = new MqttMessagePublisher();
-            runtime.Engines = ApplianceEngines.Load(configuration, publisher, time, loggerFactory);
+            var conversation = new MqttConversationChannel();
+            runtime.Engines = ApplianceEngines.Load(configuration, publisher, time, loggerFactory, conversation);
             var audio = configuration.Audio;
             runtime.Capture = new AlsaCapture(
                 audio.ToCaptureOptions(options.AlsaConfigurationFile) with { PaceInRealTime = options.PaceAudioInRealTime },
@@ -98,6 +99,11 @@ public sealed class ApplianceRuntime : IAsyncDisposable, IDisposable
             {
                 runtime.Mqtt = new MqttService(configuration.Mqtt, new PipelineCommandHandler(runtime.Pipeline, () => runtime.Mqtt?.PublishStatus(runtime.Status(runtime.Pipeline.State))), loggerFactory.CreateLogger<MqttService>(), time);
                 publisher.Target = runtime.Mqtt;
+                conversation.Target = runtime.Mqtt;
+                if (runtime.Engines.Workflow is Workflows.MqttConversationWorkflow mqttWorkflow)
+                {
+                    runtime.Mqtt.ConversationReplies = mqttWorkflow.Deliver;
+                }
             }
 
             var driver = options.GpioDriver ?? new ChardevGpioDriver(configuration.Gpio.Consumer);

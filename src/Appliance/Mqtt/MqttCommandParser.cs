@@ -40,6 +40,9 @@ internal abstract record MqttCommand
     public sealed record IntercomPlay(IntercomClip Clip) : MqttCommand;
 
     public sealed record IntercomTargets(string[] Targets) : MqttCommand;
+
+    /// <summary><c>reply</c>: the answer (or a streamed part) to a conversation request.</summary>
+    public sealed record Reply(VoiceAppliance.Workflows.ConversationReply Value) : MqttCommand;
 }
 
 /// <summary>
@@ -51,7 +54,7 @@ internal static class MqttCommandParser
     public const int MaxIntercomTargets = 16;
 
     /// <summary>The command names under <c>&lt;base&gt;/cmd/</c>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["listen", "stop", "say", "mute/set", "volume/set", "intercom/play", "intercom/send"];
+    public static IReadOnlyList<string> Names { get; } = ["listen", "stop", "say", "mute/set", "volume/set", "intercom/play", "intercom/send", "reply"];
 
     public static MqttCommand Parse(string name, ReadOnlySpan<byte> payload, MqttOptions options)
     {
@@ -74,6 +77,7 @@ internal static class MqttCommandParser
             "mute/set" => new MqttCommand.Mute(ParseMute(text)),
             "volume/set" => new MqttCommand.Volume(ParseVolume(text)),
             "intercom/send" => new MqttCommand.IntercomTargets(ParseTargets(text)),
+            "reply" => new MqttCommand.Reply(ParseReply(text, options)),
             _ => throw new BadCommandException($"unknown command '{Truncate(name)}'; known commands: {string.Join(", ", Names)}"),
         };
     }
@@ -108,6 +112,34 @@ internal static class MqttCommandParser
 
     private static BadCommandException NoPayloadExpected(string name, string text) =>
         new($"{name} takes no payload (empty, \"PRESS\", \"{name}\" or {{}}), got '{Truncate(text)}'");
+
+    private static VoiceAppliance.Workflows.ConversationReply ParseReply(string text, MqttOptions options)
+    {
+        const string Expected = "{\"id\": string, \"text\": string, \"final\"?: bool, \"continue\"?: bool, \"intent\"?: string}";
+        if (!text.StartsWith('{'))
+        {
+            throw new BadCommandException($"reply must be a JSON object {Expected} (the id comes from the conversation request)");
+        }
+
+        var payload = Deserialize(text, MqttJsonContext.Default.ReplyPayload, "reply", Expected);
+        if (string.IsNullOrWhiteSpace(payload.Id) || payload.Id.Length > 128 || payload.Id.Any(char.IsControl))
+        {
+            throw new BadCommandException("reply needs the request's \"id\" (at most 128 printable characters)");
+        }
+
+        var reply = payload.Text ?? string.Empty;
+        if (reply.Length > options.MaxSayLength)
+        {
+            throw new BadCommandException($"reply text of {reply.Length} characters is over the {options.MaxSayLength}-character limit (Mqtt:MaxSayLength)");
+        }
+
+        if (payload.Intent is { } intent && (intent.Length > 128 || intent.Any(char.IsControl)))
+        {
+            throw new BadCommandException("reply \"intent\" must be a name of at most 128 printable characters");
+        }
+
+        return new VoiceAppliance.Workflows.ConversationReply(payload.Id, reply.Trim(), payload.Final ?? true, payload.Continue ?? false, payload.Intent);
+    }
 
     private static MqttCommand.Say ParseSay(string text, MqttOptions options)
     {

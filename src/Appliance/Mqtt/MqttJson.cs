@@ -23,6 +23,10 @@ internal sealed record ErrorMessage(string EventType, string Topic, string Reaso
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record SayPayload(string? Text, string? Voice, int? Volume, string? Id);
 
+/// <summary><c>reply</c>: an answer to a conversation request.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record ReplyPayload(string? Id, string? Text, bool? Final, bool? Continue, string? Intent);
+
 /// <summary><c>mute/set</c> as a JSON object.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record MutePayload(bool? Muted);
@@ -165,6 +169,8 @@ internal sealed class PipelineStateJsonConverter : JsonStringEnumConverter<Pipel
 [JsonSerializable(typeof(StateMessage))]
 [JsonSerializable(typeof(ErrorMessage))]
 [JsonSerializable(typeof(SayPayload))]
+[JsonSerializable(typeof(ReplyPayload))]
+[JsonSerializable(typeof(VoiceAppliance.Workflows.ConversationRequest))]
 [JsonSerializable(typeof(MutePayload))]
 [JsonSerializable(typeof(VolumePayload))]
 [JsonSerializable(typeof(TargetsPayload))]

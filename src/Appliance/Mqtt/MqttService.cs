@@ -173,6 +173,16 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         return seq;
     }
 
+    /// <summary>Where <c>&lt;base&gt;/cmd/reply</c> goes (the MQTT conversation workflow); null: replies are refused as bad input.</summary>
+    public Func<VoiceAppliance.Workflows.ConversationReply, bool>? ConversationReplies { get; set; }
+
+    /// <summary>
+    /// Publishes a conversation request on <c>&lt;base&gt;/conversation/request</c> (QoS 1, not through the outbox: a
+    /// question must not be answered after an outage). Returns false when it could not be handed to the broker.
+    /// </summary>
+    public bool PublishConversationRequest(VoiceAppliance.Workflows.ConversationRequest request) =>
+        IsConnected && TryPublish(_topics.ConversationRequest, JsonSerializer.SerializeToUtf8Bytes(request, MqttJsonContext.Default.ConversationRequest), 1, false);
+
     /// <summary>Queues an intent durably for <c>&lt;base&gt;/intent/&lt;name&gt;</c> (QoS 1); returns its sequence number.</summary>
     public long PublishIntent(IntentReport intent)
     {
@@ -479,6 +489,14 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
                 break;
             case MqttCommand.IntercomPlay play:
                 _ = ObserveAsync(_handler.PlayIntercomAsync(play.Clip, token), topic, bytes, null);
+                break;
+            case MqttCommand.Reply reply:
+                var deliver = ConversationReplies ?? throw new BadCommandException("no conversation is configured to take replies (Workflow:Kind is not mqtt)");
+                if (!deliver(reply.Value))
+                {
+                    throw new BadCommandException($"no conversation waits for reply id '{reply.Value.Id}' (unknown, or it came after Workflow:ReplyTimeoutSeconds)");
+                }
+
                 break;
             case MqttCommand.IntercomTargets targets:
                 Volatile.Write(ref _intercomTargets, targets.Targets);

@@ -13,6 +13,7 @@ internal sealed class MqttTopics
         SessionEvents = Base + "/event/session";
         ButtonEvents = Base + "/event/button";
         Error = Base + "/error";
+        ConversationRequest = Base + "/conversation/request";
         CommandPrefix = Base + "/cmd/";
         CommandFilter = Base + "/cmd/#";
         Discovery = options.DiscoveryPrefix + "/device/" + DeviceId + "/config";
@@ -36,6 +37,9 @@ internal sealed class MqttTopics
     public string Error { get; }
 
     public string CommandPrefix { get; }
+
+    /// <summary><c>&lt;base&gt;/conversation/request</c>: transcripts for <c>Workflow:Kind = mqtt</c> (answered on <c>cmd/reply</c>).</summary>
+    public string ConversationRequest { get; }
 
     public string CommandFilter { get; }
 

@@ -127,6 +127,60 @@ public sealed class ApplianceHostTests : IDisposable
         Assert.True(loud > 0.3, $"the speaker WAV has {loud:F2} s above -34 dBFS; expected the spoken reply");
     }
 
+    [RequiresFileFact("piper/en_US-libritts_r-medium/model.onnx", "the daemon speaks with the Piper voice")]
+    public async Task Run_with_the_mqtt_workflow_takes_replies_on_cmd_reply_and_refuses_unknown_ids()
+    {
+        using var broker = MosquittoBroker.Start();
+        var model = Path.Combine(_dir, "ggml-generated.bin");
+        VoiceAppliance.Models.Whisper.GgmlWhisperModelWriter.Write(model, VoiceAppliance.Models.Whisper.GgmlWhisperModelWriter.SmallEnglish, seed: 5);
+        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        devices.AddSilentCapture("mic");
+        devices.AddPlayback("speaker", Path.Combine(_dir, "speaker.wav"));
+        var config = WriteConfig(
+            $$"""
+            "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0" },
+            "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "whisper", "WhisperModel": "{{Json(model)}}" },
+            "Workflow": { "Kind": "mqtt", "ReplyTimeoutSeconds": 5 },
+            "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "brain", "StateDirectory": "{{Json(_dir)}}",
+                      "HomeAssistantDiscovery": false },
+            "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "warning" }
+            """);
+        using var peer = new TestPeer(broker.Port, null, true, "appliance/brain/#");
+        var stderr = new StringWriter();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var env = new Dictionary<string, string?>();
+        var run = Task.Run(() => RunCommand.RunAsync(
+            ["--config", config],
+            TextWriter.Null,
+            stderr,
+            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioDriver = new FakeGpioDriver(), ConfigureLogging = _ => { } },
+            env,
+            cts.Token));
+
+        peer.WaitFor("appliance/brain/state", m => m.Json.GetProperty("state").GetString() == "idle", 60);
+        peer.Publish("appliance/brain/cmd/reply", """{"id": "s9-0", "text": "Nobody asked."}""");
+        var error = peer.WaitFor("appliance/brain/error", null, 20).Json;
+        Assert.Equal("bad_input", error.GetProperty("event_type").GetString());
+        Assert.Contains("no conversation waits for reply id 's9-0'", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        await cts.CancelAsync();
+        var code = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == ExitCodes.Ok, stderr.ToString());
+    }
+
+    [Fact]
+    public async Task The_mqtt_workflow_without_mqtt_is_a_configuration_error()
+    {
+        var config = WriteConfig($$"""
+            "Workflow": { "Kind": "mqtt" },
+            "Service": { "StateDirectory": "{{Json(_dir)}}" }
+            """);
+        var stderr = new StringWriter();
+        var code = await RunCommand.RunAsync(["--config", config], TextWriter.Null, stderr, new ApplianceHostOptions { ConfigureLogging = _ => { } }, new Dictionary<string, string?>(), CancellationToken.None);
+        Assert.Equal(ExitCodes.Config, code);
+        Assert.Contains("Mqtt:Enabled", stderr.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Bad_configuration_exits_78_and_names_every_bad_key()
     {
