@@ -507,8 +507,12 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
                 case PipelineState.Speaking when _turn is { } speaking && _options.BargeIn.Mode != BargeInMode.Disabled:
                     BargeInLocked(speaking, hold, fromSpeech: false);
                     break;
+                case PipelineState.Thinking when _turn is { } thinking && _options.BargeIn.Mode != BargeInMode.Disabled:
+                    // The user gives up waiting for a slow answer (MQTT, a cloud model): cancel it and listen again.
+                    BargeInLocked(thinking, hold, fromSpeech: false);
+                    break;
                 default:
-                    // Transcribing, Thinking, Muted, Error, or barge-in disabled: the trigger is ignored.
+                    // Transcribing (short), Muted, Error, or barge-in disabled: the trigger is ignored.
                     LogTriggerIgnored(_logger, trigger, _machine.State);
                     break;
             }
@@ -657,8 +661,13 @@ public sealed partial class VoicePipeline : IApplianceControl, IDisposable
         var session = turn.Session;
         var heard = turn.Streamer?.Heard ?? TimeSpan.Zero;
         var speechSoFar = _bargeRun;
+        var wasSpeaking = _machine.State == PipelineState.Speaking;
         CancelReply(turn);
-        if (_options.BargeIn.Mode == BargeInMode.SoftFade && !_bargePaused && _options.BargeIn.FadeDuration > TimeSpan.Zero)
+        if (!wasSpeaking)
+        {
+            // Still thinking: nothing plays yet.
+        }
+        else if (_options.BargeIn.Mode == BargeInMode.SoftFade && !_bargePaused && _options.BargeIn.FadeDuration > TimeSpan.Zero)
         {
             _ = FadeAndStopAsync(_options.BargeIn.FadeDuration);
         }

@@ -244,13 +244,13 @@ public sealed class VoicePipelineTests
     }
 
     [Theory]
-    [InlineData(PipelineState.Transcribing)]
-    [InlineData(PipelineState.Thinking)]
-    public async Task Triggers_while_transcribing_or_thinking_are_ignored_and_stop_aborts(PipelineState busy)
+    [InlineData(PipelineState.Transcribing, BargeInMode.HardCut)]
+    [InlineData(PipelineState.Thinking, BargeInMode.Disabled)]
+    public async Task Triggers_while_transcribing_or_thinking_without_barge_in_are_ignored_and_stop_aborts(PipelineState busy, BargeInMode bargeIn)
     {
         var workflowGate = new TaskCompletionSource();
         var workflow = new DelegateWorkflow((_, ct) => Gated(workflowGate, ct));
-        await using var rig = new PipelineRig(workflow);
+        await using var rig = new PipelineRig(workflow, options: new PipelineOptions { BargeIn = new BargeInOptions { Mode = bargeIn } });
         if (busy == PipelineState.Transcribing)
         {
             rig.Stt.Gate = new TaskCompletionSource();
@@ -266,6 +266,43 @@ public sealed class VoicePipelineTests
         rig.Pipeline.Stop();
         Assert.Equal(SessionEndReason.AbortedByUser, (await rig.Log.WaitFor<SessionEndedEvent>()).Reason);
         Assert.Equal(PipelineState.Idle, rig.Pipeline.State);
+    }
+
+    [Fact]
+    public async Task A_tap_while_thinking_cancels_the_slow_answer_and_listens_again_in_the_same_session()
+    {
+        var firstGate = new TaskCompletionSource();
+        var calls = 0;
+        var firstCancelled = new TaskCompletionSource();
+        var workflow = new DelegateWorkflow((_, ct) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                ct.Register(() => firstCancelled.TrySetResult());
+                return Gated(firstGate, ct);
+            }
+
+            return Replies("Here is the second answer.");
+        });
+        await using var rig = new PipelineRig(workflow);
+        await rig.SpeakCommand();
+        await rig.Log.WaitForState(PipelineState.Thinking);
+
+        rig.Pipeline.Tap();
+        Assert.Equal(PipelineState.Listening, rig.Pipeline.State);
+        await firstCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, rig.Playback.Stops);
+        var first = await rig.Log.WaitFor<TurnEndedEvent>();
+        Assert.True(first.Interrupted);
+        var second = await rig.Log.WaitFor<TurnStartedEvent>(nth: 2);
+        Assert.True(second.BargeIn);
+        Assert.Equal(first.SessionId, second.SessionId);
+
+        await rig.Feed(TestAudio.Speech(1.0), TestAudio.Silence(1.0));
+        var ended = await rig.Log.WaitFor<SessionEndedEvent>();
+        Assert.Equal(SessionEndReason.Nominal, ended.Reason);
+        Assert.Equal(2, ended.Turns);
+        Assert.Equal("Here is the second answer.", (await rig.Log.WaitFor<TurnEndedEvent>(nth: 2)).ReplyText);
     }
 
     [Fact]
@@ -737,6 +774,12 @@ public sealed class VoicePipelineTests
     {
         await gate.Task.WaitAsync(ct);
         yield return "late";
+    }
+
+    private static async IAsyncEnumerable<string> Replies(string text)
+    {
+        await Task.Yield();
+        yield return text;
     }
 
     private static async IAsyncEnumerable<string> Throwing([EnumeratorCancellation] CancellationToken ct)
