@@ -132,7 +132,8 @@ public enum SttEngine
 /// <param name="TtsSpeaker">Speaker id of a multi-speaker voice.</param>
 /// <param name="TtsLengthScale">Speech speed: above 1 slower.</param>
 /// <param name="GrammarRejectionThreshold">Grammar recogniser: confidence under which speech is treated as outside the commands.</param>
-public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, string WhisperModel, int WhisperThreads, string Language, string TtsVoice, int TtsSpeaker, double TtsLengthScale, double GrammarRejectionThreshold = Models.Grammar.GrammarOptions.DefaultRejectionThreshold)
+/// <param name="GrammarConcurrentPasses">Grammar recogniser: run its two passes on two cores (faster, about 27 MB more memory).</param>
+public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, string WhisperModel, int WhisperThreads, string Language, string TtsVoice, int TtsSpeaker, double TtsLengthScale, double GrammarRejectionThreshold = Models.Grammar.GrammarOptions.DefaultRejectionThreshold, bool? GrammarConcurrentPasses = null)
 {
     /// <summary>The section name.</summary>
     public const string SectionName = "Models";
@@ -143,8 +144,12 @@ public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, 
     /// <summary>whisper.cpp decoding settings from <see cref="Language"/> and <see cref="WhisperThreads"/>.</summary>
     public Models.Whisper.WhisperOptions ToWhisperOptions() => new() { Language = Language, Threads = WhisperThreads };
 
-    /// <summary>pocketsphinx settings from <see cref="GrammarRejectionThreshold"/>.</summary>
-    public Models.Grammar.GrammarOptions ToGrammarOptions() => new() { RejectionThreshold = (float)GrammarRejectionThreshold };
+    /// <summary>pocketsphinx settings from <see cref="GrammarRejectionThreshold"/> and <see cref="GrammarConcurrentPasses"/>.</summary>
+    public Models.Grammar.GrammarOptions ToGrammarOptions()
+    {
+        var options = new Models.Grammar.GrammarOptions { RejectionThreshold = (float)GrammarRejectionThreshold };
+        return GrammarConcurrentPasses is { } concurrent ? options with { ConcurrentPasses = concurrent } : options;
+    }
 
     /// <summary>Piper defaults: <see cref="TtsSpeaker"/>, and speed = 1 / <see cref="TtsLengthScale"/>.</summary>
     public Models.Piper.PiperTtsOptions ToPiperOptions() => new() { Speaker = TtsSpeaker, Speed = (float)(1.0 / TtsLengthScale) };
@@ -163,7 +168,8 @@ public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, 
             r.GetString("TtsVoice", "piper/en_US-libritts_r-medium"),
             r.GetInt("TtsSpeaker", 0, 0, 10000),
             r.GetDouble("TtsLengthScale", 1.0, 0.25, 4.0),
-            r.GetDouble("GrammarRejectionThreshold", Models.Grammar.GrammarOptions.DefaultRejectionThreshold, 0, 1));
+            r.GetDouble("GrammarRejectionThreshold", Models.Grammar.GrammarOptions.DefaultRejectionThreshold, 0, 1),
+            r.GetBool("GrammarConcurrentPasses", Environment.ProcessorCount > 1));
     }
 }
 

@@ -26,6 +26,12 @@ public sealed record GrammarOptions
     /// </summary>
     public float MaxUnexplainedSpeech { get; init; } = 0.5f;
 
+    /// <summary>
+    /// Run the phone-loop pass on a second decoder, on another core, while the grammar pass runs: about 30 % less
+    /// latency for about 27 MB more memory (a second copy of the acoustic model). Default: on with more than one core.
+    /// </summary>
+    public bool ConcurrentPasses { get; init; } = Environment.ProcessorCount > 1;
+
     /// <summary>The default <see cref="RejectionThreshold"/>.</summary>
     public const float DefaultRejectionThreshold = 0.12f;
 

@@ -62,7 +62,8 @@ public sealed class GrammarRecognizerException : Exception
 /// the loop hears where the command has only silence is unexplained; too much of it also rejects the result.
 /// Results below <see cref="GrammarOptions.RejectionThreshold"/> are rejected as out of grammar. Each
 /// utterance is decoded as one batch (its own cepstral mean), so results do not depend on earlier utterances.
-/// Two decoders per instance (the phone loop runs on another core, concurrently with the grammar); calls are serialised.
+/// Two decoders per instance when <see cref="GrammarOptions.ConcurrentPasses"/> (the phone loop runs on another core,
+/// concurrently with the grammar), else one; calls are serialised.
 /// </summary>
 public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposable
 {
@@ -116,11 +117,12 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
         ];
         try
         {
-            // Two decoders, so the phone-loop pass runs on another core while the grammar pass runs here.
+            // With ConcurrentPasses, two decoders, so the phone-loop pass runs on another core while the grammar pass
+            // runs here; otherwise one decoder runs both searches in turn (half the memory).
             _decoder = CreateDecoder(args);
             try
             {
-                _loopDecoder = CreateDecoder(args);
+                _loopDecoder = _options.ConcurrentPasses ? CreateDecoder(args) : _decoder;
                 WithLog("ps_set_allphone", () => Interop.PocketSphinx.ps_set_allphone(_loopDecoder, PhoneLoopSearch, IntPtr.Zero), "reinstall pocketsphinx-en-us");
                 GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_loopDecoder, PhoneLoopSearch), "ps_set_search", PhoneLoopSearch);
             }
@@ -236,29 +238,42 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
             var pcm = _pcm.AsSpan(0, audio.Length);
             ToPcm16(audio, pcm);
 
-            var length = audio.Length;
-            var loopTask = Task.Run(
-                () =>
-                {
-                    var begun = Stopwatch.GetTimestamp();
-                    var pass = Decode(_loopDecoder, PhoneLoopSearch, _pcm.AsSpan(0, length), collectWords: false, cancellationToken);
-                    return (Pass: pass, Time: Stopwatch.GetElapsedTime(begun));
-                },
-                CancellationToken.None);
-            DecodePass grammar;
+            DecodePass grammar, loop;
+            TimeSpan grammarTime, loopTime;
             var started = Stopwatch.GetTimestamp();
-            try
+            if (_options.ConcurrentPasses)
+            {
+                var length = audio.Length;
+                var loopTask = Task.Run(
+                    () =>
+                    {
+                        var begun = Stopwatch.GetTimestamp();
+                        var pass = Decode(_loopDecoder, PhoneLoopSearch, _pcm.AsSpan(0, length), collectWords: false, cancellationToken);
+                        return (Pass: pass, Time: Stopwatch.GetElapsedTime(begun));
+                    },
+                    CancellationToken.None);
+                try
+                {
+                    grammar = Decode(_decoder, GrammarSearch, pcm, collectWords: true, cancellationToken);
+                }
+                finally
+                {
+                    // The loop reads _pcm and _loopSpeech: it must finish before this call returns or throws.
+                    ((IAsyncResult)loopTask).AsyncWaitHandle.WaitOne();
+                }
+
+                grammarTime = Stopwatch.GetElapsedTime(started);
+                (loop, loopTime) = loopTask.GetAwaiter().GetResult();
+            }
+            else
             {
                 grammar = Decode(_decoder, GrammarSearch, pcm, collectWords: true, cancellationToken);
-            }
-            finally
-            {
-                // The loop reads _pcm and _loopSpeech: it must finish before this call returns or throws.
-                ((IAsyncResult)loopTask).AsyncWaitHandle.WaitOne();
+                grammarTime = Stopwatch.GetElapsedTime(started);
+                started = Stopwatch.GetTimestamp();
+                loop = grammar.Text.Length == 0 ? default : Decode(_loopDecoder, PhoneLoopSearch, pcm, collectWords: false, cancellationToken);
+                loopTime = Stopwatch.GetElapsedTime(started);
             }
 
-            var grammarTime = Stopwatch.GetElapsedTime(started);
-            var (loop, loopTime) = loopTask.GetAwaiter().GetResult();
             if (grammar.Text.Length == 0 || _words.Count == 0)
             {
                 LastScore = new ScoreDetail(grammar, loop, 0, float.NegativeInfinity, grammarTime, loopTime, 1f);

@@ -100,6 +100,8 @@ public sealed class ConfigurationTests
         var tuned = Load("""{ "Models": { "Stt": "grammar", "GrammarRejectionThreshold": 0.3 } }""");
         Assert.Empty(tuned.Issues);
         Assert.Equal(0.3f, tuned.Models.ToGrammarOptions().RejectionThreshold);
+        Assert.False(Load("""{ "Models": { "GrammarConcurrentPasses": false } }""").Models.ToGrammarOptions().ConcurrentPasses);
+        Assert.True(Load("""{ "Models": { "GrammarConcurrentPasses": true } }""").Models.ToGrammarOptions().ConcurrentPasses);
 
         var bad = Load("""{ "Models": { "GrammarRejectionThreshold": 1.5 } }""");
         Assert.Contains("from 0 to 1", Single(bad, "Models:GrammarRejectionThreshold").Message, StringComparison.Ordinal);

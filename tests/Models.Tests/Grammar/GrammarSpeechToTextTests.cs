@@ -134,6 +134,25 @@ public sealed class GrammarSpeechToTextTests(SpokenCommandsFixture spoken, ITest
         Assert.Equal("turn off the living room light", b.Text);
     }
 
+    [RequiresProgramFact("espeak-ng")]
+    public void One_decoder_in_turn_and_two_in_parallel_agree()
+    {
+        using var sequential = new GrammarSpeechToText(s_engine.Value.Jsgf, new GrammarOptions { ConcurrentPasses = false });
+        using var concurrent = new GrammarSpeechToText(s_engine.Value.Jsgf, new GrammarOptions { ConcurrentPasses = true });
+        foreach (var phrase in new[] { "turn on the bedroom light", "open the garage door", "what time is it" })
+        {
+            var audio = spoken.Speak(phrase);
+            var a = sequential.Recognize(audio);
+            var b = concurrent.Recognize(audio);
+            output.WriteLine($"'{phrase}': one decoder '{a.Text}' {a.Confidence:0.000} {a.Accepted}; two '{b.Text}' {b.Confidence:0.000} {b.Accepted}");
+            Assert.Equal(a.Text, b.Text);
+            Assert.Equal(a.Accepted, b.Accepted);
+            Assert.InRange(b.Confidence, a.Confidence * 0.9f, (a.Confidence * 1.1f) + 1e-6f);
+        }
+
+        Assert.True(sequential.LastScore.PhoneLoop.Frames > 0, "the one-decoder mode ran no phone-loop pass");
+    }
+
     [Theory]
     [InlineData(-0.1f)]
     [InlineData(1.5f)]
