@@ -166,8 +166,8 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
         }
     }
 
-    /// <summary>One decoding pass: the hypothesis (grammar pass only) and the best path's summed acoustic score.</summary>
-    internal readonly record struct DecodePass(string Text, long AcousticScore, int PathFrames, int Frames);
+    /// <summary>One decoding pass: the hypothesis (grammar pass only), the best path's summed acoustic score, and the frames decoded.</summary>
+    internal readonly record struct DecodePass(string Text, long AcousticScore, int Frames);
 
     /// <summary>How the last utterance was scored (for tuning and the grammar bench).</summary>
     /// <param name="Grammar">The grammar pass.</param>
@@ -385,7 +385,6 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
             var hyp = Interop.PocketSphinx.ps_get_hyp(decoder, &score);
             var text = hyp == null || !collectWords ? string.Empty : Marshal.PtrToStringUTF8((IntPtr)hyp)?.Trim() ?? string.Empty;
             long acoustic = 0;
-            var pathFrames = 0;
             int? origin = null;
             for (var seg = Interop.PocketSphinx.ps_seg_iter(decoder); seg != IntPtr.Zero; seg = Interop.PocketSphinx.ps_seg_next(seg))
             {
@@ -393,7 +392,6 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
                 Interop.PocketSphinx.ps_seg_frames(seg, &sf, &ef);
                 _ = Interop.PocketSphinx.ps_seg_prob(seg, &ascr, &lscr, &lback);
                 acoustic += ascr;
-                pathFrames += ef - sf + 1;
 
                 // The best path spans the whole utterance, so its first segment (usually <sil>) starts at the
                 // utterance's first frame; frames are counted from it.
@@ -408,7 +406,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
                 }
             }
 
-            return new DecodePass(text, acoustic, pathFrames, Interop.PocketSphinx.ps_get_n_frames(decoder));
+            return new DecodePass(text, acoustic, Interop.PocketSphinx.ps_get_n_frames(decoder));
         }
         finally
         {
