@@ -46,7 +46,7 @@ public static class GrammarRejectionBench
     /// <summary>Entry point.</summary>
     public static int Run(string[] args)
     {
-        var intentsPath = Path.Combine(FindRoot(), "config", "intents.json");
+        var intentsPath = Path.Combine(BenchTools.Root(), "config", "intents.json");
         var intents = IntentsFile.Load(intentsPath);
         string jsgf;
         IntentRecognizer recognizer;
@@ -201,7 +201,7 @@ public static class GrammarRejectionBench
     {
         var raw = Path.Combine(dir, "raw.wav");
         var wav = Path.Combine(dir, "out.raw");
-        if (!Exec("espeak-ng", ["-v", voice, "-s", "160", "-w", raw, text]) || !Exec("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", wav]))
+        if (!BenchTools.Exec("espeak-ng", ["-v", voice, "-s", "160", "-w", raw, text], out _) || !BenchTools.Exec("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", wav], out _))
         {
             return null;
         }
@@ -214,40 +214,5 @@ public static class GrammarRejectionBench
         }
 
         return audio;
-    }
-
-    private static bool Exec(string program, string[] args)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            using var p = Process.Start(psi)!;
-            p.StandardOutput.ReadToEnd();
-            p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            return p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Appliance.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Run the grammar bench from inside the checkout.");
     }
 }

@@ -19,7 +19,7 @@ public static class ModelsBench
     /// <summary>Entry point of the bench command.</summary>
     public static int Run(string[] args)
     {
-        var root = FindRoot();
+        var root = BenchTools.Root();
         if (args.Length > 0 && args[0] == "--peer")
         {
             return SherpaOnnxPeer.RunChild(root, args[1..]);
@@ -167,17 +167,6 @@ public static class ModelsBench
     {
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "global.json")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new DirectoryNotFoundException("run the bench tool from the source checkout (after eng/provision.sh)");
     }
 
     private static int Option(string[] args, string name, int fallback)

@@ -23,7 +23,7 @@ public static partial class SpeechToTextBench
     {
         var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1;
         var threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2;
-        var root = FindRoot();
+        var root = BenchTools.Root();
         var rid = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "linux-arm64" : "linux-x64";
         var cli = Path.Combine(root, "native", rid, "whisper-cli");
         var wav = Path.Combine(root, "models", "samples", "jfk.wav");
@@ -104,8 +104,8 @@ public static partial class SpeechToTextBench
     {
         var raw = Path.Combine(dir, "cmd-raw.wav");
         var wav = Path.Combine(dir, "cmd.wav");
-        if (!Exec("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, "turn on the kitchen light"], out _) ||
-            !Exec("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", "0.2", "2", "trim", "0", "2"], out _))
+        if (!BenchTools.Exec("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, "turn on the kitchen light"], out _) ||
+            !BenchTools.Exec("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", "0.2", "2", "trim", "0", "2"], out _))
         {
             Console.WriteLine("grammar: espeak-ng or sox missing; skipped");
             return;
@@ -138,17 +138,6 @@ public static partial class SpeechToTextBench
         Console.WriteLine($"| real-time factor                          | {ms / 2000.0,5:0.000} |");
         Console.WriteLine($"| RSS growth with the engine loaded, MB     | {loadedKb / 1024.0,5:0.0} |");
         Console.WriteLine($"recognised: '{first.Text}' (confidence {first.Confidence:0.00}, accepted {first.Accepted})");
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "global.json")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? Directory.GetCurrentDirectory();
     }
 
     private static string Transcribe(ISpeechToText stt, ReadOnlyMemory<float> audio)
@@ -236,28 +225,6 @@ public static partial class SpeechToTextBench
         }
 
         return 0;
-    }
-
-    private static bool Exec(string program, string[] args, out string stderr)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            using var p = Process.Start(psi)!;
-            stderr = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            return p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            stderr = ex.Message;
-            return false;
-        }
     }
 
     private static float[] ReadWav(string path)
