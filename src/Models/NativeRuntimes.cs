@@ -6,12 +6,9 @@ namespace VoiceAppliance.Models;
 /// <summary>Versions of the native runtimes the speech engines run on, loaded on first use.</summary>
 public static class NativeRuntimes
 {
-    /// <summary>The ONNX Runtime version, for example "1.30.0".</summary>
-    /// <exception cref="DllNotFoundException">libonnxruntime.so.1 is missing; the message names the fix.</exception>
-    public static unsafe string OnnxRuntimeVersion => Load(
-        Interop.Libraries.OnnxRuntimeFile,
-        Interop.Libraries.ProvisionFix,
-        static () => Marshal.PtrToStringUTF8((IntPtr)Interop.OnnxRuntime.OrtGetApiBase()->GetVersionString()));
+    /// <summary>The ONNX Runtime version (from the Microsoft.ML.OnnxRuntime package), for example "1.31.1".</summary>
+    /// <exception cref="DllNotFoundException">libonnxruntime.so is missing; the message names the fix.</exception>
+    public static string OnnxRuntimeVersion => Onnx.Ort.Version;
 
     /// <summary>The whisper.cpp version, for example "1.9.1".</summary>
     public static string WhisperVersion => Load(

@@ -5,8 +5,8 @@ namespace VoiceAppliance.Models.Tests;
 public sealed class NativeRuntimesTests
 {
     [Fact]
-    public void OnnxRuntime_is_the_provisioned_1_30_0() =>
-        Assert.Equal("1.30.0", NativeRuntimes.OnnxRuntimeVersion);
+    public void OnnxRuntime_is_the_packaged_1_31_1() =>
+        Assert.Equal("1.31.1", NativeRuntimes.OnnxRuntimeVersion);
 
     [Fact]
     public void Whisper_is_the_provisioned_1_9_1() =>

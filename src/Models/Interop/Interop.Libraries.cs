@@ -7,8 +7,6 @@ internal static partial class Interop
 {
     internal static class Libraries
     {
-        internal const string OnnxRuntime = "onnxruntime";
-        internal const string OnnxRuntimeFile = "libonnxruntime.so.1";
         internal const string Whisper = "whisper";
         internal const string WhisperFile = "libwhisper.so.1";
         internal const string EspeakNg = "espeak-ng";
@@ -29,7 +27,6 @@ internal static partial class Interop
             typeof(Libraries).Assembly,
             new Dictionary<string, string[]>
             {
-                [OnnxRuntime] = [OnnxRuntimeFile, "libonnxruntime.so"],
                 [Whisper] = [WhisperFile, "libwhisper.so"],
                 [EspeakNg] = [EspeakNgFile, "libespeak-ng.so"],
                 [PocketSphinx] = [PocketSphinxFile, "libpocketsphinx.so"],
