@@ -9,8 +9,6 @@ internal static partial class Interop
     {
         internal const string OnnxRuntime = "onnxruntime";
         internal const string OnnxRuntimeFile = "libonnxruntime.so.1";
-        internal const string Whisper = "whisper";
-        internal const string WhisperFile = "libwhisper.so.1";
         internal const string EspeakNg = "espeak-ng";
         internal const string EspeakNgFile = "libespeak-ng.so.1";
         internal const string PocketSphinx = "pocketsphinx";
@@ -30,7 +28,6 @@ internal static partial class Interop
             new Dictionary<string, string[]>
             {
                 [OnnxRuntime] = [OnnxRuntimeFile, "libonnxruntime.so"],
-                [Whisper] = [WhisperFile, "libwhisper.so"],
                 [EspeakNg] = [EspeakNgFile, "libespeak-ng.so"],
                 [PocketSphinx] = [PocketSphinxFile, "libpocketsphinx.so"],
                 [SphinxBase] = [SphinxBaseFile, "libsphinxbase.so"],
