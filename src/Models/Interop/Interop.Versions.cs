@@ -4,12 +4,6 @@ namespace VoiceAppliance.Models;
 
 internal static partial class Interop
 {
-    internal static partial class Whisper
-    {
-        [LibraryImport(Libraries.Whisper)]
-        internal static partial IntPtr whisper_version();
-    }
-
     internal static partial class EspeakNg
     {
         /// <summary><c>const char *espeak_Info(const char **path_data)</c>: the library version.</summary>
