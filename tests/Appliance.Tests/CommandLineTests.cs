@@ -42,7 +42,7 @@ public sealed class CommandLineTests
     {
         var (code, output, _) = await Run("self-check");
         Assert.Equal(0, code);
-        Assert.Contains("onnxruntime   1.30.0", output, StringComparison.Ordinal);
+        Assert.Contains("onnxruntime   1.31.1", output, StringComparison.Ordinal);
         Assert.Contains("whisper.cpp   1.8.5 (Whisper.net 1.9.1)", output, StringComparison.Ordinal);
         Assert.Matches(@"libmosquitto +2\.\d+\.\d+", output);
         Assert.Matches(@"libasound +1\.\d+", output);
