@@ -87,7 +87,7 @@ public sealed record AlsaCaptureOptions
 /// exponential backoff, reported through <see cref="DeviceEvent"/>; nothing here crashes the process.
 /// Steady state allocates nothing.
 /// </summary>
-public sealed partial class AlsaCapture : IAudioCapture
+public sealed partial class AlsaCapture : IBlockingAudioCapture
 {
     private const int EAGAIN = 11;
     private const int EINTR = 4;
@@ -100,6 +100,7 @@ public sealed partial class AlsaCapture : IAudioCapture
     private readonly TimeProvider _time;
     private readonly SpscRingBuffer _ring;
     private readonly AudioSignal _dataSignal = new();
+    private readonly ManualResetEventSlim _dataReady = new(false, spinCount: 0); // the blocking reader's wake-up
     private readonly ManualResetEventSlim _stop = new(false, spinCount: 0); // pacing sleeps on it: block, do not spin
     private readonly float[] _weights;
     private readonly PolyphaseResampler? _resampler;
@@ -115,6 +116,7 @@ public sealed partial class AlsaCapture : IAudioCapture
     private long _reopens;
     private int _injectedError;
     private volatile bool _ended;
+    private Exception? _failure;
     private float _rms;
     private float _peak;
 
@@ -201,8 +203,37 @@ public sealed partial class AlsaCapture : IAudioCapture
         _thread.Start();
     }
 
+    /// <inheritdoc />
+    public Exception? Failure => Volatile.Read(ref _failure);
+
     /// <summary>Copies up to <paramref name="destination"/>.Length samples that are ready, without waiting.</summary>
     public int TryRead(Span<float> destination) => _ring.Read(destination);
+
+    /// <inheritdoc />
+    public bool WaitForSamples(int count, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetTimestamp();
+        while (true)
+        {
+            if (_ring.Count >= count || _ended)
+            {
+                return true;
+            }
+
+            _dataReady.Reset();
+            if (_ring.Count >= count || _ended)
+            {
+                return true; // arrived between the check and the reset
+            }
+
+            var left = timeout - _time.GetElapsedTime(deadline);
+            if (left <= TimeSpan.Zero || !_dataReady.Wait(left, cancellationToken))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return _ring.Count >= count || _ended;
+            }
+        }
+    }
 
     /// <inheritdoc />
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -256,6 +287,7 @@ public sealed partial class AlsaCapture : IAudioCapture
 
         _ended = true;
         _dataSignal.Set();
+        _dataReady.Set();
         Volatile.Read(ref _pcm)?.Dispose();
         _stop.Dispose();
     }
@@ -325,11 +357,13 @@ public sealed partial class AlsaCapture : IAudioCapture
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogCaptureFailed(_logger, _options.Device, ex);
+            Volatile.Write(ref _failure, ex);
         }
         finally
         {
             _ended = true;
             _dataSignal.Set();
+            _dataReady.Set();
         }
     }
 
@@ -438,6 +472,7 @@ public sealed partial class AlsaCapture : IAudioCapture
         }
 
         _dataSignal.Set();
+        _dataReady.Set();
     }
 
     private void Raise(AudioDeviceEventArgs e)
