@@ -131,6 +131,10 @@ internal sealed partial class SessionController
         {
             next = PipelineState.Muted;
         }
+        else if (next == PipelineState.Idle && MicrophoneLost)
+        {
+            next = PipelineState.Error; // a reply finished while the microphone was gone: wait for it in Error
+        }
 
         Machine.TransitionTo(next);
         Watchdog.DisarmLocked();
