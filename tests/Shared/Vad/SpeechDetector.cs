@@ -1,4 +1,6 @@
-namespace VoiceAppliance.Models.Vad;
+using VoiceAppliance.Models;
+
+namespace VoiceAppliance.Testing.Vad;
 
 /// <summary>
 /// Streaming speech detection over audio in chunks of any size: buffers samples into VAD windows, runs the
