@@ -4,13 +4,6 @@ using VoiceAppliance.Models.Piper;
 
 namespace VoiceAppliance.Demo;
 
-/// <summary>One scripted command of the demo: what is said and where in the recording the button is pressed.</summary>
-/// <param name="Text">What the simulated user says.</param>
-/// <param name="TriggerSample">16 kHz sample position of the button tap.</param>
-/// <param name="SpeechStart">16 kHz sample where the speech starts.</param>
-/// <param name="SpeechEnd">16 kHz sample where the speech ends.</param>
-public sealed record ScriptedCommand(string Text, long TriggerSample, long SpeechStart, long SpeechEnd);
-
 /// <summary>
 /// The demo's default scenario: a few spoken commands (synthesised by the project's own Piper voice with a
 /// different speaker than the appliance's), separated by silences with room noise and a noise burst, as a
