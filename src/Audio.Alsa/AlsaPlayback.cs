@@ -27,6 +27,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
     private readonly SpscRingBuffer _queue;
     private readonly AudioSignal _spaceSignal = new();
     private readonly AudioBroadcast _idleSignal = new(); // drain and fade may wait at once (barge-in during a drain)
+    private static readonly TimeSpan s_idleWait = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _work = new(0, int.MaxValue);
     private readonly ManualResetEventSlim _stop = new(false, spinCount: 0); // pacing sleeps on it: block, do not spin
     private readonly Dictionary<int, PolyphaseResampler> _resamplers = [];
@@ -375,7 +376,8 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                         _ = Interop.Alsa.snd_pcm_start(PcmHandle(_pcm)); // less than a start threshold queued: play it
                     }
 
-                    if (_pcm.Delay() == 0 || _options.PaceInRealTime)
+                    var draining = _pcm.Delay() > 0;
+                    if (!draining || _options.PaceInRealTime)
                     {
                         _busy = false;
                         _fading = false;
@@ -384,7 +386,10 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                     }
 
                     _spaceSignal.Set();
-                    _work.Wait(_pcm.Delay() > 0 ? TimeSpan.FromMilliseconds(5) : TimeSpan.FromMilliseconds(50));
+
+                    // Draining: look again soon (heard position, idle). Idle: every enqueue, stop and disposal
+                    // releases _work, so sleep until then; the long timeout only bounds a missed release.
+                    _work.Wait(draining ? TimeSpan.FromMilliseconds(5) : s_idleWait);
                     continue;
                 }
 
