@@ -15,6 +15,7 @@ public static class BenchCommands
         ["mqtt"] = Mqtt.MqttBench.Run,
         ["pipeline"] = Pipeline.PipelineBench.Run,
         ["grammar"] = Grammar.GrammarRejectionBench.Run,
+        ["idle"] = Idle.IdleBench.Run,
     };
 
     /// <summary>Runs the command named by <paramref name="args"/>[0] if there is one.</summary>

@@ -2,66 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace VoiceAppliance.Audio.Alsa;
 
-/// <summary>Direction of a PCM stream.</summary>
-public enum AlsaStreamDirection
-{
-    /// <summary>Speaker.</summary>
-    Playback = 0,
-
-    /// <summary>Microphone.</summary>
-    Capture = 1,
-}
-
-/// <summary>Interleaved sample formats the appliance reads and writes (values are alsa-lib's <c>snd_pcm_format_t</c>).</summary>
-public enum AlsaSampleFormat
-{
-    /// <summary>Signed 16-bit little-endian.</summary>
-    S16LE = 2,
-
-    /// <summary>Signed 32-bit little-endian (24-bit codecs deliver their samples in the top bits).</summary>
-    S32LE = 10,
-
-    /// <summary>32-bit IEEE float little-endian.</summary>
-    FloatLE = 14,
-
-    /// <summary>Signed 24-bit little-endian packed in 3 bytes (ALSA <c>S24_3LE</c>).</summary>
-    S24Packed3LE = 32,
-}
-
-/// <summary>What to ask a PCM for. The device may adjust rate, period and buffer; <see cref="AlsaPcm.Accepted"/> says what it took.</summary>
-public sealed record AlsaPcmSettings
-{
-    /// <summary>Sample format.</summary>
-    public AlsaSampleFormat Format { get; init; } = AlsaSampleFormat.S16LE;
-
-    /// <summary>Frames per second.</summary>
-    public int SampleRate { get; init; } = 16000;
-
-    /// <summary>Interleaved channels.</summary>
-    public int Channels { get; init; } = 1;
-
-    /// <summary>Frames per period (one wake-up of the capture thread).</summary>
-    public int PeriodFrames { get; init; } = 1024;
-
-    /// <summary>Periods in the device buffer.</summary>
-    public int Periods { get; init; } = 4;
-
-    /// <summary>Let alsa-lib resample when the hardware lacks the rate (plug devices do anyway).</summary>
-    public bool AllowSoftwareResample { get; init; } = true;
-}
-
-/// <summary>What the device accepted.</summary>
-/// <param name="Format">Sample format.</param>
-/// <param name="SampleRate">Frames per second.</param>
-/// <param name="Channels">Channels.</param>
-/// <param name="PeriodFrames">Frames per period.</param>
-/// <param name="BufferFrames">Frames in the device buffer.</param>
-public sealed record AlsaPcmParameters(AlsaSampleFormat Format, int SampleRate, int Channels, int PeriodFrames, int BufferFrames)
-{
-    /// <summary>Bytes per interleaved frame.</summary>
-    public int FrameBytes => Channels * AlsaPcm.BytesPerSample(Format);
-}
-
 /// <summary>
 /// One open ALSA PCM: the proxy over <c>snd_pcm_t</c>. Every negative return becomes an
 /// <see cref="AlsaException"/> with alsa-lib's text and the device name, except on the streaming calls

@@ -5,52 +5,6 @@ using VoiceAppliance.Audio.Alsa.Dsp;
 
 namespace VoiceAppliance.Audio.Alsa;
 
-/// <summary>Settings of <see cref="AlsaPlayback"/>.</summary>
-public sealed record AlsaPlaybackOptions
-{
-    /// <summary>PCM name: <c>default</c>, <c>plughw:CARD=...,DEV=0</c>, or a PCM of <see cref="ConfigurationFile"/>.</summary>
-    public string Device { get; init; } = "default";
-
-    /// <summary>A private asoundrc in which <see cref="Device"/> is looked up (read at every (re)open).</summary>
-    public string? ConfigurationFile { get; init; }
-
-    /// <summary>Device rate; every source rate is resampled to it.</summary>
-    public int SampleRate { get; init; } = 48000;
-
-    /// <summary>Device channels (1 or 2; mono audio is copied to both).</summary>
-    public int Channels { get; init; } = 1;
-
-    /// <summary>Frames per period; default 20 ms worth.</summary>
-    public int? PeriodFrames { get; init; }
-
-    /// <summary>Periods in the device buffer.</summary>
-    public int Periods { get; init; } = 4;
-
-    /// <summary>Initial volume, 0-100.</summary>
-    public int Volume { get; init; } = 100;
-
-    /// <summary>Seconds of device-rate audio queued ahead of the device.</summary>
-    public double QueueSeconds { get; init; } = 2;
-
-    /// <summary>Write at the device rate (for <c>type file</c> PCMs, which accept audio as fast as it comes).</summary>
-    public bool PaceInRealTime { get; init; }
-
-    /// <summary>With <see cref="PaceInRealTime"/>: how many times faster than real time to pace (demos; default 1).</summary>
-    public double PaceSpeed { get; init; } = 1;
-
-    /// <summary>Card for hardware volume (for example <c>hw:0</c> or <c>default</c>); null: software volume only.</summary>
-    public string? MixerCard { get; init; }
-
-    /// <summary>Mixer controls tried in order for hardware volume.</summary>
-    public IReadOnlyList<string> MixerControls { get; init; } = ["Master", "PCM", "Speaker", "Playback", "Headphone"];
-
-    /// <summary>First delay before reopening a lost device.</summary>
-    public TimeSpan ReopenInitialDelay { get; init; } = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>Cap of the reopen delay.</summary>
-    public TimeSpan ReopenMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
-}
-
 /// <summary>
 /// The speaker over ALSA. <see cref="WriteAsync"/> resamples any source rate to the device rate (streaming,
 /// per rate) into a lock-free queue; a dedicated thread applies volume and fades, converts to S16 and
@@ -73,6 +27,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
     private readonly SpscRingBuffer _queue;
     private readonly AudioSignal _spaceSignal = new();
     private readonly AudioBroadcast _idleSignal = new(); // drain and fade may wait at once (barge-in during a drain)
+    private static readonly TimeSpan s_idleWait = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _work = new(0, int.MaxValue);
     private readonly ManualResetEventSlim _stop = new(false, spinCount: 0); // pacing sleeps on it: block, do not spin
     private readonly Dictionary<int, PolyphaseResampler> _resamplers = [];
@@ -421,7 +376,8 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                         _ = Interop.Alsa.snd_pcm_start(PcmHandle(_pcm)); // less than a start threshold queued: play it
                     }
 
-                    if (_pcm.Delay() == 0 || _options.PaceInRealTime)
+                    var draining = _pcm.Delay() > 0;
+                    if (!draining || _options.PaceInRealTime)
                     {
                         _busy = false;
                         _fading = false;
@@ -430,7 +386,10 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                     }
 
                     _spaceSignal.Set();
-                    _work.Wait(_pcm.Delay() > 0 ? TimeSpan.FromMilliseconds(5) : TimeSpan.FromMilliseconds(50));
+
+                    // Draining: look again soon (heard position, idle). Idle: every enqueue, stop and disposal
+                    // releases _work, so sleep until then; the long timeout only bounds a missed release.
+                    _work.Wait(draining ? TimeSpan.FromMilliseconds(5) : s_idleWait);
                     continue;
                 }
 

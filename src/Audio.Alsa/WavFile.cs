@@ -3,38 +3,6 @@ using System.Text;
 
 namespace VoiceAppliance.Audio.Alsa;
 
-/// <summary>Mono or multichannel PCM read from or written to a RIFF/WAVE file, as float samples.</summary>
-/// <param name="Samples">Interleaved samples in [-1, 1].</param>
-/// <param name="SampleRate">Frames per second.</param>
-/// <param name="Channels">Interleaved channel count.</param>
-public sealed record WavAudio(float[] Samples, int SampleRate, int Channels)
-{
-    /// <summary>Number of frames (samples per channel).</summary>
-    public int Frames => Samples.Length / Channels;
-
-    /// <summary>Duration of the audio.</summary>
-    public TimeSpan Duration => TimeSpan.FromSeconds((double)Frames / SampleRate);
-}
-
-/// <summary>The error for a file that is not a WAV this code can read; the message names file and problem.</summary>
-public sealed class InvalidWavException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public InvalidWavException(string message) : base(message)
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public InvalidWavException()
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public InvalidWavException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
-}
-
 /// <summary>Reads and writes RIFF/WAVE: PCM 8/16/24/32-bit integer and 32-bit IEEE float.</summary>
 public static class WavFile
 {

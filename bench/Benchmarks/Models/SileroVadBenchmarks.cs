@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using VoiceAppliance.Models.Vad;
+using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Benchmarks.Models;
 

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Models.Text;
 using VoiceAppliance.Pipeline;
 using VoiceAppliance.Workflows.Intents;
 

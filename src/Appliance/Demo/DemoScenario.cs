@@ -4,13 +4,6 @@ using VoiceAppliance.Models.Piper;
 
 namespace VoiceAppliance.Demo;
 
-/// <summary>One scripted command of the demo: what is said and where in the recording the button is pressed.</summary>
-/// <param name="Text">What the simulated user says.</param>
-/// <param name="TriggerSample">16 kHz sample position of the button tap.</param>
-/// <param name="SpeechStart">16 kHz sample where the speech starts.</param>
-/// <param name="SpeechEnd">16 kHz sample where the speech ends.</param>
-public sealed record ScriptedCommand(string Text, long TriggerSample, long SpeechStart, long SpeechEnd);
-
 /// <summary>
 /// The demo's default scenario: a few spoken commands (synthesised by the project's own Piper voice with a
 /// different speaker than the appliance's), separated by silences with room noise and a noise burst, as a
@@ -33,27 +26,11 @@ public static class DemoScenario
     /// <summary>The intent each of <see cref="Commands"/> should be recognised as.</summary>
     public static IReadOnlyList<string> ExpectedIntents { get; } = ["GetDate", "ChangeLightState", "SetVolume", "StartTimer"];
 
-    /// <summary>The intents the demo runs with (also shipped as config/intents.json).</summary>
-    public const string IntentsJson = """
-        {
-          "FallbackReply": "Sorry, I did not understand that.",
-          "Intents": [
-            { "Name": "GetTime", "Sentences": ["[please] what time is it", "tell me the time"], "Reply": "It is {time}." },
-            { "Name": "GetDate", "Sentences": ["what (day|date) is it [today]"], "Reply": "Today is {date}." },
-            { "Name": "ChangeLightState",
-              "Sentences": ["turn (on|off){state} the (kitchen|bedroom|living room){room} (light|lights)", "turn the (kitchen|bedroom|living room){room} (light|lights) (on|off){state}"],
-              "Reply": "Turning {state} the {room} light.",
-              "Actions": [ { "Kind": "Publish", "Topic": "home/{room}/light/set", "Payload": "{state}" } ] },
-            { "Name": "SetVolume", "Sentences": ["set the volume to (0..100){level} [percent]"], "Reply": "Volume {level} percent.",
-              "Actions": [ { "Kind": "SetVolume", "Value": "{level}" } ] },
-            { "Name": "StartTimer", "Sentences": ["start a timer for (1..59){minutes} (minute|minutes)", "set a timer for (1..59){minutes} (minute|minutes)"],
-              "Reply": "Timer set for {minutes} minutes.",
-              "Actions": [ { "Kind": "StartTimer", "Value": "{minutes}", "Unit": "minutes", "Payload": "Your timer is done." } ] },
-            { "Name": "Mute", "Sentences": ["stop listening", "mute [the] microphone"], "Reply": "Muting the microphone.",
-              "Actions": [ { "Kind": "Mute" } ] }
-          ]
-        }
-        """;
+    /// <summary>
+    /// The intents the demo runs with: config/intents.json, the file shipped for <c>/etc/appliance</c>, embedded in the
+    /// binary at build time (so the demo runs anywhere, and there is one copy to edit).
+    /// </summary>
+    public static string IntentsJson { get; } = ReadEmbeddedIntents();
 
     /// <summary>Rate and channels of the simulated microphone.</summary>
     public const int MicRate = 48000;
@@ -63,6 +40,15 @@ public static class DemoScenario
 
     /// <summary>The Piper speaker id used for the simulated user (the appliance answers with speaker 0).</summary>
     public const int UserSpeaker = 20;
+
+    private static string ReadEmbeddedIntents()
+    {
+        const string Name = "VoiceAppliance.Demo.intents.json";
+        using var stream = typeof(DemoScenario).Assembly.GetManifestResourceStream(Name)
+            ?? throw new InvalidOperationException($"The build did not embed {Name} (config/intents.json); rebuild the appliance.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
     /// <summary>
     /// Synthesises the scenario with <paramref name="voice"/> and returns the 16 kHz mono recording and its

@@ -4,41 +4,6 @@ using System.Security.Cryptography;
 
 namespace VoiceAppliance.ModelStore;
 
-/// <summary>The outcome of fetching or verifying one model.</summary>
-public enum ModelStatus
-{
-    /// <summary>Present and matching its sha256 (or unpinned and present).</summary>
-    Ok,
-
-    /// <summary>Downloaded now and verified.</summary>
-    Downloaded,
-
-    /// <summary>Not present.</summary>
-    Missing,
-
-    /// <summary>Present but its sha256 differs from the manifest.</summary>
-    Corrupt,
-
-    /// <summary>The download source could not be reached; nothing changed.</summary>
-    Unreachable,
-
-    /// <summary>The download failed for another reason; nothing changed.</summary>
-    Failed,
-}
-
-/// <summary>Result for one model, with a message for people.</summary>
-/// <param name="Entry">The manifest entry.</param>
-/// <param name="Status">What happened.</param>
-/// <param name="Message">What happened, naming the file and, on failure, the fix.</param>
-/// <param name="Sha256">The sha256 computed, when the file was read.</param>
-public sealed record ModelResult(ModelEntry Entry, ModelStatus Status, string Message, string? Sha256 = null);
-
-/// <summary>Progress of a download: bytes so far and the total when known.</summary>
-/// <param name="Entry">The model being fetched.</param>
-/// <param name="Bytes">Bytes on disk so far, including a resumed part.</param>
-/// <param name="Total">Total bytes when known.</param>
-public readonly record struct FetchProgress(ModelEntry Entry, long Bytes, long? Total);
-
 /// <summary>
 /// Fetches models over HTTP(S) into the models directory: resumes an interrupted download from its
 /// <c>.partial</c> file with a Range request, verifies the sha256 before the file takes its final name,

@@ -28,16 +28,3 @@ public interface IMqttCommandHandler
     /// <summary><c>&lt;base&gt;/cmd/intercom/play[/&lt;from&gt;]</c>: play a validated intercom recording (with a chime).</summary>
     Task PlayIntercomAsync(IntercomClip clip, CancellationToken cancellationToken);
 }
-
-/// <summary>A <c>say</c> command: text (length-checked), optional voice and volume.</summary>
-/// <param name="Text">What to say (1..MaxSayLength characters).</param>
-/// <param name="Voice">Voice/speaker name, if given.</param>
-/// <param name="Volume">Volume 0..100 for this utterance, if given.</param>
-/// <param name="Id">Request id (Hermes <c>id</c>), echoed in sayFinished.</param>
-public sealed record SayCommand(string Text, string? Voice = null, int? Volume = null, string? Id = null);
-
-/// <summary>An intercom recording received over MQTT, already parsed by <see cref="WavFile.Parse"/>.</summary>
-/// <param name="Audio">The decoded audio.</param>
-/// <param name="From">The sending device id when the topic names it (<c>.../intercom/play/&lt;from&gt;</c>).</param>
-/// <param name="WavBytes">The original WAV bytes.</param>
-public sealed record IntercomClip(WavAudio Audio, string? From, ReadOnlyMemory<byte> WavBytes);

@@ -3,22 +3,6 @@ using Microsoft.Extensions.Options;
 
 namespace VoiceAppliance.Mqtt;
 
-/// <summary>When the durable outbox forces its appended records to disk.</summary>
-public enum OutboxFsyncPolicy
-{
-    /// <summary>fsync after every record (nothing acknowledged to the caller is lost on power loss; slowest).</summary>
-    PerRecord,
-
-    /// <summary>
-    /// Records reach the kernel at once (they survive a daemon crash) and are fsync'd at most
-    /// <see cref="MqttOptions.OutboxFsyncInterval"/> later: a power cut loses at most that window of reports.
-    /// </summary>
-    Batch,
-
-    /// <summary>Never fsync (the kernel writes back when it likes, typically within 30 s); for SD cards that must be spared.</summary>
-    None,
-}
-
 /// <summary>
 /// Configuration section <c>Mqtt</c>. Every value is checked by <see cref="Validate"/> at start; messages name the key,
 /// the bad value and what is allowed.
@@ -365,21 +349,4 @@ public sealed partial record MqttOptions
 
     [GeneratedRegex("^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")]
     private static partial Regex PrefixPattern();
-}
-
-/// <summary>Validates <see cref="MqttOptions"/> for <c>ValidateOnStart</c> (AOT-safe: no data annotations).</summary>
-public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
-{
-    /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, MqttOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (!options.Enabled)
-        {
-            return ValidateOptionsResult.Skip;
-        }
-
-        var errors = options.Validate();
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
 }

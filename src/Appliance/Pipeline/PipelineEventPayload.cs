@@ -174,11 +174,6 @@ public sealed record PipelineEventPayload
     }
 }
 
-/// <summary>Source-generated JSON for pipeline payloads.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(PipelineEventPayload))]
-public sealed partial class PipelineJsonContext : JsonSerializerContext;
-
 internal static class TurnEndedEventExtensions
 {
     public static string Reply(this TurnEndedEvent e) => e.ReplyText.Length > 60 ? e.ReplyText[..57] + "..." : e.ReplyText;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using VoiceAppliance.Audio.Alsa;
 using VoiceAppliance.Models;
+using VoiceAppliance.Models.Text;
 
 namespace VoiceAppliance.Pipeline;
 

@@ -4,57 +4,6 @@ using VoiceAppliance.Audio.Alsa;
 
 namespace VoiceAppliance.Workflows;
 
-/// <summary>A recorded voice message.</summary>
-/// <param name="Samples">The utterance, mono.</param>
-/// <param name="SampleRate">Its sample rate.</param>
-/// <param name="Transcript">What the speech-to-text engine heard.</param>
-/// <param name="SessionId">The session that recorded it.</param>
-/// <param name="RecordedAt">When.</param>
-public sealed record VoiceMessage(float[] Samples, int SampleRate, string Transcript, string SessionId, DateTimeOffset RecordedAt);
-
-/// <summary>Where recorded messages go: a WAV file now, the MQTT intercom later.</summary>
-public interface IVoiceMessageSink
-{
-    /// <summary>Takes <paramref name="message"/>.</summary>
-    ValueTask DeliverAsync(VoiceMessage message, CancellationToken cancellationToken);
-}
-
-/// <summary>Writes each message as a 16-bit WAV file <c>message-yyyyMMdd-HHmmss-SESSION.wav</c> in a directory.</summary>
-public sealed class WavFileMessageSink : IVoiceMessageSink
-{
-    private readonly string _directory;
-
-    /// <summary>Writes into <paramref name="directory"/> (created if absent).</summary>
-    public WavFileMessageSink(string directory)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        _directory = directory;
-    }
-
-    /// <summary>The last file written.</summary>
-    public string? LastPath { get; private set; }
-
-    /// <inheritdoc />
-    public ValueTask DeliverAsync(VoiceMessage message, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        try
-        {
-            Directory.CreateDirectory(_directory);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"Cannot create the message directory '{_directory}': {ex.Message}. Point the intercom sink at a writable directory.", ex);
-        }
-
-        var name = string.Create(CultureInfo.InvariantCulture, $"message-{message.RecordedAt:yyyyMMdd-HHmmss}-{message.SessionId}.wav");
-        var path = Path.Combine(_directory, name);
-        WavFile.WritePcm16(path, message.Samples, message.SampleRate);
-        LastPath = path;
-        return ValueTask.CompletedTask;
-    }
-}
-
 /// <summary>
 /// Echo / intercom: records what the user said, hands it to a sink (a WAV file now, the MQTT intercom
 /// later) and confirms aloud.

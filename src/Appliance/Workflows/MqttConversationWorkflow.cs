@@ -6,31 +6,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace VoiceAppliance.Workflows;
 
-/// <summary>A transcript sent to the home-automation side for an answer.</summary>
-/// <param name="Id">Correlation id (<c>&lt;session&gt;-&lt;turn&gt;</c>); the reply must carry it.</param>
-/// <param name="SessionId">The session.</param>
-/// <param name="Turn">Zero-based turn in the session.</param>
-/// <param name="Text">What the user said.</param>
-public sealed record ConversationRequest(string Id, string SessionId, int Turn, string Text);
-
-/// <summary>An answer (or one streamed part of it) from the home-automation side.</summary>
-/// <param name="Id">The request's id.</param>
-/// <param name="Text">Text to speak (may be empty).</param>
-/// <param name="Final">False when more parts follow.</param>
-/// <param name="Continue">Listen for a follow-up turn after the reply, without a new trigger.</param>
-/// <param name="Intent">Intent name for the turn report, if the other side recognised one.</param>
-public sealed record ConversationReply(string Id, string Text, bool Final = true, bool Continue = false, string? Intent = null);
-
-/// <summary>How <see cref="MqttConversationWorkflow"/> reaches the other side (the daemon wires MQTT here).</summary>
-public interface IConversationChannel
-{
-    /// <summary>Whether a request can be sent now.</summary>
-    bool IsConnected { get; }
-
-    /// <summary>Sends <paramref name="request"/>; false when it could not be sent.</summary>
-    bool Send(ConversationRequest request);
-}
-
 /// <summary>
 /// <c>Workflow:Kind = mqtt</c>: each transcript goes out as a request (MQTT <c>&lt;base&gt;/conversation/request</c>) and
 /// the reply that comes back (<c>&lt;base&gt;/cmd/reply</c>, matched by id, possibly streamed in parts) is spoken as it

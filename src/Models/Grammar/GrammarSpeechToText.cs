@@ -8,51 +8,6 @@ using VoiceAppliance.Native;
 
 namespace VoiceAppliance.Models.Grammar;
 
-/// <summary>What the grammar recogniser made of one utterance.</summary>
-/// <param name="Text">The best command sentence in the grammar (empty when nothing matched).</param>
-/// <param name="Confidence">
-/// How well the command explains the audio compared with free phone decoding, in [0, 1]: the exponential of
-/// the mean log-likelihood ratio per frame of command words (1 = as well as any phone sequence).
-/// </param>
-/// <param name="Accepted">
-/// Whether the text matched, the confidence reached <see cref="GrammarOptions.RejectionThreshold"/> and no more
-/// than <see cref="GrammarOptions.MaxUnexplainedSpeech"/> of the speech lies outside the command's words.
-/// </param>
-/// <param name="Start">Start of the first word.</param>
-/// <param name="End">End of the last word.</param>
-/// <param name="UnexplainedSpeech">Share in [0, 1] of the speech (as free phone decoding hears it) outside the command's words.</param>
-public sealed record GrammarResult(string Text, float Confidence, bool Accepted, TimeSpan Start, TimeSpan End, float UnexplainedSpeech = 0f);
-
-/// <summary>A pocketsphinx call failed or the grammar/dictionary is unusable; the message names the cause and the fix.</summary>
-public sealed class GrammarRecognizerException : Exception
-{
-    /// <summary>Creates an exception.</summary>
-    public GrammarRecognizerException()
-    {
-    }
-
-    /// <summary>Creates an exception with a message.</summary>
-    public GrammarRecognizerException(string message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Creates an exception with a message and a cause.</summary>
-    public GrammarRecognizerException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
-    /// <summary>The one place that turns a pocketsphinx return code into an exception.</summary>
-    internal static void Check(int rc, string function, string? detail = null)
-    {
-        if (rc < 0)
-        {
-            throw new GrammarRecognizerException($"pocketsphinx {function} failed (code {rc}){(detail is null ? string.Empty : ": " + detail)}.");
-        }
-    }
-}
-
 /// <summary>
 /// Fast closed-vocabulary speech to text: Debian's pocketsphinx decodes 16 kHz audio against a JSGF command
 /// grammar with the en-us acoustic model. A closed grammar forces any speech onto its nearest command, so a

@@ -5,26 +5,6 @@ using VoiceAppliance.Models.Onnx;
 
 namespace VoiceAppliance.Models.Piper;
 
-/// <summary>Which files a Piper voice came from.</summary>
-public enum PiperVoiceLayout
-{
-    /// <summary>Piper's own: <c>voice.onnx</c> + <c>voice.onnx.json</c> (phoneme_id_map, audio, espeak, inference).</summary>
-    Piper,
-
-    /// <summary>sherpa-onnx's: <c>model.onnx</c> + <c>tokens.txt</c>, facts in the model's metadata, maybe <c>espeak-ng-data/</c>.</summary>
-    SherpaOnnx,
-}
-
-/// <summary>Where to load a Piper voice from and how to run it.</summary>
-public sealed record PiperVoiceOptions
-{
-    /// <summary>espeak-ng-data folder to use; null picks the voice's own when readable, else the installed data.</summary>
-    public string? EspeakDataPath { get; init; }
-
-    /// <summary>Session options; default one intra-op thread (set more on a Pi with idle cores).</summary>
-    public OnnxSessionOptions Session { get; init; } = new() { IntraOpThreads = 1 };
-}
-
 /// <summary>
 /// A loaded Piper (VITS) voice: the ONNX model, its phoneme-to-id table, sample rate, speakers, espeak language and
 /// default scales. Load once; <see cref="PiperTts"/> synthesizes with it.

@@ -22,12 +22,12 @@ public sealed class EndToEndCollection : ICollectionFixture<EndToEndFixture>
 
 /// <summary>
 /// The real engines of the end-to-end tests: the provisioned Piper voice (the simulated user and the
-/// appliance), Silero VAD v5, the intents below and pocketsphinx compiled from their JSGF. Spoken utterances
+/// appliance), Silero VAD v5, the shipped intents (plus a story) and pocketsphinx compiled from their JSGF. Spoken utterances
 /// are synthesised once and cached.
 /// </summary>
 public sealed class EndToEndFixture : IDisposable
 {
-    /// <summary>The fallback reply of <see cref="IntentsJson"/>.</summary>
+    /// <summary>The fallback reply of config/intents.json.</summary>
     public const string FallbackReply = "Sorry, I did not understand that.";
 
     /// <summary>The reply of the Story intent: long enough (several sentences) to be barged into.</summary>
@@ -35,26 +35,8 @@ public sealed class EndToEndFixture : IDisposable
         "Once upon a time, a small robot lived in a quiet kitchen. Every morning it made tea for the family. " +
         "One day the kettle broke, and the robot had to learn to boil water in a pot. It was a long and happy day.";
 
-    /// <summary>The test intents: the demo's commands plus a story with a long reply for barge-in.</summary>
-    public const string IntentsJson = """
-        {
-          "FallbackReply": "Sorry, I did not understand that.",
-          "Intents": [
-            { "Name": "GetDate", "Sentences": ["what (day|date) is it [today]"], "Reply": "Today is {date}." },
-            { "Name": "ChangeLightState",
-              "Sentences": ["turn (on|off){state} the (kitchen|bedroom|living room){room} (light|lights)"],
-              "Reply": "Turning {state} the {room} light.",
-              "Actions": [ { "Kind": "Publish", "Topic": "home/{room}/light/set", "Payload": "{state}" } ] },
-            { "Name": "SetVolume", "Sentences": ["set the volume to (0..100){level} [percent]"], "Reply": "Volume {level} percent.",
-              "Actions": [ { "Kind": "SetVolume", "Value": "{level}" } ] },
-            { "Name": "StartTimer", "Sentences": ["set a timer for (1..59){minutes} (minute|minutes)"],
-              "Reply": "Timer set for {minutes} minutes.",
-              "Actions": [ { "Kind": "StartTimer", "Value": "{minutes}", "Unit": "minutes", "Payload": "Your timer is done." } ] },
-            { "Name": "Story", "Sentences": ["tell me a story"],
-              "Reply": "Once upon a time, a small robot lived in a quiet kitchen. Every morning it made tea for the family. One day the kettle broke, and the robot had to learn to boil water in a pot. It was a long and happy day." }
-          ]
-        }
-        """;
+    /// <summary>The Story intent the tests add to config/intents.json: a long reply (several sentences) to barge into.</summary>
+    public static IntentDefinition StoryIntent { get; } = new() { Name = "Story", Sentences = ["tell me a story"], Reply = StoryReply };
 
     /// <summary>The Piper speaker of the simulated user (the appliance answers with speaker 0).</summary>
     public const int UserSpeaker = 20;
@@ -67,7 +49,9 @@ public sealed class EndToEndFixture : IDisposable
     {
         Voice = SpeechSamples.Voice(TestPaths.Model(SpeechSamples.DefaultVoice));
         VadModel = SileroVadModel.Load(TestPaths.Model("silero_vad_v5.onnx"));
-        Intents = IntentsFile.Parse(IntentsJson, "end-to-end test intents");
+        var shipped = IntentsFile.Load(Path.Combine(TestPaths.Root, "config", "intents.json"));
+        Intents = shipped with { Intents = [.. shipped.Intents, StoryIntent] };
+        Intents.Validate();
         using (var workflow = new IntentWorkflow(Intents))
         {
             Jsgf = workflow.Jsgf;
@@ -82,7 +66,7 @@ public sealed class EndToEndFixture : IDisposable
     /// <summary>Silero VAD v5, loaded once; each pipeline gets its own stream.</summary>
     public SileroVadModel VadModel { get; }
 
-    /// <summary>The parsed <see cref="IntentsJson"/>.</summary>
+    /// <summary>The shipped config/intents.json plus <see cref="StoryIntent"/>.</summary>
     public IntentOptions Intents { get; }
 
     /// <summary>The JSGF the intents compile to.</summary>

@@ -227,50 +227,6 @@ public sealed class AudioRingTests
     }
 }
 
-public sealed class SentenceSplitterTests
-{
-    private static List<string> Split(params string[] pieces)
-    {
-        var splitter = new SentenceSplitter();
-        var result = new List<string>();
-        foreach (var p in pieces)
-        {
-            splitter.Append(p, result);
-        }
-
-        splitter.Flush(result);
-        return result;
-    }
-
-    [Fact]
-    public void Splits_on_terminators_across_pieces() =>
-        Assert.Equal(["Hello there!", "How are you?", "Fine."], Split("Hel", "lo there! How a", "re you?", " Fine."));
-
-    [Fact]
-    public void Decimals_initials_and_abbreviations_do_not_split() =>
-        Assert.Equal(["It is 3.5 degrees.", "Dr. Smith and J. Doe agree, e.g. today.", "Done"], Split("It is 3.", "5 degrees. Dr. Smith and J. Doe agree, e.g. today. Done"));
-
-    [Fact]
-    public void Line_breaks_and_quotes_end_sentences() =>
-        Assert.Equal(["One", "He said \"stop.\"", "Then?!", "ok"], Split("One\nHe said \"stop.\" Then?! ok"));
-
-    [Fact]
-    public void Sentences_are_emitted_as_soon_as_complete()
-    {
-        var splitter = new SentenceSplitter();
-        var result = new List<string>();
-        splitter.Append("First one. Sec", result);
-        Assert.Equal(["First one."], result);
-        splitter.Append("ond one.", result);
-        Assert.Equal(["First one."], result); // the final dot may still be "3.5"
-        splitter.Append(" ", result);
-        Assert.Equal(["First one.", "Second one."], result);
-    }
-
-    [Fact]
-    public void Empty_and_whitespace_give_nothing() => Assert.Empty(Split("", "  ", "\n"));
-}
-
 public sealed class PipelineEventBroadcasterTests
 {
     [Fact]

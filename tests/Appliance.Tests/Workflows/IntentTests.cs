@@ -419,3 +419,15 @@ public sealed class IntentWorkflowTests
         }
     }
 }
+
+public sealed class ShippedIntentsTests
+{
+    [Fact]
+    public void The_demo_runs_the_shipped_intents_file_embedded_at_build_time()
+    {
+        var shipped = File.ReadAllText(Path.Combine(TestPaths.Root, "config", "intents.json"));
+        Assert.Equal(shipped, VoiceAppliance.Demo.DemoScenario.IntentsJson);
+        var intents = IntentsFile.Parse(VoiceAppliance.Demo.DemoScenario.IntentsJson, "demo intents");
+        Assert.Equal(VoiceAppliance.Demo.DemoScenario.ExpectedIntents, VoiceAppliance.Demo.DemoScenario.ExpectedIntents.Where(n => intents.Intents.Any(i => i.Name == n)));
+    }
+}

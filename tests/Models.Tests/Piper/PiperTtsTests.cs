@@ -3,6 +3,7 @@ using VoiceAppliance.Models.Text;
 using VoiceAppliance.Models.Vad;
 using VoiceAppliance.Testing;
 using Xunit.Abstractions;
+using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Models.Tests.Piper;
 

@@ -1,6 +1,7 @@
 using VoiceAppliance.Models.Vad;
 using VoiceAppliance.Testing;
 using Xunit.Abstractions;
+using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Models.Tests.Vad;
 

@@ -1,6 +1,7 @@
 using VoiceAppliance.Models.Piper;
 using VoiceAppliance.Models.Vad;
 using VoiceAppliance.Testing;
+using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Models.Tests.Vad;
 

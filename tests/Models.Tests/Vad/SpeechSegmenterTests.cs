@@ -1,4 +1,5 @@
 using VoiceAppliance.Models.Vad;
+using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Models.Tests.Vad;
 

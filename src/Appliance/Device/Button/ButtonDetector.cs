@@ -1,42 +1,5 @@
 namespace VoiceAppliance.Device.Button;
 
-/// <summary>What the button did.</summary>
-public enum ButtonGesture
-{
-    /// <summary>Went down (after debounce).</summary>
-    Pressed,
-
-    /// <summary>Went up (after debounce); <see cref="ButtonEvent.HeldFor"/> says for how long.</summary>
-    Released,
-
-    /// <summary>A short press and release (shorter than the hold threshold), not part of a double press.</summary>
-    Tap,
-
-    /// <summary>A second press that began within the double-press window after a tap.</summary>
-    DoublePress,
-
-    /// <summary>Held down for the long-press time (raised while still held).</summary>
-    LongPress,
-}
-
-/// <summary>One typed button event, for the pipeline and MQTT.</summary>
-/// <param name="Gesture">What happened.</param>
-/// <param name="Time">When (from the detector's <see cref="TimeProvider"/>).</param>
-/// <param name="HeldFor">How long the button had been down (zero for <see cref="ButtonGesture.Pressed"/>).</param>
-public readonly record struct ButtonEvent(ButtonGesture Gesture, DateTimeOffset Time, TimeSpan HeldFor);
-
-/// <summary>Timing of the button logic.</summary>
-/// <param name="Debounce">A new level must be stable this long to count (0 = trust the kernel's debounce).</param>
-/// <param name="HoldThreshold">A press at least this long is a hold (push-to-talk), shorter is a tap.</param>
-/// <param name="LongPress">Held this long raises <see cref="ButtonGesture.LongPress"/>.</param>
-/// <param name="DoublePressWindow">A press starting this soon after a tap's release is a double press; 0 disables
-/// double-press detection (taps are then reported at release, without waiting).</param>
-public sealed record ButtonTimings(TimeSpan Debounce, TimeSpan HoldThreshold, TimeSpan LongPress, TimeSpan DoublePressWindow)
-{
-    /// <summary>30 ms debounce, 400 ms hold, 2 s long press, 350 ms double-press window.</summary>
-    public static ButtonTimings Default { get; } = new(TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(350));
-}
-
 /// <summary>
 /// Turns raw button levels into debounced, typed gestures: press, release, tap, double press, long press.
 /// Time comes only from the <see cref="TimeProvider"/> (its timers drive debounce, long press and the double

@@ -2,52 +2,6 @@ using VoiceAppliance.Pipeline;
 
 namespace VoiceAppliance.Device.Button;
 
-/// <summary>How the button starts and ends listening.</summary>
-public enum PushToTalkMode
-{
-    /// <summary>Listen while held; release ends the turn.</summary>
-    Hold,
-
-    /// <summary>A tap toggles listening (endpointing ends the turn otherwise).</summary>
-    Tap,
-
-    /// <summary>Both: a press starts listening at once; a hold ends at release, a tap leaves the turn to
-    /// endpointing; a press while listening ends the turn.</summary>
-    HoldOrTap,
-}
-
-/// <summary>What a long press or double press does.</summary>
-public enum ButtonAction
-{
-    /// <summary>Nothing (the gesture is still reported as an event).</summary>
-    None,
-
-    /// <summary>Mute or unmute the microphone.</summary>
-    ToggleMute,
-
-    /// <summary>Cancel the current session (stop speaking / abort listening).</summary>
-    Cancel,
-}
-
-/// <summary>A command from the button to the pipeline.</summary>
-public enum ButtonCommand
-{
-    /// <summary>Start a listening turn now.</summary>
-    StartListening,
-
-    /// <summary>End the listening turn now (the speech so far is transcribed).</summary>
-    StopListening,
-
-    /// <summary>Start listening when idle, end the turn when listening.</summary>
-    ToggleListening,
-
-    /// <summary>Mute when unmuted, unmute when muted.</summary>
-    ToggleMute,
-
-    /// <summary>Abort the session without transcribing (and stop any playback).</summary>
-    Cancel,
-}
-
 /// <summary>
 /// Maps button gestures to pipeline commands: push-to-talk in hold, tap or hold-or-tap mode, and the
 /// configurable long-press / double-press actions (mute by default for long press). It follows the pipeline

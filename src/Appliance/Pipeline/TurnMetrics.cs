@@ -1,0 +1,38 @@
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>
+/// Figures for one turn. Latencies are measured from the end of speech (the moment the endpointer decided
+/// the user finished) with the pipeline's <see cref="TimeProvider"/>; null where the stage did not happen.
+/// </summary>
+public sealed record TurnMetrics
+{
+    /// <summary>Speech the VAD heard in the utterance.</summary>
+    public TimeSpan SpeechDuration { get; init; }
+
+    /// <summary>Audio handed to speech-to-text (speech plus prefix padding and trailing silence).</summary>
+    public TimeSpan UtteranceDuration { get; init; }
+
+    /// <summary>End of speech to the final transcript, in milliseconds.</summary>
+    public double? EndOfSpeechToTranscriptMs { get; init; }
+
+    /// <summary>End of speech to the first reply text from the workflow, in milliseconds.</summary>
+    public double? EndOfSpeechToFirstReplyTextMs { get; init; }
+
+    /// <summary>End of speech to the first reply audio accepted by the speaker, in milliseconds.</summary>
+    public double? EndOfSpeechToFirstAudioMs { get; init; }
+
+    /// <summary>Speech-to-text processing time divided by utterance duration.</summary>
+    public double? SttRealTimeFactor { get; init; }
+
+    /// <summary>Synthesis time divided by the duration of the synthesized audio.</summary>
+    public double? TtsRealTimeFactor { get; init; }
+
+    /// <summary>Audio the capture dropped during the turn (the reader fell behind).</summary>
+    public TimeSpan DroppedAudio { get; init; }
+
+    /// <summary>How listening ended.</summary>
+    public UtteranceEnd UtteranceEnd { get; init; }
+
+    /// <summary>Reply audio heard before a barge-in cut it, when one did.</summary>
+    public TimeSpan? HeardBeforeBargeIn { get; init; }
+}

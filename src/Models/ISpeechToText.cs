@@ -1,0 +1,14 @@
+namespace VoiceAppliance.Models;
+
+/// <summary>
+/// Speech to text over one utterance of 16 kHz mono audio. Engines load their model once and keep
+/// per-utterance state cheap; results stream as segments.
+/// </summary>
+public interface ISpeechToText
+{
+    /// <summary>Engine name for reports and logs, for example "whisper" or "grammar".</summary>
+    string Name { get; }
+
+    /// <summary>Transcribes <paramref name="audio"/>; cancellation reaches native code.</summary>
+    IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> audio, CancellationToken cancellationToken);
+}
