@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs a linux-arm64 program (the NativeAOT appliance) on this machine:
+#   - on an arm64 machine: directly;
+#   - on x64: under qemu-aarch64-static with the private Debian arm64 sysroot of eng/arm64-sysroot.sh as the
+#     library prefix (-L), so libc, libstdc++, libgomp, ALSA, espeak-ng, pocketsphinx and mosquitto are Debian's
+#     arm64 builds and the machine's own setup is untouched. ONNX Runtime reads /proc/cpuinfo to pick kernels and can
+#     crash on an x86 one, so when run as root the program runs in a private mount namespace (unshare -m) with an ARM
+#     /proc/cpuinfo (Cortex-A76, as on a Pi 5) bind-mounted over it; without root it runs without that.
+#
+# usage: eng/run-arm64.sh PROGRAM [ARGS...]     (stdin, stdout, stderr and the exit code are the program's)
+# Environment: APPLIANCE_CACHE (sysroot location, see eng/arm64-sysroot.sh), ARM64_RUN_TIMEOUT (seconds, default 900).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+[ $# -ge 1 ] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+PROGRAM="$1"; shift
+case "$(uname -m)" in
+  aarch64|arm64) exec "$PROGRAM" "$@" ;;
+esac
+
+QEMU=$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)
+[ -n "$QEMU" ] || { echo "run-arm64: qemu-aarch64-static not found (Debian: apt-get install qemu-user-static)" >&2; exit 69; }
+SYSROOT=$("$HERE/arm64-sysroot.sh" --print 2>/dev/null || "$HERE/arm64-sysroot.sh")
+TIMEOUT="${ARM64_RUN_TIMEOUT:-900}"
+
+# The guest sees the host's environment; its library path is the sysroot's multiarch folders (qemu maps the guest's
+# /lib and /usr/lib to the sysroot first anyway; this keeps LD_LIBRARY_PATH from a caller from pointing at x64 libs).
+export QEMU_LD_PREFIX="$SYSROOT"
+export LD_LIBRARY_PATH="/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu"
+
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+  CPUINFO="${TMPDIR:-/tmp}/appliance-arm64-cpuinfo.$$"
+  trap 'rm -f "$CPUINFO"' EXIT
+  for ((i = 0; i < $(nproc); i++)); do
+    printf 'processor\t: %d\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid asimdrdm lrcpc dcpop asimddp\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x4\nCPU part\t: 0xd0b\nCPU revision\t: 1\n\n' "$i"
+  done > "$CPUINFO"
+  timeout "$TIMEOUT" unshare -m --propagation private sh -c '
+    mount --bind "$1" /proc/cpuinfo || { echo "run-arm64: could not bind-mount an ARM /proc/cpuinfo" >&2; exit 70; }
+    shift; exec "$@"' sh "$CPUINFO" "$QEMU" "$PROGRAM" "$@"
+else
+  exec timeout "$TIMEOUT" "$QEMU" "$PROGRAM" "$@"
+fi
