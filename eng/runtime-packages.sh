@@ -43,13 +43,13 @@ done
 # dlopen'ed by the appliance's own interop
 while read -r lib; do needed+=("$lib"); done < <(grep -rhoE '"lib[a-z0-9_+-]+\.so\.[0-9]+"' "$ROOT/src" --include='*.cs' | tr -d '"')
 # dlopen'ed by the .NET crypto shim inside the binary (OpenSSL 3 on Debian 12)
-strings -n 8 "$APP/appliance" | grep -qx 'libssl.so.3' && needed+=(libssl.so.3)
+if strings -n 8 "$APP/appliance" | grep -cx "libssl.so.3" >/dev/null; then needed+=(libssl.so.3); fi
 
 declare -A PKG_OF=()
 while read -r deb; do
   [ -f "$DEBS/$deb" ] || continue
   pkg=$(dpkg-deb -f "$DEBS/$deb" Package)
-  while read -r path; do PKG_OF[$(basename "$path")]=$pkg; done < <(dpkg-deb -c "$DEBS/$deb" | awk '{ print $6 }' | grep -E '/lib[^/]*\.so(\.[0-9]+)*$')
+  while read -r path; do PKG_OF[$(basename "$path")]=$pkg; done < <(dpkg-deb -c "$DEBS/$deb" | awk '{ print $6 }' | grep -E '/[^/]+\.so(\.[0-9]+)*$')
 done < <(tail -n +2 "$SYSROOT/.complete")
 
 declare -A PKGS=()
