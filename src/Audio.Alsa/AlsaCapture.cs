@@ -87,7 +87,7 @@ public sealed record AlsaCaptureOptions
 /// exponential backoff, reported through <see cref="DeviceEvent"/>; nothing here crashes the process.
 /// Steady state allocates nothing.
 /// </summary>
-public sealed partial class AlsaCapture : IAudioCapture
+public sealed partial class AlsaCapture : IBlockingAudioCapture
 {
     private const int EAGAIN = 11;
     private const int EINTR = 4;
@@ -100,6 +100,7 @@ public sealed partial class AlsaCapture : IAudioCapture
     private readonly TimeProvider _time;
     private readonly SpscRingBuffer _ring;
     private readonly AudioSignal _dataSignal = new();
+    private readonly ManualResetEventSlim _dataReady = new(false, spinCount: 0); // the blocking reader's wake-up
     private readonly ManualResetEventSlim _stop = new(false, spinCount: 0); // pacing sleeps on it: block, do not spin
     private readonly float[] _weights;
     private readonly PolyphaseResampler? _resampler;
@@ -114,7 +115,11 @@ public sealed partial class AlsaCapture : IAudioCapture
     private long _xruns;
     private long _reopens;
     private int _injectedError;
+    private int _persistentError;
     private volatile bool _ended;
+    private bool _awaitingData;
+    private int _failedReopens;
+    private Exception? _failure;
     private float _rms;
     private float _peak;
 
@@ -201,8 +206,37 @@ public sealed partial class AlsaCapture : IAudioCapture
         _thread.Start();
     }
 
+    /// <inheritdoc />
+    public Exception? Failure => Volatile.Read(ref _failure);
+
     /// <summary>Copies up to <paramref name="destination"/>.Length samples that are ready, without waiting.</summary>
     public int TryRead(Span<float> destination) => _ring.Read(destination);
+
+    /// <inheritdoc />
+    public bool WaitForSamples(int count, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetTimestamp();
+        while (true)
+        {
+            if (_ring.Count >= count || _ended)
+            {
+                return true;
+            }
+
+            _dataReady.Reset();
+            if (_ring.Count >= count || _ended)
+            {
+                return true; // arrived between the check and the reset
+            }
+
+            var left = timeout - _time.GetElapsedTime(deadline);
+            if (left <= TimeSpan.Zero || !_dataReady.Wait(left, cancellationToken))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return _ring.Count >= count || _ended;
+            }
+        }
+    }
 
     /// <inheritdoc />
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -239,6 +273,9 @@ public sealed partial class AlsaCapture : IAudioCapture
     /// </summary>
     internal void InjectReadError(int negativeErrno) => Volatile.Write(ref _injectedError, negativeErrno);
 
+    /// <summary>Test seam: every read fails with <paramref name="negativeErrno"/> (0 stops it): a device that opens but never delivers.</summary>
+    internal void InjectPersistentReadError(int negativeErrno) => Volatile.Write(ref _persistentError, negativeErrno);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -256,6 +293,7 @@ public sealed partial class AlsaCapture : IAudioCapture
 
         _ended = true;
         _dataSignal.Set();
+        _dataReady.Set();
         Volatile.Read(ref _pcm)?.Dispose();
         _stop.Dispose();
     }
@@ -296,10 +334,20 @@ public sealed partial class AlsaCapture : IAudioCapture
                 }
 
                 var injected = Interlocked.Exchange(ref _injectedError, 0);
+                injected = injected != 0 ? injected : Volatile.Read(ref _persistentError);
                 var rc = injected != 0 ? injected : pcm.Read(_raw, frames);
                 if (rc < 0)
                 {
-                    HandleError(pcm, rc);
+                    if (HandleError(pcm, rc, quiet: _awaitingData) && _awaitingData)
+                    {
+                        // Reopened, but it failed again before delivering anything: back off before the next
+                        // reopen (a device that opens but fails every read is not reopened in a tight loop).
+                        _failedReopens++;
+                        var delay = backoff.Next();
+                        Raise(new AudioDeviceEventArgs(AudioDeviceEventKind.ReopenFailed, _options.Device, pcm.Error(rc, "snd_pcm_readi"), backoff.Attempt, delay));
+                        _stop.Wait(delay);
+                    }
+
                     continue;
                 }
 
@@ -309,6 +357,16 @@ public sealed partial class AlsaCapture : IAudioCapture
                 }
 
                 Process(rc);
+                if (_awaitingData)
+                {
+                    // Audio flows again: now it is back (not merely open).
+                    _awaitingData = false;
+                    Interlocked.Increment(ref _reopens);
+                    LogReopened(_logger, _options.Device, backoff.Attempt, _failedReopens);
+                    Raise(new AudioDeviceEventArgs(AudioDeviceEventKind.Reopened, _options.Device, attempt: backoff.Attempt));
+                    backoff.Reset();
+                    _failedReopens = 0;
+                }
                 Interlocked.Add(ref _framesCaptured, rc);
                 if (_options.PaceInRealTime)
                 {
@@ -325,11 +383,13 @@ public sealed partial class AlsaCapture : IAudioCapture
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogCaptureFailed(_logger, _options.Device, ex);
+            Volatile.Write(ref _failure, ex);
         }
         finally
         {
             _ended = true;
             _dataSignal.Set();
+            _dataReady.Set();
         }
     }
 
@@ -343,18 +403,16 @@ public sealed partial class AlsaCapture : IAudioCapture
             Volatile.Write(ref _pcm, pcm);
             if (everOpened)
             {
-                Interlocked.Increment(ref _reopens);
-                LogReopened(_logger, _options.Device, backoff.Attempt);
-                Raise(new AudioDeviceEventArgs(AudioDeviceEventKind.Reopened, _options.Device, attempt: backoff.Attempt));
+                _awaitingData = true; // reported as reopened once it delivers audio
             }
             else
             {
                 var a = pcm.Accepted;
                 LogOpened(_logger, _options.Device, a.Format, a.SampleRate, a.Channels, a.PeriodFrames, a.BufferFrames);
                 Raise(new AudioDeviceEventArgs(AudioDeviceEventKind.Opened, _options.Device));
+                backoff.Reset();
             }
 
-            backoff.Reset();
             return true;
         }
         catch (Exception ex) when (ex is AlsaException or IOException or UnauthorizedAccessException)
@@ -389,11 +447,12 @@ public sealed partial class AlsaCapture : IAudioCapture
         }
     }
 
-    private void HandleError(AlsaPcm pcm, int rc)
+    /// <summary>Recovers an xrun in place (false), or closes a lost device (true). <paramref name="quiet"/>: already reported in this outage.</summary>
+    private bool HandleError(AlsaPcm pcm, int rc, bool quiet)
     {
         if (rc is -EAGAIN)
         {
-            return;
+            return false;
         }
 
         if (rc is -EPIPE or -ESTRPIPE or -EINTR)
@@ -404,17 +463,24 @@ public sealed partial class AlsaCapture : IAudioCapture
                 Interlocked.Increment(ref _xruns);
                 LogRecovered(_logger, _options.Device, rc);
                 Raise(new AudioDeviceEventArgs(AudioDeviceEventKind.Recovered, _options.Device, pcm.Error(rc, "snd_pcm_readi")));
-                return;
+                return false;
             }
 
             rc = recovered;
         }
 
         var error = pcm.Error(rc, "snd_pcm_readi");
-        LogLost(_logger, _options.Device, error.Message);
         Volatile.Write(ref _pcm, null);
         pcm.Dispose();
+        if (quiet)
+        {
+            LogLostAgain(_logger, _options.Device, error.Message);
+            return true;
+        }
+
+        LogLost(_logger, _options.Device, error.Message);
         Raise(new AudioDeviceEventArgs(AudioDeviceEventKind.Lost, _options.Device, error));
+        return true;
     }
 
     private void Process(int frames)
@@ -438,6 +504,7 @@ public sealed partial class AlsaCapture : IAudioCapture
         }
 
         _dataSignal.Set();
+        _dataReady.Set();
     }
 
     private void Raise(AudioDeviceEventArgs e)
@@ -461,8 +528,11 @@ public sealed partial class AlsaCapture : IAudioCapture
     [LoggerMessage(Level = LogLevel.Debug, Message = "Capture device {Device}: reopen attempt {Attempt} failed: {Error}")]
     private static partial void LogOpenRetry(ILogger logger, string device, int attempt, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Capture device {Device} is back after {Attempts} failed attempts")]
-    private static partial void LogReopened(ILogger logger, string device, int attempts);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Capture device {Device} is back after {Attempts} failed attempts ({FailedReopens} reopens that failed before delivering audio)")]
+    private static partial void LogReopened(ILogger logger, string device, int attempts, int failedReopens);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Capture device {Device} failed again right after reopening: {Error}; backing off")]
+    private static partial void LogLostAgain(ILogger logger, string device, string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Capture device {Device}: recovered from error {Error} in place")]
     private static partial void LogRecovered(ILogger logger, string device, int error);

@@ -72,7 +72,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
     private readonly TimeProvider _time;
     private readonly SpscRingBuffer _queue;
     private readonly AudioSignal _spaceSignal = new();
-    private readonly AudioSignal _idleSignal = new();
+    private readonly AudioBroadcast _idleSignal = new(); // drain and fade may wait at once (barge-in during a drain)
     private readonly SemaphoreSlim _work = new(0, int.MaxValue);
     private readonly ManualResetEventSlim _stop = new(false, spinCount: 0); // pacing sleeps on it: block, do not spin
     private readonly Dictionary<int, PolyphaseResampler> _resamplers = [];
@@ -91,6 +91,8 @@ public sealed partial class AlsaPlayback : IAudioPlayback
     private long _framesHeard;
     private long _underruns;
     private int _stopRequests;
+    private int _stopsHandled; // written by the playback thread once a stop's drop is done
+    private volatile bool _threadEnded;
     private int _resamplersStale;
     private long _fadeFramesRequested;
     private float _fadeGain = 1f;
@@ -198,6 +200,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
             }
         }
 
+        await WaitForPendingStopAsync(cancellationToken).ConfigureAwait(false);
         var resampler = ResamplerFor(sampleRate);
         var generation = Volatile.Read(ref _stopRequests);
         _busy = true;
@@ -250,9 +253,15 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         }
 
         _work.Release();
-        while ((_queue.Count > 0 || _busy) && !_deviceMissing)
+        while (true)
         {
-            await _idleSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var idle = _idleSignal.Next(); // before the check, so a change between the two is not missed
+            if (!((_queue.Count > 0 || _busy) && !_deviceMissing))
+            {
+                return;
+            }
+
+            await idle.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -269,9 +278,15 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         Interlocked.Exchange(ref _fadeFramesRequested, Math.Max(1, (long)(duration.TotalSeconds * _options.SampleRate)));
         _fading = true;
         _work.Release();
-        while ((_fading || _queue.Count > 0 || _busy) && !_deviceMissing)
+        while (true)
         {
-            await _idleSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var idle = _idleSignal.Next();
+            if (!((_fading || _queue.Count > 0 || _busy) && !_deviceMissing))
+            {
+                return;
+            }
+
+            await idle.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -300,6 +315,25 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         _spaceSignal.Set();
         _stop.Dispose();
         _work.Dispose();
+    }
+
+    /// <summary>
+    /// A write that follows <see cref="StopImmediately"/> waits until the playback thread has dropped what was queued
+    /// before the stop; otherwise that drop would also take the new audio (a <c>say</c> right after a <c>stop</c>).
+    /// </summary>
+    private async ValueTask WaitForPendingStopAsync(CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _stopsHandled) != Volatile.Read(ref _stopRequests) && !_deviceMissing && !_threadEnded)
+        {
+            var changed = _idleSignal.Next(); // taken before the re-check, so the playback thread's Set is not missed
+            if (Volatile.Read(ref _stopsHandled) == Volatile.Read(ref _stopRequests) || _deviceMissing || _threadEnded)
+            {
+                return;
+            }
+
+            _work.Release();
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private PolyphaseResampler? ResamplerFor(int sampleRate)
@@ -371,6 +405,8 @@ public sealed partial class AlsaPlayback : IAudioPlayback
                 {
                     stopsHandled = stops;
                     DropEverything();
+                    Volatile.Write(ref _stopsHandled, stops);
+                    _idleSignal.Set();
                     pacedFrames = 0;
                     continue;
                 }
@@ -446,6 +482,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         {
             _busy = false;
             _fading = false;
+            _threadEnded = true;
             _idleSignal.Set();
             _spaceSignal.Set();
         }

@@ -38,6 +38,15 @@ public sealed class InvalidWavException : Exception
 /// <summary>Reads and writes RIFF/WAVE: PCM 8/16/24/32-bit integer and 32-bit IEEE float.</summary>
 public static class WavFile
 {
+    /// <summary>The lowest sample rate accepted in a WAV header (telephone-band audio is 8000 Hz).</summary>
+    public const int MinSampleRate = 4000;
+
+    /// <summary>The highest sample rate accepted in a WAV header.</summary>
+    public const int MaxSampleRate = 384000;
+
+    /// <summary>The most interleaved channels accepted (microphone arrays have up to 16).</summary>
+    public const int MaxChannels = 32;
+
     /// <summary>Reads a WAV file. Throws <see cref="InvalidWavException"/> naming the file on bad input.</summary>
     public static WavAudio Read(string path)
     {
@@ -66,17 +75,17 @@ public static class WavFile
         }
 
         int format = 0, channels = 0, rate = 0, bits = 0;
-        var pos = 12;
+        long pos = 12; // long: a chunk size near int.MaxValue must not wrap the position around
         while (pos + 8 <= data.Length)
         {
-            var id = data.Slice(pos, 4);
-            var size = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(pos + 4, 4));
+            var id = data.Slice((int)pos, 4);
+            var size = BinaryPrimitives.ReadInt32LittleEndian(data.Slice((int)pos + 4, 4));
             if (size < 0)
             {
                 throw new InvalidWavException("negative chunk size");
             }
 
-            var body = pos + 8;
+            var body = (int)pos + 8;
             if (id.SequenceEqual("fmt "u8))
             {
                 if (size < 16 || body + 16 > data.Length)
@@ -88,9 +97,20 @@ public static class WavFile
                 channels = BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(body + 2, 2));
                 rate = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(body + 4, 4));
                 bits = BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(body + 14, 2));
-                if (format == 0xFFFE && size >= 26)
+                if (format == 0xFFFE && size >= 26 && body + 26 <= data.Length)
                 {
                     format = BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(body + 24, 2)); // WAVE_FORMAT_EXTENSIBLE sub-format
+                }
+
+                // Validated here, before anything downstream (resampling, playback) sizes work or buffers from them.
+                if (rate is < MinSampleRate or > MaxSampleRate)
+                {
+                    throw new InvalidWavException($"the fmt chunk's sample rate is {rate} Hz; supported are {MinSampleRate}-{MaxSampleRate} Hz");
+                }
+
+                if (channels is < 1 or > MaxChannels)
+                {
+                    throw new InvalidWavException($"the fmt chunk's channel count is {channels}; supported are 1-{MaxChannels}");
                 }
             }
             else if (id.SequenceEqual("data"u8))
@@ -104,7 +124,7 @@ public static class WavFile
                 return new WavAudio(Decode(data.Slice(body, length), format, bits), rate, channels);
             }
 
-            pos = body + size + (size & 1);
+            pos = body + (long)size + (size & 1);
         }
 
         throw new InvalidWavException(channels == 0 ? "no fmt chunk" : "no data chunk");

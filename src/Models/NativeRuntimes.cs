@@ -6,18 +6,19 @@ namespace VoiceAppliance.Models;
 /// <summary>Versions of the native runtimes the speech engines run on, loaded on first use.</summary>
 public static class NativeRuntimes
 {
-    /// <summary>The ONNX Runtime version, for example "1.30.0".</summary>
-    /// <exception cref="DllNotFoundException">libonnxruntime.so.1 is missing; the message names the fix.</exception>
-    public static unsafe string OnnxRuntimeVersion => Load(
-        Interop.Libraries.OnnxRuntimeFile,
-        Interop.Libraries.ProvisionFix,
-        static () => Marshal.PtrToStringUTF8((IntPtr)Interop.OnnxRuntime.OrtGetApiBase()->GetVersionString()));
+    /// <summary>The ONNX Runtime version (from the Microsoft.ML.OnnxRuntime package), for example "1.31.1".</summary>
+    /// <exception cref="DllNotFoundException">libonnxruntime.so is missing; the message names the fix.</exception>
+    public static string OnnxRuntimeVersion => Onnx.Ort.Version;
 
-    /// <summary>The whisper.cpp version, for example "1.9.1".</summary>
-    public static string WhisperVersion => Load(
-        Interop.Libraries.WhisperFile,
-        Interop.Libraries.ProvisionFix,
-        static () => Marshal.PtrToStringUTF8(Interop.Whisper.whisper_version()));
+    /// <summary>
+    /// The version of the whisper.cpp build Whisper.net.Runtime ships (its <c>whisper_version()</c>), for
+    /// example "1.8.5"; loaded from <c>runtimes/&lt;rid&gt;/</c> beside the app, not from <c>native/</c>.
+    /// </summary>
+    /// <exception cref="DllNotFoundException">libwhisper.so is missing; the message names the fix.</exception>
+    public static string WhisperVersion => Whisper.WhisperRuntime.Version;
+
+    /// <summary>The version of the Whisper.net binding (the package version, for example "1.9.1").</summary>
+    public static string WhisperNetVersion => Whisper.WhisperRuntime.BindingVersion;
 
     /// <summary>The espeak-ng version, for example "1.51".</summary>
     public static string EspeakNgVersion => Load(

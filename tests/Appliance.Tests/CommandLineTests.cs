@@ -42,8 +42,8 @@ public sealed class CommandLineTests
     {
         var (code, output, _) = await Run("self-check");
         Assert.Equal(0, code);
-        Assert.Contains("onnxruntime   1.30.0", output, StringComparison.Ordinal);
-        Assert.Contains("whisper.cpp   1.9.1", output, StringComparison.Ordinal);
+        Assert.Contains("onnxruntime   1.31.1", output, StringComparison.Ordinal);
+        Assert.Contains("whisper.cpp   1.8.5 (Whisper.net 1.9.1)", output, StringComparison.Ordinal);
         Assert.Matches(@"libmosquitto +2\.\d+\.\d+", output);
         Assert.Matches(@"libasound +1\.\d+", output);
         Assert.Matches(@"espeak-ng +1\.\d+", output);
@@ -85,8 +85,8 @@ public sealed class CommandLineTests
     [Fact]
     public async Task Outside_the_checkout_missing_libraries_name_the_file_and_exit_69()
     {
-        // A copy of the built appliance away from the checkout finds no native/ folder: ONNX Runtime
-        // and whisper.cpp are then missing (they are not system libraries).
+        // A copy of the built appliance's top folder (without its runtimes/ folder) lacks the natives the packages
+        // ship: ONNX Runtime and whisper.cpp are then missing (they are not system libraries).
         var copy = Path.Combine(Path.GetTempPath(), $"appliance-copy-{Guid.NewGuid():N}");
         Directory.CreateDirectory(copy);
         try
@@ -109,8 +109,8 @@ public sealed class CommandLineTests
             await process.WaitForExitAsync();
 
             Assert.Equal(ExitCodes.MissingDependency, process.ExitCode);
-            Assert.Contains("libonnxruntime.so.1", output, StringComparison.Ordinal);
-            Assert.Contains("./build.sh provision", output, StringComparison.Ordinal);
+            Assert.Contains("libonnxruntime.so", output, StringComparison.Ordinal);
+            Assert.Contains("reinstall or republish the appliance", output, StringComparison.Ordinal);
             Assert.Matches(@"libasound +1\.\d+", output); // system libraries still load
         }
         finally

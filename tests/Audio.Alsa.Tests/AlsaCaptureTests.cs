@@ -223,6 +223,49 @@ public sealed class AlsaCaptureTests
     }
 
     [Fact]
+    public async Task A_device_that_opens_but_fails_every_read_is_reopened_with_capped_backoff_not_in_a_tight_loop()
+    {
+        using var scratch = new AlsaScratch();
+        scratch.AddMic("mic", Signals.Tone(440, 16000, 16000 * 3, 0.3f), AlsaSampleFormat.S16LE, 1);
+        var events = new ConcurrentQueue<AudioDeviceEventArgs>();
+        await using var capture = new AlsaCapture(new AlsaCaptureOptions
+        {
+            Device = "mic",
+            ConfigurationFile = scratch.ConfigurationPath,
+            SampleRate = 16000,
+            PaceInRealTime = true,
+            PeriodFrames = 160,
+            ReopenInitialDelay = TimeSpan.FromMilliseconds(10),
+            ReopenMaxDelay = TimeSpan.FromMilliseconds(40),
+        });
+        capture.DeviceEvent += (_, e) => events.Enqueue(e);
+        capture.Start();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.True(await capture.ReadAsync(new float[512], cts.Token));
+
+        capture.InjectPersistentReadError(-19); // every read fails; every reopen succeeds
+        while (events.Count(e => e.Kind == AudioDeviceEventKind.ReopenFailed) < 5)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+
+        capture.InjectPersistentReadError(0);
+        while (capture.Reopens == 0)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+
+        var kinds = events.Select(e => e.Kind).ToArray();
+        Assert.Equal(AudioDeviceEventKind.Opened, kinds[0]);
+        Assert.Equal(1, kinds.Count(k => k == AudioDeviceEventKind.Lost)); // reported once per outage
+        Assert.Equal(AudioDeviceEventKind.Reopened, kinds[^1]);
+        Assert.Equal(1, kinds.Count(k => k == AudioDeviceEventKind.Reopened)); // back only once audio flows
+        var failures = events.Where(e => e.Kind == AudioDeviceEventKind.ReopenFailed).ToArray();
+        Assert.Equal([10, 20, 40, 40, 40], failures.Take(5).Select(f => (int)f.RetryIn.TotalMilliseconds)); // capped doubling, no tight loop
+        Assert.All(failures, f => Assert.Equal(-19, f.Error!.ErrorCode));
+    }
+
+    [Fact]
     public async Task A_missing_device_at_start_is_retried_not_thrown()
     {
         using var scratch = new AlsaScratch();

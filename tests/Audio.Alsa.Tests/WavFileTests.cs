@@ -48,6 +48,54 @@ public sealed class WavFileTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(1)]
+    [InlineData(3999)]
+    [InlineData(384001)]
+    [InlineData(int.MaxValue)]
+    public void A_header_rate_outside_the_supported_range_is_rejected_before_decoding(int rate)
+    {
+        using var ms = new MemoryStream();
+        WavFile.WritePcm16(ms, new float[1000], 16000);
+        var bytes = ms.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(24), rate);
+        var ex = Assert.Throws<InvalidWavException>(() => WavFile.Parse(bytes));
+        Assert.Contains($"sample rate is {rate} Hz", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("4000-384000", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(33)]
+    [InlineData(65535)]
+    public void A_header_channel_count_outside_the_supported_range_is_rejected(int channels)
+    {
+        using var ms = new MemoryStream();
+        WavFile.WritePcm16(ms, new float[1000], 16000);
+        var bytes = ms.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(22), (ushort)channels);
+        var ex = Assert.Throws<InvalidWavException>(() => WavFile.Parse(bytes));
+        Assert.Contains($"channel count is {channels}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_chunk_size_near_the_int_limit_does_not_wrap_the_parser_around()
+    {
+        using var ms = new MemoryStream();
+        WavFile.WritePcm16(ms, new float[100], 16000);
+        var bytes = ms.ToArray();
+        // An unknown chunk claiming int.MaxValue bytes before "fmt ": the parser must step past the end, not wrap.
+        var hostile = new byte[bytes.Length + 8];
+        bytes.AsSpan(0, 12).CopyTo(hostile);
+        "junk"u8.CopyTo(hostile.AsSpan(12));
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(hostile.AsSpan(16), int.MaxValue);
+        bytes.AsSpan(12).CopyTo(hostile.AsSpan(20));
+        var ex = Assert.Throws<InvalidWavException>(() => WavFile.Parse(hostile));
+        Assert.Contains("no fmt chunk", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Unsupported_encoding_names_what_is_supported()
     {

@@ -76,9 +76,7 @@ public static class RunCommand
 
         using (host)
         {
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            return await ApplianceHost.RunAsync(host, cancellationToken).ConfigureAwait(false);
         }
-
-        return ExitCodes.Ok;
     }
 }

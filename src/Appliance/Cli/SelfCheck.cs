@@ -21,7 +21,7 @@ public static class SelfCheck
     [
         Probe("libasound", () => AlsaLibrary.Version),
         Probe("onnxruntime", () => NativeRuntimes.OnnxRuntimeVersion),
-        Probe("whisper.cpp", () => NativeRuntimes.WhisperVersion),
+        Probe("whisper.cpp", () => $"{NativeRuntimes.WhisperVersion} (Whisper.net {NativeRuntimes.WhisperNetVersion})"),
         Probe("espeak-ng", () => NativeRuntimes.EspeakNgVersion),
         Probe("libmosquitto", MosquittoVersion),
     ];

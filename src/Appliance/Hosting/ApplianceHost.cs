@@ -65,4 +65,16 @@ public static class ApplianceHost
 
         return host;
     }
+
+    /// <summary>
+    /// Runs the host until it stops and returns the process exit code: 0, or non-zero when it stopped because the
+    /// capture thread or the audio loop failed (so systemd's <c>Restart=on-failure</c> restarts the daemon).
+    /// </summary>
+    public static async Task<int> RunAsync(IHost host, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var runtime = host.Services.GetRequiredService<ApplianceRuntime>(); // before the run: it disposes the services
+        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        return runtime.ExitCode;
+    }
 }

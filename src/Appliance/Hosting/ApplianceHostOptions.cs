@@ -23,4 +23,7 @@ public sealed record ApplianceHostOptions
 
     /// <summary>Time for the pipeline, devices and MQTT.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Test seam: replaces the engines the pipeline joins (a fake engine in a real daemon).</summary>
+    internal Func<Pipeline.PipelineEngines, Pipeline.PipelineEngines>? WrapEngines { get; init; }
 }

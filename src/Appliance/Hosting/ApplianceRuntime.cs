@@ -90,11 +90,13 @@ public sealed class ApplianceRuntime : IAsyncDisposable, IDisposable
                 loggerFactory.CreateLogger<AlsaPlayback>(),
                 time);
             var engines = runtime.Engines;
+            var pipelineEngines = new PipelineEngines(runtime.Capture, runtime.Playback, engines.Vad, engines.Stt, engines.Tts, engines.Workflow);
             runtime.Pipeline = new VoicePipeline(
-                new PipelineEngines(runtime.Capture, runtime.Playback, engines.Vad, engines.Stt, engines.Tts, engines.Workflow),
+                options.WrapEngines?.Invoke(pipelineEngines) ?? pipelineEngines,
                 configuration.Pipeline,
                 time,
                 loggerFactory.CreateLogger<VoicePipeline>());
+            runtime.Capture.DeviceEvent += runtime.OnCaptureDeviceEvent;
             if (configuration.Mqtt.Enabled)
             {
                 runtime.Mqtt = new MqttService(configuration.Mqtt, new PipelineCommandHandler(runtime.Pipeline, () => runtime.Mqtt?.PublishStatus(runtime.Status(runtime.Pipeline.State))), loggerFactory.CreateLogger<MqttService>(), time);
@@ -116,6 +118,36 @@ public sealed class ApplianceRuntime : IAsyncDisposable, IDisposable
         {
             runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
+        }
+    }
+
+    /// <summary>What made the daemon stop on its own (the capture thread or the audio loop failed), or null.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>The process exit code: 0, or <see cref="Cli.ExitCodes.Software"/> after a <see cref="Failure"/> (so systemd's <c>Restart=on-failure</c> restarts it).</summary>
+    public int ExitCode => Failure is null ? Cli.ExitCodes.Ok : Cli.ExitCodes.Software;
+
+    /// <summary>Called by the pipeline service when the audio loop failed.</summary>
+    internal void Fail(Exception failure) => Failure ??= failure;
+
+    /// <summary>
+    /// The microphone's device events become pipeline states: lost (or never opened) is the Error state with an
+    /// <c>error</c> event, back is Idle again. Raised on the capture thread; the pipeline only takes its lock briefly.
+    /// </summary>
+    private void OnCaptureDeviceEvent(object? sender, Audio.Alsa.AudioDeviceEventArgs e)
+    {
+        switch (e.Kind)
+        {
+            case Audio.Alsa.AudioDeviceEventKind.Lost:
+            case Audio.Alsa.AudioDeviceEventKind.ReopenFailed:
+                Pipeline.MicrophoneGone(e.Device, e.Error?.Message ?? "the device failed");
+                break;
+            case Audio.Alsa.AudioDeviceEventKind.Opened:
+            case Audio.Alsa.AudioDeviceEventKind.Reopened:
+                Pipeline.MicrophoneBack(e.Device);
+                break;
+            default:
+                break;
         }
     }
 

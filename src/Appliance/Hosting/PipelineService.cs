@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace VoiceAppliance.Hosting;
 
 /// <summary>The audio loop: starts capture and runs the pipeline until the host stops. If the loop ends on its own
-/// (the microphone source ended) or fails, the host is stopped so systemd restarts the daemon.</summary>
+/// (the microphone source ended) the host stops; if it fails (the capture thread died, the loop failed) the host stops
+/// and the process exits non-zero (<see cref="ApplianceRuntime.ExitCode"/>) so systemd restarts the daemon.</summary>
 internal sealed class PipelineService(ApplianceRuntime runtime, IHostApplicationLifetime lifetime, ILogger<PipelineService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -30,6 +31,7 @@ internal sealed class PipelineService(ApplianceRuntime runtime, IHostApplication
 #pragma warning restore CA1031
         {
             HostLog.PipelineFailed(logger, ex);
+            runtime.Fail(ex); // the exit code says so: systemd's Restart=on-failure restarts the daemon
             lifetime.StopApplication();
         }
         finally

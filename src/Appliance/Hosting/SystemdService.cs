@@ -5,21 +5,17 @@ using VoiceAppliance.Device.Systemd;
 namespace VoiceAppliance.Hosting;
 
 /// <summary>
-/// systemd: READY=1 once the pipeline's audio loop runs, WATCHDOG=1 only while capture delivers audio and the loop
-/// runs (<see cref="SystemdWatchdog"/>), STOPPING=1 on shutdown. Registered last, so it stops first.
+/// systemd: READY=1 once the engines are loaded (the runtime exists), the audio loop runs and the microphone has
+/// delivered its first frame; WATCHDOG=1 only while the pipeline itself is healthy (<see cref="Pipeline.PipelineHeartbeat"/>:
+/// its loop beats and no turn is wedged), through <see cref="SystemdWatchdog"/>; STOPPING=1 on shutdown. Registered
+/// last, so it stops first.
 /// </summary>
 internal sealed class SystemdService(ApplianceRuntime runtime, ILogger<SystemdService> logger) : BackgroundService
 {
-    private long _lastFrames = -1;
     private SystemdWatchdog? _watchdog;
 
-    /// <summary>Healthy when the loop runs and capture has delivered frames since the last check.</summary>
-    internal bool IsHealthy()
-    {
-        var frames = runtime.Capture.FramesCaptured;
-        var progressed = frames != Interlocked.Exchange(ref _lastFrames, frames);
-        return runtime.IsPipelineRunning && !runtime.Capture.HasEnded && progressed;
-    }
+    /// <summary>Healthy when the audio loop runs, beat within half the watchdog timeout, and no turn is wedged.</summary>
+    internal bool IsHealthy(TimeSpan maxQuiet) => runtime.Pipeline.Heartbeat.IsHealthy(maxQuiet, runtime.IsPipelineRunning);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -40,6 +36,7 @@ internal sealed class SystemdService(ApplianceRuntime runtime, ILogger<SystemdSe
         try
         {
             await runtime.Running.WaitAsync(stoppingToken).ConfigureAwait(false);
+            await runtime.Pipeline.Heartbeat.FirstFrame.WaitAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -59,7 +56,8 @@ internal sealed class SystemdService(ApplianceRuntime runtime, ILogger<SystemdSe
         notifier.Ready($"idle; STT {engines.Stt.Name}, workflow {engines.Workflow.Name}, MQTT {mqtt}");
         if (runtime.WatchdogTimeout is { } timeout)
         {
-            _watchdog = new SystemdWatchdog(notifier, timeout, IsHealthy, runtime.TimeProvider);
+            var maxQuiet = timeout / 2;
+            _watchdog = new SystemdWatchdog(notifier, timeout, () => IsHealthy(maxQuiet), runtime.TimeProvider);
             _watchdog.Unhealthy += () => HostLog.Unhealthy(logger);
             HostLog.Watchdog(logger, _watchdog.Interval);
         }

@@ -1,24 +1,5 @@
 namespace VoiceAppliance.Pipeline;
 
-/// <summary>What the endpointer decided after a window.</summary>
-public enum EndpointDecision
-{
-    /// <summary>Keep listening.</summary>
-    Continue,
-
-    /// <summary>Speech was confirmed (it lasted the minimum speech time) with this window.</summary>
-    SpeechStarted,
-
-    /// <summary>Silence after speech reached the silence-to-end time: the utterance is complete.</summary>
-    EndOfSpeech,
-
-    /// <summary>The utterance reached the max-utterance cap.</summary>
-    MaxUtterance,
-
-    /// <summary>No speech within the no-speech timeout.</summary>
-    NoSpeech,
-}
-
 /// <summary>
 /// Acoustic endpointing over VAD speech probabilities: minimum speech to start, hysteresis between the
 /// speech and silence thresholds, silence to end, a hard cap and a no-speech timeout. Time is counted in
@@ -66,6 +47,9 @@ public sealed class Endpointer
 
     /// <summary>Samples of the current unconfirmed or confirmed speech run (windows at or above the speech threshold).</summary>
     public long SpeechRunSamples => _speechRun;
+
+    /// <summary>Samples of the current run of silence (windows below the silence threshold).</summary>
+    public long SilenceRunSamples => _silenceRun;
 
     /// <summary>Windows judged speech since speech was confirmed (including the confirming run), in samples.</summary>
     public long SpeechSamples => _speechSamples;
@@ -158,69 +142,4 @@ public sealed class Endpointer
     }
 
     private long Samples(TimeSpan t) => (long)Math.Round(t.TotalSeconds * _sampleRate);
-}
-
-/// <summary>
-/// A fixed ring of the most recent audio (the pre-roll): speech is confirmed a little after it starts, so
-/// the start and the prefix padding before it are taken from here. Allocated once.
-/// </summary>
-public sealed class AudioRing
-{
-    private readonly float[] _buffer;
-    private long _written;
-
-    /// <summary>Creates a ring of <paramref name="capacity"/> samples.</summary>
-    public AudioRing(int capacity)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _buffer = new float[capacity];
-    }
-
-    /// <summary>Capacity in samples.</summary>
-    public int Capacity => _buffer.Length;
-
-    /// <summary>Samples available (at most the capacity).</summary>
-    public int Count => (int)Math.Min(_written, _buffer.Length);
-
-    /// <summary>Appends samples, overwriting the oldest.</summary>
-    public void Write(ReadOnlySpan<float> samples)
-    {
-        if (samples.Length >= _buffer.Length)
-        {
-            samples[^_buffer.Length..].CopyTo(_buffer);
-            _written += samples.Length;
-            // Normalise the write position so the ring's start is index 0.
-            _written -= _written % _buffer.Length;
-            return;
-        }
-
-        var pos = (int)(_written % _buffer.Length);
-        var first = Math.Min(samples.Length, _buffer.Length - pos);
-        samples[..first].CopyTo(_buffer.AsSpan(pos));
-        samples[first..].CopyTo(_buffer);
-        _written += samples.Length;
-    }
-
-    /// <summary>Copies the last <paramref name="count"/> samples (fewer if fewer exist) to <paramref name="destination"/>; returns how many.</summary>
-    public int CopyLast(int count, Span<float> destination)
-    {
-        count = Math.Min(Math.Min(count, Count), destination.Length);
-        var end = (int)(_written % _buffer.Length);
-        var start = end - count;
-        if (start >= 0)
-        {
-            _buffer.AsSpan(start, count).CopyTo(destination);
-        }
-        else
-        {
-            var tail = -start;
-            _buffer.AsSpan(_buffer.Length - tail, tail).CopyTo(destination);
-            _buffer.AsSpan(0, end).CopyTo(destination[tail..]);
-        }
-
-        return count;
-    }
-
-    /// <summary>Forgets the content.</summary>
-    public void Clear() => _written = 0;
 }

@@ -7,10 +7,6 @@ internal static partial class Interop
 {
     internal static class Libraries
     {
-        internal const string OnnxRuntime = "onnxruntime";
-        internal const string OnnxRuntimeFile = "libonnxruntime.so.1";
-        internal const string Whisper = "whisper";
-        internal const string WhisperFile = "libwhisper.so.1";
         internal const string EspeakNg = "espeak-ng";
         internal const string EspeakNgFile = "libespeak-ng.so.1";
         internal const string PocketSphinx = "pocketsphinx";
@@ -18,7 +14,6 @@ internal static partial class Interop
         internal const string SphinxBase = "sphinxbase";
         internal const string SphinxBaseFile = "libsphinxbase.so.3";
 
-        internal const string ProvisionFix = "run ./build.sh provision (it places the library in native/<rid>/), or copy it beside the appliance binary";
         internal const string EspeakFix = "install the Debian packages libespeak-ng1 espeak-ng-data (sudo apt-get install libespeak-ng1 espeak-ng-data)";
         internal const string PocketSphinxFix = "install the Debian packages libpocketsphinx3 pocketsphinx-en-us (sudo apt-get install libpocketsphinx3 pocketsphinx-en-us)";
 
@@ -29,8 +24,6 @@ internal static partial class Interop
             typeof(Libraries).Assembly,
             new Dictionary<string, string[]>
             {
-                [OnnxRuntime] = [OnnxRuntimeFile, "libonnxruntime.so"],
-                [Whisper] = [WhisperFile, "libwhisper.so"],
                 [EspeakNg] = [EspeakNgFile, "libespeak-ng.so"],
                 [PocketSphinx] = [PocketSphinxFile, "libpocketsphinx.so"],
                 [SphinxBase] = [SphinxBaseFile, "libsphinxbase.so"],

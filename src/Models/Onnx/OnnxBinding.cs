@@ -1,26 +1,25 @@
-using System.Runtime.InteropServices;
-using System.Text;
+using Microsoft.ML.OnnxRuntime;
 
 namespace VoiceAppliance.Models.Onnx;
 
 /// <summary>
-/// A prepared call of one session with fixed input and output names: the names live in native memory and the
-/// value slots are set once, so <see cref="Run"/> allocates nothing. Outputs bound to a tensor are written in
-/// place; unbound outputs are allocated by ORT and taken with <see cref="TakeOutput"/>. Not thread-safe: one per
-/// stream. <see cref="Terminate"/> may be called from another thread to stop a run in progress.
+/// A prepared call of one session with fixed input and output names, over ORT's <see cref="OrtIoBinding"/>: values
+/// are bound once, so <see cref="Run"/> allocates nothing. Outputs bound to a tensor are written in place; unbound
+/// outputs are allocated by ORT and taken with <see cref="TakeOutput"/>. Not thread-safe: one per stream.
+/// <see cref="Terminate"/> may be called from another thread to stop a run in progress.
 /// </summary>
-public sealed unsafe class OnnxBinding : IDisposable
+public sealed class OnnxBinding : IDisposable
 {
     private readonly OnnxSession _session;
-    private readonly int _inputCount;
-    private readonly int _outputCount;
-    private readonly nint* _inputNames;
-    private readonly nint* _outputNames;
-    private readonly nint* _inputs;
-    private readonly nint* _outputs;
-    private readonly bool[] _outputOwnedByOrt;
-    private readonly bool[] _outputBound;
-    private readonly OrtRunOptionsSafeHandle _runOptions;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly OrtValue?[] _inputs;
+    private readonly OrtValue?[] _outputs;
+    private readonly bool[] _taken;
+    private readonly OrtIoBinding _binding;
+    private readonly RunOptions _runOptions;
+    private bool _dirty = true;
+    private bool _ran;
     private bool _disposed;
 
     /// <summary>Prepares calls of <paramref name="session"/> with these input and output names (each must exist).</summary>
@@ -40,89 +39,103 @@ public sealed unsafe class OnnxBinding : IDisposable
         }
 
         _session = session;
-        _inputCount = inputNames.Count;
-        _outputCount = outputNames.Count;
-        _inputNames = AllocNames(inputNames);
-        _outputNames = AllocNames(outputNames);
-        _inputs = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(1, _inputCount), (nuint)sizeof(nint));
-        _outputs = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(1, _outputCount), (nuint)sizeof(nint));
-        _outputOwnedByOrt = new bool[_outputCount];
-        _outputBound = new bool[_outputCount];
-        nint runOptions;
-        Ort.Check(Ort.Api->CreateRunOptions(&runOptions), "creating run options");
-        _runOptions = new OrtRunOptionsSafeHandle(runOptions);
+        _inputNames = [.. inputNames];
+        _outputNames = [.. outputNames];
+        _inputs = new OrtValue?[_inputNames.Length];
+        _outputs = new OrtValue?[_outputNames.Length];
+        _taken = new bool[_outputNames.Length];
+        _binding = session.Session.CreateIoBinding();
+        _runOptions = new RunOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
     }
 
     /// <summary>Binds input <paramref name="index"/> to <paramref name="tensor"/> (kept by the caller alive).</summary>
     public void SetInput<T>(int index, OnnxTensor<T> tensor)
         where T : unmanaged
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_inputCount, nameof(index));
+        ArgumentNullException.ThrowIfNull(tensor);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_inputNames.Length, nameof(index));
         _inputs[index] = tensor.Value;
+        _dirty = true;
     }
 
     /// <summary>Binds output <paramref name="index"/> to <paramref name="tensor"/>, written in place by each run.</summary>
     public void SetOutput<T>(int index, OnnxTensor<T> tensor)
         where T : unmanaged
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_outputCount, nameof(index));
-        ReleaseOrtOutput(index);
+        ArgumentNullException.ThrowIfNull(tensor);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_outputNames.Length, nameof(index));
         _outputs[index] = tensor.Value;
-        _outputBound[index] = true;
+        _dirty = true;
     }
 
     /// <summary>Leaves output <paramref name="index"/> to ORT to allocate on the next run.</summary>
     public void ClearOutput(int index)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_outputCount, nameof(index));
-        ReleaseOrtOutput(index);
-        _outputs[index] = 0;
-        _outputBound[index] = false;
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_outputNames.Length, nameof(index));
+        _outputs[index] = null;
+        _dirty = true;
     }
 
-    /// <summary>Runs the model once. Allocates nothing when every output is bound.</summary>
+    /// <summary>Runs the model once. Allocates nothing when every output is bound and the bindings did not change.</summary>
     /// <exception cref="OnnxRuntimeException">ORT failed, or the run was terminated.</exception>
     public void Run()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        for (var i = 0; i < _outputCount; i++)
+        Array.Clear(_taken);
+        if (_dirty)
         {
-            if (!_outputBound[i])
-            {
-                ReleaseOrtOutput(i);
-            }
+            Rebind();
         }
 
-        _session.Run(_runOptions.DangerousGetHandle(), _inputNames, _inputs, _inputCount, _outputNames, _outputs, _outputCount);
-        for (var i = 0; i < _outputCount; i++)
+        try
         {
-            if (_outputs[i] != 0 && !_outputBound[i])
-            {
-                _outputOwnedByOrt[i] = true;
-            }
+            _session.Session.RunWithBinding(_runOptions, _binding);
+            _ran = true;
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+        {
+            _ran = false;
+            throw Ort.Fail(ex, $"running the model '{_session.Source}'");
         }
     }
 
     /// <summary>Takes ownership of an output ORT allocated in the last run.</summary>
     public OnnxValue TakeOutput(int index)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_outputCount, nameof(index));
-        if (!_outputOwnedByOrt[index])
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_outputNames.Length, nameof(index));
+        if (!_ran || _outputs[index] is not null || _taken[index])
         {
-            throw new InvalidOperationException($"output {index} was not allocated by the last run (it is bound to a tensor, or the model has not run)");
+            throw new InvalidOperationException($"output {index} was not allocated by the last run (it is bound to a tensor, already taken, or the model has not run)");
         }
 
-        var value = new OnnxValue(_outputs[index]);
-        _outputs[index] = 0;
-        _outputOwnedByOrt[index] = false;
-        return value;
+        // The binding returns every output in the order they were bound (index order, see Rebind). The collection
+        // would release them all when disposed: keep ours, release the others one by one.
+        var values = _binding.GetOutputValues();
+        OrtValue? mine = null;
+        var i = 0;
+        foreach (var value in values)
+        {
+            if (i++ == index)
+            {
+                mine = value;
+            }
+            else
+            {
+                value.Dispose();
+            }
+        }
+
+        _taken[index] = true;
+        return mine is null
+            ? throw new InvalidOperationException($"the last run of '{_session.Source}' returned no output {index}")
+            : new OnnxValue(mine);
     }
 
     /// <summary>Asks a run in progress on another thread to stop (it fails with <see cref="OnnxRuntimeException"/>); sticky until <see cref="ResetTerminate"/>.</summary>
-    public void Terminate() => Ort.Check(Ort.Api->RunOptionsSetTerminate(_runOptions.DangerousGetHandle()), "terminating a run");
+    public void Terminate() => _runOptions.Terminate = true;
 
     /// <summary>Lets runs proceed again after <see cref="Terminate"/>.</summary>
-    public void ResetTerminate() => Ort.Check(Ort.Api->RunOptionsUnsetTerminate(_runOptions.DangerousGetHandle()), "resetting run termination");
+    public void ResetTerminate() => _runOptions.Terminate = false;
 
     /// <inheritdoc/>
     public void Dispose()
@@ -133,55 +146,32 @@ public sealed unsafe class OnnxBinding : IDisposable
         }
 
         _disposed = true;
-        for (var i = 0; i < _outputCount; i++)
-        {
-            ReleaseOrtOutput(i);
-        }
-
-        FreeNames(_inputNames, _inputCount);
-        FreeNames(_outputNames, _outputCount);
-        NativeMemory.Free(_inputs);
-        NativeMemory.Free(_outputs);
+        _binding.Dispose();
         _runOptions.Dispose();
     }
 
-    private void ReleaseOrtOutput(int index)
+    private void Rebind()
     {
-        if (_outputOwnedByOrt[index] && _outputs[index] != 0)
+        _binding.ClearBoundInputs();
+        _binding.ClearBoundOutputs();
+        for (var i = 0; i < _inputNames.Length; i++)
         {
-            Ort.Api->ReleaseValue(_outputs[index]);
+            var value = _inputs[i] ?? throw new InvalidOperationException($"input '{_inputNames[i]}' of '{_session.Source}' is not set");
+            _binding.BindInput(_inputNames[i], value);
         }
 
-        if (!_outputBound[index])
+        for (var i = 0; i < _outputNames.Length; i++)
         {
-            _outputs[index] = 0;
+            if (_outputs[i] is { } value)
+            {
+                _binding.BindOutput(_outputNames[i], value);
+            }
+            else
+            {
+                _binding.BindOutputToDevice(_outputNames[i], Ort.CpuMemory);
+            }
         }
 
-        _outputOwnedByOrt[index] = false;
-    }
-
-    private static nint* AllocNames(IReadOnlyList<string> names)
-    {
-        var array = (nint*)NativeMemory.AllocZeroed((nuint)Math.Max(1, names.Count), (nuint)sizeof(nint));
-        for (var i = 0; i < names.Count; i++)
-        {
-            var bytes = Encoding.UTF8.GetBytes(names[i]);
-            var p = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
-            bytes.CopyTo(new Span<byte>(p, bytes.Length));
-            p[bytes.Length] = 0;
-            array[i] = (nint)p;
-        }
-
-        return array;
-    }
-
-    private static void FreeNames(nint* names, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            NativeMemory.Free((void*)names[i]);
-        }
-
-        NativeMemory.Free(names);
+        _dirty = false;
     }
 }

@@ -20,8 +20,8 @@ public sealed class OnnxRuntimeException : Exception
     {
     }
 
-    internal OnnxRuntimeException(string message, int errorCode)
-        : base(message) => ErrorCode = errorCode;
+    internal OnnxRuntimeException(string message, int errorCode, Exception? innerException = null)
+        : base(message, innerException) => ErrorCode = errorCode;
 
     /// <summary>ORT's <c>OrtErrorCode</c> (for example 3 = NO_SUCHFILE, 7 = INVALID_PROTOBUF), 0 when not from ORT.</summary>
     public int ErrorCode { get; }

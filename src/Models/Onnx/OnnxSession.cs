@@ -1,30 +1,37 @@
 using System.Collections.Frozen;
-using System.Runtime.InteropServices;
-using static VoiceAppliance.Models.Interop.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime;
 
 namespace VoiceAppliance.Models.Onnx;
 
 /// <summary>
-/// One loaded ONNX model (an <c>OrtSession</c>): its inputs, outputs and metadata, loaded once and shared by
-/// the per-stream state that runs it. <c>Run</c> is thread-safe in ORT.
+/// One loaded ONNX model (ORT's <see cref="InferenceSession"/>): its inputs, outputs and metadata, loaded once and
+/// shared by the per-stream state that runs it. Runs are thread-safe in ORT.
 /// </summary>
-public sealed unsafe class OnnxSession : IDisposable
+public sealed class OnnxSession : IDisposable
 {
-    private readonly OrtSessionSafeHandle _handle;
+    private readonly InferenceSession _session;
 
-    private OnnxSession(OrtSessionSafeHandle handle, string source)
+    private OnnxSession(InferenceSession session, string source)
     {
-        _handle = handle;
+        _session = session;
         Source = source;
         try
         {
-            Inputs = ReadInfos(isInput: true);
-            Outputs = ReadInfos(isInput: false);
-            (Metadata, ProducerName, GraphName) = ReadMetadata();
+            Inputs = ReadInfos(session.InputNames, session.InputMetadata);
+            Outputs = ReadInfos(session.OutputNames, session.OutputMetadata);
+            var metadata = session.ModelMetadata;
+            Metadata = metadata.CustomMetadataMap.ToFrozenDictionary(StringComparer.Ordinal);
+            ProducerName = metadata.ProducerName;
+            GraphName = metadata.GraphName;
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+        {
+            session.Dispose();
+            throw Ort.Fail(ex, $"reading the inputs, outputs and metadata of '{source}'");
         }
         catch
         {
-            handle.Dispose();
+            session.Dispose();
             throw;
         }
     }
@@ -47,7 +54,7 @@ public sealed unsafe class OnnxSession : IDisposable
     /// <summary>Graph name from the model metadata.</summary>
     public string GraphName { get; }
 
-    internal OrtSessionSafeHandle Handle => _handle;
+    internal InferenceSession Session => _session;
 
     /// <summary>Loads a model file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -62,19 +69,14 @@ public sealed unsafe class OnnxSession : IDisposable
         }
 
         using var sessionOptions = CreateOptions(options ?? OnnxSessionOptions.Default);
-        var api = Ort.Api;
-        nint session;
-        var pathBytes = System.Text.Encoding.UTF8.GetBytes(full + "\0");
-        fixed (byte* p = pathBytes)
+        try
         {
-            var status = api->CreateSession(Ort.Env.DangerousGetHandle(), p, sessionOptions.DangerousGetHandle(), &session);
-            if (status != 0)
-            {
-                throw Ort.Fail(status, $"loading the model '{full}' (is it a valid .onnx file?)");
-            }
+            return new OnnxSession(new InferenceSession(full, sessionOptions), full);
         }
-
-        return new OnnxSession(new OrtSessionSafeHandle(session), full);
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+        {
+            throw Ort.Fail(ex, $"loading the model '{full}' (is it a valid .onnx file?)");
+        }
     }
 
     /// <summary>Loads a model from bytes in memory; <paramref name="name"/> names it in messages.</summary>
@@ -86,18 +88,14 @@ public sealed unsafe class OnnxSession : IDisposable
         }
 
         using var sessionOptions = CreateOptions(options ?? OnnxSessionOptions.Default);
-        var api = Ort.Api;
-        nint session;
-        fixed (byte* p = model)
+        try
         {
-            var status = api->CreateSessionFromArray(Ort.Env.DangerousGetHandle(), p, (nuint)model.Length, sessionOptions.DangerousGetHandle(), &session);
-            if (status != 0)
-            {
-                throw Ort.Fail(status, $"loading the model '{name}' from memory (is it a valid .onnx model?)");
-            }
+            return new OnnxSession(new InferenceSession(model.ToArray(), sessionOptions), name);
         }
-
-        return new OnnxSession(new OrtSessionSafeHandle(session), name);
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+        {
+            throw Ort.Fail(ex, $"loading the model '{name}' from memory (is it a valid .onnx model?)");
+        }
     }
 
     /// <summary>The input named <paramref name="name"/>, or null.</summary>
@@ -119,55 +117,28 @@ public sealed unsafe class OnnxSession : IDisposable
         Require(FindOutput(name), "output", name, type, shape, expectedModel);
 
     /// <inheritdoc/>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose() => _session.Dispose();
 
-    /// <summary>
-    /// Runs the model. Value and name arrays are native pointers prepared once by <see cref="OnnxBinding"/>;
-    /// null entries in <paramref name="outputs"/> are allocated by ORT and must be released by the caller.
-    /// </summary>
-    internal void Run(nint runOptions, nint* inputNames, nint* inputs, int inputCount, nint* outputNames, nint* outputs, int outputCount)
-    {
-        var added = false;
-        _handle.DangerousAddRef(ref added);
-        try
-        {
-            var status = Ort.Api->Run(_handle.DangerousGetHandle(), runOptions, inputNames, inputs, (nuint)inputCount, outputNames, (nuint)outputCount, outputs);
-            if (status != 0)
-            {
-                throw Ort.Fail(status, $"running the model '{Source}'");
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
-
-    private static OrtSessionOptionsSafeHandle CreateOptions(OnnxSessionOptions options)
+    private static SessionOptions CreateOptions(OnnxSessionOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads);
         ArgumentOutOfRangeException.ThrowIfNegative(options.InterOpThreads);
-        var api = Ort.Api;
-        nint handle;
-        Ort.Check(api->CreateSessionOptions(&handle), "creating session options");
-        var safe = new OrtSessionOptionsSafeHandle(handle);
+        Ort.EnsureEnvironment();
+        var sessionOptions = new SessionOptions();
         try
         {
-            Ort.Check(api->SetIntraOpNumThreads(handle, options.IntraOpThreads), "setting intra-op threads");
-            Ort.Check(api->SetInterOpNumThreads(handle, options.InterOpThreads), "setting inter-op threads");
-            Ort.Check(api->SetSessionGraphOptimizationLevel(handle, (GraphOptimizationLevel)options.OptimizationLevel), "setting the optimisation level");
-            Ort.Check(api->SetSessionLogSeverityLevel(handle, (int)OrtLoggingLevel.Error), "setting the log level");
+            sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+            sessionOptions.InterOpNumThreads = options.InterOpThreads;
+            sessionOptions.GraphOptimizationLevel = (GraphOptimizationLevel)options.OptimizationLevel;
+            sessionOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
         }
         catch
         {
-            safe.Dispose();
+            sessionOptions.Dispose();
             throw;
         }
 
-        return safe;
+        return sessionOptions;
     }
 
     private OnnxTensorInfo Require(OnnxTensorInfo? found, string kind, string name, OnnxElementType type, ReadOnlySpan<long> shape, string expectedModel)
@@ -194,119 +165,17 @@ public sealed unsafe class OnnxSession : IDisposable
         return found;
     }
 
-    private OnnxTensorInfo[] ReadInfos(bool isInput)
+    private static OnnxTensorInfo[] ReadInfos(IReadOnlyList<string> names, IReadOnlyDictionary<string, NodeMetadata> metadata)
     {
-        var api = Ort.Api;
-        var session = _handle.DangerousGetHandle();
-        nuint count;
-        Ort.Check(isInput ? api->SessionGetInputCount(session, &count) : api->SessionGetOutputCount(session, &count), "counting model inputs/outputs");
-        var infos = new OnnxTensorInfo[(int)count];
-        for (nuint i = 0; i < count; i++)
+        var infos = new OnnxTensorInfo[names.Count];
+        for (var i = 0; i < names.Count; i++)
         {
-            byte* namePtr;
-            Ort.Check(isInput
-                ? api->SessionGetInputName(session, i, Ort.DefaultAllocator, &namePtr)
-                : api->SessionGetOutputName(session, i, Ort.DefaultAllocator, &namePtr), "reading a model input/output name");
-            var name = Ort.TakeString(namePtr);
-
-            nint typeInfo;
-            Ort.Check(isInput
-                ? api->SessionGetInputTypeInfo(session, i, &typeInfo)
-                : api->SessionGetOutputTypeInfo(session, i, &typeInfo), "reading a model input/output type");
-            try
-            {
-                infos[(int)i] = ReadTypeInfo(name, typeInfo);
-            }
-            finally
-            {
-                api->ReleaseTypeInfo(typeInfo);
-            }
+            var node = metadata[names[i]];
+            infos[i] = node.IsTensor
+                ? new OnnxTensorInfo(names[i], Ort.ElementTypeOf(node.ElementDataType), [.. node.Dimensions.Select(d => (long)d)])
+                : new OnnxTensorInfo(names[i], OnnxElementType.Undefined, []);
         }
 
         return infos;
-    }
-
-    private static OnnxTensorInfo ReadTypeInfo(string name, nint typeInfo)
-    {
-        var api = Ort.Api;
-        OnnxType onnxType;
-        Ort.Check(api->GetOnnxTypeFromTypeInfo(typeInfo, &onnxType), "reading a value type");
-        if (onnxType != OnnxType.Tensor)
-        {
-            return new OnnxTensorInfo(name, OnnxElementType.Undefined, []);
-        }
-
-        nint tensorInfo;
-        Ort.Check(api->CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), "reading tensor info");
-        return ReadTensorInfo(name, tensorInfo);
-    }
-
-    internal static OnnxTensorInfo ReadTensorInfo(string name, nint tensorInfo)
-    {
-        var api = Ort.Api;
-        OnnxElementType elementType;
-        nuint rank;
-        Ort.Check(api->GetTensorElementType(tensorInfo, &elementType), "reading a tensor element type");
-        Ort.Check(api->GetDimensionsCount(tensorInfo, &rank), "reading a tensor rank");
-        var dims = new long[(int)rank];
-        if (rank > 0)
-        {
-            fixed (long* d = dims)
-            {
-                Ort.Check(api->GetDimensions(tensorInfo, d, rank), "reading tensor dimensions");
-            }
-        }
-
-        return new OnnxTensorInfo(name, elementType, dims);
-    }
-
-    private (IReadOnlyDictionary<string, string> Map, string Producer, string Graph) ReadMetadata()
-    {
-        var api = Ort.Api;
-        nint metadata;
-        Ort.Check(api->SessionGetModelMetadata(_handle.DangerousGetHandle(), &metadata), "reading model metadata");
-        try
-        {
-            byte* producer;
-            byte* graph;
-            Ort.Check(api->ModelMetadataGetProducerName(metadata, Ort.DefaultAllocator, &producer), "reading the producer name");
-            var producerName = Ort.TakeString(producer);
-            Ort.Check(api->ModelMetadataGetGraphName(metadata, Ort.DefaultAllocator, &graph), "reading the graph name");
-            var graphName = Ort.TakeString(graph);
-
-            byte** keys;
-            long keyCount;
-            Ort.Check(api->ModelMetadataGetCustomMetadataMapKeys(metadata, Ort.DefaultAllocator, &keys, &keyCount), "reading metadata keys");
-            var map = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (keys != null)
-            {
-                try
-                {
-                    for (long i = 0; i < keyCount; i++)
-                    {
-                        var keyPtr = keys[i];
-                        var key = Marshal.PtrToStringUTF8((nint)keyPtr) ?? string.Empty;
-                        byte* value;
-                        Ort.Check(api->ModelMetadataLookupCustomMetadataMap(metadata, Ort.DefaultAllocator, keyPtr, &value), "reading a metadata value");
-                        map[key] = Ort.TakeString(value);
-                    }
-                }
-                finally
-                {
-                    for (long i = 0; i < keyCount; i++)
-                    {
-                        Ort.Check(api->AllocatorFree(Ort.DefaultAllocator, keys[i]), "freeing a metadata key");
-                    }
-
-                    Ort.Check(api->AllocatorFree(Ort.DefaultAllocator, keys), "freeing metadata keys");
-                }
-            }
-
-            return (map.ToFrozenDictionary(StringComparer.Ordinal), producerName, graphName);
-        }
-        finally
-        {
-            api->ReleaseModelMetadata(metadata);
-        }
     }
 }

@@ -1,19 +1,18 @@
-using System.Buffers;
+using Microsoft.ML.OnnxRuntime;
 
 namespace VoiceAppliance.Models.Onnx;
 
 /// <summary>
 /// A tensor over managed memory, handed to ORT without a copy: the memory is pinned for the tensor's life and
-/// the <c>OrtValue</c> points into it. Create once, write through <see cref="Span"/>, run many times.
+/// the <see cref="OrtValue"/> points into it. Create once, write through <see cref="Span"/>, run many times.
 /// </summary>
 /// <typeparam name="T">float, double, long, int, short, sbyte, byte, ushort, uint, ulong or bool.</typeparam>
-public sealed unsafe class OnnxTensor<T> : IDisposable
+public sealed class OnnxTensor<T> : IDisposable
     where T : unmanaged
 {
     private readonly Memory<T> _memory;
     private readonly long[] _shape;
-    private MemoryHandle _pin;
-    private readonly OrtValueSafeHandle _value;
+    private readonly OrtValue _value;
 
     /// <summary>Allocates a zeroed tensor of <paramref name="shape"/> in pinned memory.</summary>
     public OnnxTensor(params ReadOnlySpan<long> shape)
@@ -28,6 +27,7 @@ public sealed unsafe class OnnxTensor<T> : IDisposable
     public OnnxTensor(Memory<T> memory, ReadOnlySpan<long> shape)
     {
         var count = OnnxTensor.ElementCount(shape);
+        _ = OnnxTensor.ElementTypeOf<T>();
         if (memory.Length < count)
         {
             throw new ArgumentException($"a tensor of shape [{string.Join(", ", shape.ToArray())}] needs {count} elements; the memory has {memory.Length}", nameof(memory));
@@ -35,20 +35,14 @@ public sealed unsafe class OnnxTensor<T> : IDisposable
 
         _memory = memory[..(int)count];
         _shape = shape.ToArray();
-        _pin = _memory.Pin();
-        nint value;
-        fixed (long* dims = _shape)
+        try
         {
-            var status = Ort.Api->CreateTensorWithDataAsOrtValue(
-                Ort.CpuMemoryInfo, _pin.Pointer, (nuint)(count * sizeof(T)), dims, (nuint)_shape.Length, OnnxTensor.ElementTypeOf<T>(), &value);
-            if (status != 0)
-            {
-                _pin.Dispose();
-                throw Ort.Fail(status, "creating a tensor over managed memory");
-            }
+            _value = OrtValue.CreateTensorValueFromMemory(Ort.CpuMemory, _memory, _shape);
         }
-
-        _value = new OrtValueSafeHandle(value);
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+        {
+            throw Ort.Fail(ex, "creating a tensor over managed memory");
+        }
     }
 
     /// <summary>The ONNX element type of <typeparamref name="T"/>.</summary>
@@ -60,39 +54,23 @@ public sealed unsafe class OnnxTensor<T> : IDisposable
     /// <summary>The tensor's shape.</summary>
     public ReadOnlySpan<long> Shape => _shape;
 
-    internal nint Value => _value.DangerousGetHandle();
+    internal OrtValue Value => _value;
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        if (!_value.IsClosed)
-        {
-            _value.Dispose();
-            _pin.Dispose();
-        }
-    }
+    public void Dispose() => _value.Dispose();
 }
 
 /// <summary>A tensor ORT allocated as a model output; read it, then dispose it.</summary>
-public sealed unsafe class OnnxValue : IDisposable
+public sealed class OnnxValue : IDisposable
 {
-    private readonly OrtValueSafeHandle _value;
+    private readonly OrtValue _value;
 
-    internal OnnxValue(nint value)
+    internal OnnxValue(OrtValue value)
     {
-        _value = new OrtValueSafeHandle(value);
-        nint info;
-        Ort.Check(Ort.Api->GetTensorTypeAndShape(value, &info), "reading an output's shape");
-        try
-        {
-            var tensor = OnnxSession.ReadTensorInfo(string.Empty, info);
-            ElementType = tensor.ElementType;
-            Shape = [.. tensor.Shape];
-        }
-        finally
-        {
-            Ort.Api->ReleaseTensorTypeAndShapeInfo(info);
-        }
+        _value = value;
+        var info = value.GetTensorTypeAndShape();
+        ElementType = Ort.ElementTypeOf(info.ElementDataType);
+        Shape = info.Shape;
     }
 
     /// <summary>Element type.</summary>
@@ -113,9 +91,7 @@ public sealed unsafe class OnnxValue : IDisposable
             throw new InvalidOperationException($"the output holds {ElementType}, not {OnnxTensor.ElementTypeOf<T>()}");
         }
 
-        void* data;
-        Ort.Check(Ort.Api->GetTensorMutableData(_value.DangerousGetHandle(), &data), "reading an output's data");
-        return new ReadOnlySpan<T>(data, checked((int)ElementCount));
+        return _value.GetTensorDataAsSpan<T>();
     }
 
     /// <inheritdoc/>

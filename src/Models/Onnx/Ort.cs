@@ -1,147 +1,109 @@
-using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
 using VoiceAppliance.Native;
-using static VoiceAppliance.Models.Interop.OnnxRuntime;
 
 namespace VoiceAppliance.Models.Onnx;
 
 /// <summary>
-/// The process-wide ORT API table and environment, and the one place where an <c>OrtStatus*</c> becomes an
-/// <see cref="OnnxRuntimeException"/>.
+/// The process-wide ONNX Runtime environment (from the <c>Microsoft.ML.OnnxRuntime</c> package) and the one place
+/// where an ORT failure becomes an <see cref="OnnxRuntimeException"/> that says what was being done.
 /// </summary>
-internal static unsafe class Ort
+internal static class Ort
 {
+    /// <summary>ORT's native library as the package ships it (beside the binary, or under runtimes/&lt;rid&gt;/native).</summary>
+    internal const string LibraryFile = "libonnxruntime.so";
+
+    private const string Fix = "the ONNX Runtime library comes with the appliance (runtimes/<rid>/native in a build, beside the binary in a publish); reinstall or republish the appliance";
+
+    // OrtErrorCode (onnxruntime_c_api.h) in value order, as the managed package names them in its messages.
+    private static readonly string[] s_errorCodeNames =
+        ["Ok", "Fail", "InvalidArgument", "NoSuchFile", "NoModel", "EngineError", "RuntimeException", "InvalidProtobuf", "ModelLoaded", "NotImplemented", "InvalidGraph", "ExecutionProviderFailure"];
+
     private static readonly Lock s_gate = new();
-    private static nint s_api; // OrtApi*, published last so readers never see a half-initialised runtime
-    private static OrtEnvSafeHandle? s_env;
-    private static nint s_cpuMemoryInfo;
-    private static nint s_allocator;
+    private static volatile bool s_initialized;
 
-    /// <summary>The OrtApi table for <see cref="ApiVersion"/>; loads libonnxruntime on first use.</summary>
-    public static OrtApi* Api
+    /// <summary>CPU memory for tensors over caller memory.</summary>
+    public static OrtMemoryInfo CpuMemory
     {
         get
         {
-            var api = (OrtApi*)Volatile.Read(ref s_api);
-            return api != null ? api : Initialize();
+            EnsureEnvironment();
+            return OrtMemoryInfo.DefaultInstance;
         }
     }
 
-    /// <summary>The shared environment (ORT wants one per process).</summary>
-    public static OrtEnvSafeHandle Env
+    /// <summary>The runtime's version, for example "1.31.1".</summary>
+    public static string Version
     {
         get
         {
-            _ = Api;
-            return s_env!;
+            EnsureEnvironment();
+            return OrtEnv.Instance().GetVersionString();
         }
     }
 
-    /// <summary>CPU memory info for tensors over caller memory (never released).</summary>
-    public static nint CpuMemoryInfo
+    /// <summary>Creates the environment once (error-level logging, no telemetry); a missing library is a clear error.</summary>
+    public static void EnsureEnvironment()
     {
-        get
+        if (s_initialized)
         {
-            _ = Api;
-            return s_cpuMemoryInfo;
-        }
-    }
-
-    /// <summary>ORT's default CPU allocator (owned by ORT, never released).</summary>
-    public static nint DefaultAllocator
-    {
-        get
-        {
-            _ = Api;
-            return s_allocator;
-        }
-    }
-
-    /// <summary>Throws <see cref="OnnxRuntimeException"/> with ORT's message when <paramref name="status"/> is not null.</summary>
-    public static void Check(nint status, string doing)
-    {
-        if (status != 0)
-        {
-            throw Fail(status, doing);
-        }
-    }
-
-    /// <summary>Builds the exception for a failed status and releases the status.</summary>
-    public static OnnxRuntimeException Fail(nint status, string doing) => Fail((OrtApi*)Volatile.Read(ref s_api), status, doing);
-
-    private static OnnxRuntimeException Fail(OrtApi* api, nint status, string doing)
-    {
-        var code = api->GetErrorCode(status);
-        var message = Marshal.PtrToStringUTF8((nint)api->GetErrorMessage(status)) ?? "(no message)";
-        api->ReleaseStatus(status);
-        return new OnnxRuntimeException($"ONNX Runtime failed while {doing}: [{code}] {message}", (int)code);
-    }
-
-    /// <summary>Reads and frees a string ORT allocated with the default allocator.</summary>
-    public static string TakeString(byte* value)
-    {
-        if (value == null)
-        {
-            return string.Empty;
+            return;
         }
 
-        var text = Marshal.PtrToStringUTF8((nint)value) ?? string.Empty;
-        Check(Api->AllocatorFree(s_allocator, value), "freeing a string");
-        return text;
-    }
-
-    private static void CheckInit(OrtApi* api, nint status, string doing)
-    {
-        if (status != 0)
-        {
-            throw Fail(api, status, doing);
-        }
-    }
-
-    private static OrtApi* Initialize()
-    {
         lock (s_gate)
         {
-            if (s_api != 0)
+            if (s_initialized)
             {
-                return (OrtApi*)s_api;
+                return;
             }
 
-            OrtApiBase* apiBase;
             try
             {
-                apiBase = Interop.OnnxRuntime.OrtGetApiBase();
+                // Error level: ORT would print warnings to stderr itself; failures reach the caller as exceptions.
+                var options = new EnvironmentCreationOptions { logId = "voice-appliance", logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+                var env = OrtEnv.CreateInstanceWithOptions(ref options);
+                env.DisableTelemetryEvents();
             }
             catch (DllNotFoundException ex)
             {
-                throw NativeDependency.Missing(Interop.Libraries.OnnxRuntimeFile, Interop.Libraries.ProvisionFix, ex);
+                throw NativeDependency.Missing(LibraryFile, Fix, ex);
             }
-
-            var api = (OrtApi*)apiBase->GetApi(ApiVersion);
-            if (api == null)
+            catch (TypeInitializationException ex) when (ex.InnerException is DllNotFoundException or EntryPointNotFoundException)
             {
-                var version = Marshal.PtrToStringUTF8((nint)apiBase->GetVersionString()) ?? "unknown";
-                throw new OnnxRuntimeException(
-                    $"{Interop.Libraries.OnnxRuntimeFile} {version} does not provide ORT API version {ApiVersion}; this build needs onnxruntime 1.30 or newer. Fix: {Interop.Libraries.ProvisionFix}");
+                throw NativeDependency.Missing(LibraryFile, Fix, ex.InnerException);
             }
 
-            nint env;
-            nint memoryInfo;
-            nint allocator;
-            var logId = "voice-appliance"u8;
-            fixed (byte* logIdPtr = logId)
-            {
-                // Error level: ORT would print warnings to stderr itself; failures reach the caller as exceptions.
-                CheckInit(api, api->CreateEnv(OrtLoggingLevel.Error, logIdPtr, &env), "creating the environment");
-            }
-
-            CheckInit(api, api->DisableTelemetryEvents(env), "disabling telemetry");
-            CheckInit(api, api->CreateCpuMemoryInfo(OrtAllocatorType.Device, OrtMemType.Default, &memoryInfo), "creating CPU memory info");
-            CheckInit(api, api->GetAllocatorWithDefaultOptions(&allocator), "getting the default allocator");
-            s_env = new OrtEnvSafeHandle(env);
-            s_cpuMemoryInfo = memoryInfo;
-            s_allocator = allocator;
-            Volatile.Write(ref s_api, (nint)api);
-            return api;
+            s_initialized = true;
         }
     }
+
+    /// <summary>Wraps ORT's exception with what was being done; keeps ORT's message and error code.</summary>
+    public static OnnxRuntimeException Fail(Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex, string doing)
+    {
+        // ORT's managed messages start with "[ErrorCode:Name] ".
+        var message = ex.Message;
+        var code = 0;
+        const string Prefix = "[ErrorCode:";
+        if (message.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            var end = message.IndexOf(']', StringComparison.Ordinal);
+            if (end > Prefix.Length)
+            {
+                code = Array.IndexOf(s_errorCodeNames, message[Prefix.Length..end]);
+                code = code < 0 ? 1 : code;
+                message = message[(end + 1)..].TrimStart();
+            }
+        }
+
+        return new OnnxRuntimeException($"ONNX Runtime failed while {doing}: [{code}] {message}", code, ex);
+    }
+
+    /// <summary>True when <paramref name="ex"/> is ORT's report of a run stopped by <see cref="RunOptions.Terminate"/>.</summary>
+    public static bool IsTerminated(Exception ex) =>
+        ex.Message.Contains("terminate", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The element type of an ORT metadata entry.</summary>
+    internal static OnnxElementType ElementTypeOf(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType type) => (OnnxElementType)(int)type;
+
+    /// <summary>ORT's element type for ours (the numbering is ONNX's in both).</summary>
+    internal static Microsoft.ML.OnnxRuntime.Tensors.TensorElementType ToOrt(OnnxElementType type) => (Microsoft.ML.OnnxRuntime.Tensors.TensorElementType)(int)type;
 }

@@ -38,6 +38,7 @@ public sealed class PiperTts : ITextToSpeech, IDisposable
     private readonly PiperVoice _voice;
     private readonly bool _ownsVoice;
     private readonly PiperTtsOptions _defaults;
+    private int _terminatedRuns;
 
     /// <summary>Synthesizes with <paramref name="voice"/> (not disposed by this instance).</summary>
     public PiperTts(PiperVoice voice, PiperTtsOptions? defaults = null)
@@ -66,6 +67,9 @@ public sealed class PiperTts : ITextToSpeech, IDisposable
     /// <summary>The voice.</summary>
     public PiperVoice Voice => _voice;
 
+    /// <summary>Model runs that ONNX Runtime stopped part-way because their request was cancelled (for tests and diagnostics).</summary>
+    internal int TerminatedRuns => Volatile.Read(ref _terminatedRuns);
+
     /// <inheritdoc/>
     public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(string text, SynthesisOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -76,6 +80,7 @@ public sealed class PiperTts : ITextToSpeech, IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             var sentence = sentences[i];
             var samples = await Task.Run(() => SynthesizeSentence(sentence, settings, cancellationToken), cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             if (samples.Length > 0)
             {
                 yield return new AudioChunk(samples, _voice.SampleRate, i, sentence);
@@ -196,6 +201,9 @@ public sealed class PiperTts : ITextToSpeech, IDisposable
             binding.SetInput(3, sid);
         }
 
+        // A cancel at any moment ends the sentence: one that lands before the run arms the terminate flag (Register
+        // runs the callback at once on a cancelled token), one during the run stops ORT between graph nodes, and one
+        // that lands after ORT's last check is caught by the check after the run. No moment is left uncovered.
         using (cancellationToken.Register(static b => ((OnnxBinding)b!).Terminate(), binding))
         {
             try
@@ -204,10 +212,12 @@ public sealed class PiperTts : ITextToSpeech, IDisposable
             }
             catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
             {
+                Interlocked.Increment(ref _terminatedRuns);
                 throw new OperationCanceledException(cancellationToken);
             }
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         using var output = binding.TakeOutput(0);
         return output.AsSpan<float>().ToArray();
     }

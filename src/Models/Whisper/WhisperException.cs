@@ -20,14 +20,14 @@ public sealed class WhisperException : Exception
     {
     }
 
-    private WhisperException(string message, int nativeCode)
-        : base(message) => NativeCode = nativeCode;
+    private WhisperException(string message, int nativeCode, Exception? innerException)
+        : base(message, innerException) => NativeCode = nativeCode;
 
     /// <summary>The return code of the failed native call (0 when it returned a null pointer).</summary>
     public int NativeCode { get; }
 
     /// <summary>The one place that turns a whisper.cpp failure into an exception.</summary>
-    internal static WhisperException FromNative(string function, int code, string? nativeLog, string? fix = null)
+    internal static WhisperException FromNative(string function, int code, string? nativeLog, string? fix = null, Exception? innerException = null)
     {
         var meaning = function == "whisper_full_with_state" ? code switch
         {
@@ -52,6 +52,6 @@ public sealed class WhisperException : Exception
             message += ". Fix: " + fix;
         }
 
-        return new WhisperException(message, code);
+        return new WhisperException(message, code, innerException);
     }
 }

@@ -1,22 +1,24 @@
 using Microsoft.Extensions.Logging;
-using VoiceAppliance.Native;
+using Whisper.net;
 
 namespace VoiceAppliance.Models.Whisper;
 
 /// <summary>
-/// A ggml Whisper model loaded once into a whisper.cpp context (<c>whisper_init_from_file_with_params_no_state</c>).
-/// Utterances get their own cheap per-request state (<see cref="WhisperSpeechToText"/>), so one model serves
-/// any number of engines; dispose it after them.
+/// A ggml Whisper model loaded once into a Whisper.net <see cref="WhisperFactory"/> (one whisper.cpp context,
+/// the expensive part). Utterances get their own cheap <see cref="WhisperProcessor"/> (per-request state; see
+/// <see cref="WhisperSpeechToText"/>), so one model serves any number of engines; dispose it after them.
 /// </summary>
 public sealed class WhisperModel : IDisposable
 {
-    private readonly WhisperContextSafeHandle _context;
+    private readonly WhisperFactory _factory;
+    private int _activeRuns;
+    private bool _disposed;
 
-    private WhisperModel(string path, WhisperHyperParameters hyperParameters, WhisperContextSafeHandle context)
+    private WhisperModel(string path, WhisperHyperParameters hyperParameters, WhisperFactory factory)
     {
         Path = path;
         HyperParameters = hyperParameters;
-        _context = context;
+        _factory = factory;
     }
 
     /// <summary>The model file.</summary>
@@ -28,56 +30,70 @@ public sealed class WhisperModel : IDisposable
     /// <summary>Whether the model has language tokens (can detect and transcribe other languages).</summary>
     public bool IsMultilingual => HyperParameters.IsMultilingual;
 
-    internal WhisperContextSafeHandle Context
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_context.IsClosed, this);
-            return _context;
-        }
-    }
+    /// <summary>The end-of-text token id (text tokens are below it).</summary>
+    internal int EndOfTextToken => IsMultilingual ? 50257 : 50256;
+
+    /// <summary>Transcriptions whose native run has not ended yet (their processor is not disposed).</summary>
+    internal int ActiveRuns => Volatile.Read(ref _activeRuns);
 
     /// <summary>
     /// Validates <paramref name="path"/> (structure, hyper-parameters, every tensor's name and shape, length)
-    /// and loads it. whisper.cpp and ggml log lines go to <paramref name="logger"/> from then on.
+    /// and only then lets whisper.cpp load it: whisper.cpp reads a damaged file without bounds checks and a
+    /// truncated one can end the process on first use. whisper.cpp and ggml log lines go to
+    /// <paramref name="logger"/> from then on.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a complete ggml Whisper model; the message names the problem.</exception>
+    /// <exception cref="InvalidDataException">The file is not a complete ggml Whisper model; the message names the file, the problem and the fix.</exception>
     /// <exception cref="WhisperException">whisper.cpp refused the model; the message carries its log line.</exception>
-    /// <exception cref="DllNotFoundException">libwhisper.so.1 is missing; the message names the fix.</exception>
+    /// <exception cref="DllNotFoundException">libwhisper.so (Whisper.net.Runtime) is missing; the message names the fix.</exception>
     public static WhisperModel Load(string path, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = System.IO.Path.GetFullPath(path);
         var hyperParameters = WhisperModelFile.Validate(full);
+        WhisperRuntime.EnsureLoaded();
+        WhisperNativeLog.Attach(logger);
+
+        using var errors = WhisperNativeLog.CollectErrors();
+        WhisperFactory? factory = null;
         try
         {
-            WhisperNativeLog.Attach(logger);
-        }
-        catch (DllNotFoundException ex)
-        {
-            throw NativeDependency.Missing(Interop.Libraries.WhisperFile, Interop.Libraries.ProvisionFix, ex);
-        }
+            factory = WhisperFactory.FromPath(full, new WhisperFactoryOptions { UseGpu = false });
 
-        var parameters = Interop.Whisper.whisper_context_default_params();
-        parameters.UseGpu = 0;
-        using (WhisperNativeLog.CollectErrors())
+            // The context is created eagerly; CreateBuilder reports a null one (whisper.cpp refused the file).
+            _ = factory.CreateBuilder();
+            return new WhisperModel(full, hyperParameters, factory);
+        }
+        catch (WhisperModelLoadException ex)
         {
-            var context = Interop.Whisper.whisper_init_from_file_with_params_no_state(full, parameters);
-            if (context.IsInvalid)
-            {
-                context.Dispose();
-                throw WhisperException.FromNative(
-                    "whisper_init_from_file_with_params_no_state",
-                    0,
-                    WhisperNativeLog.CollectedErrors,
-                    $"'{full}' passed the structural check but whisper.cpp could not load it; download the model again");
-            }
-
-            return new WhisperModel(full, hyperParameters, context);
+            factory?.Dispose();
+            throw WhisperException.FromNative(
+                "whisper_init_from_file_with_params_no_state",
+                0,
+                errors.Text,
+                $"'{full}' passed the structural check but whisper.cpp could not load it; download the model again",
+                ex);
         }
     }
 
+    /// <summary>A processor for one utterance with <paramref name="options"/>; counted until <see cref="RunEnded"/>.</summary>
+    internal WhisperProcessor CreateProcessor(WhisperOptions options, Action? encoderStarting)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var builder = _factory.CreateBuilder();
+        options.Apply(builder, encoderStarting);
+        var processor = builder.Build();
+        Interlocked.Increment(ref _activeRuns);
+        return processor;
+    }
+
+    /// <summary>Called once the processor of a run is disposed (its native run has ended).</summary>
+    internal void RunEnded() => Interlocked.Decrement(ref _activeRuns);
+
     /// <summary>Frees the whisper.cpp context.</summary>
-    public void Dispose() => _context.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _factory.Dispose();
+    }
 }

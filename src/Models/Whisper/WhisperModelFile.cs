@@ -36,7 +36,7 @@ public sealed record WhisperHyperParameters(
 }
 
 /// <summary>
-/// The legacy ggml Whisper file format that whisper.cpp 1.9.1 loads (<c>whisper_model_load</c>): magic
+/// The legacy ggml Whisper file format that whisper.cpp (1.8.5, as Whisper.net.Runtime 1.9.1 ships it) loads (<c>whisper_model_load</c>): magic
 /// <c>0x67676d6c</c>, 11 int32 hyper-parameters, mel filters, the tokenizer vocabulary, then tensor records
 /// (n_dims, name length, type, dims, name, data) until the end of the file.
 /// </summary>
@@ -191,7 +191,7 @@ internal static class WhisperModelFile
         var magic = reader.UInt32("magic");
         if (magic == GgufMagic)
         {
-            throw Bad(path, "it is a GGUF file (another architecture: a llama.cpp-style model, not a ggml Whisper model); whisper.cpp 1.9.1 loads ggml Whisper models with magic 0x67676d6c");
+            throw Bad(path, "it is a GGUF file (another architecture: a llama.cpp-style model, not a ggml Whisper model); whisper.cpp loads ggml Whisper models with magic 0x67676d6c");
         }
 
         if (magic != GgmlMagic)

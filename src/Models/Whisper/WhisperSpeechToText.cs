@@ -1,17 +1,16 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Threading.Channels;
+using Whisper.net;
 
 namespace VoiceAppliance.Models.Whisper;
 
 /// <summary>
-/// Whisper speech to text over a loaded <see cref="WhisperModel"/>. Each utterance gets a fresh
-/// <c>whisper_state</c> and runs <c>whisper_full_with_state</c> on its own thread; segments stream out of
-/// whisper.cpp's new-segment callback as they are decoded, and cancellation reaches the native computation
-/// through the abort callback (ggml checks it between graph nodes, so it returns within milliseconds).
+/// Whisper speech to text over a loaded <see cref="WhisperModel"/>, on Whisper.net. Each utterance gets its own
+/// <see cref="WhisperProcessor"/> (a fresh whisper.cpp state) and runs on the worker thread Whisper.net starts;
+/// segments stream out of <see cref="WhisperProcessor.ProcessAsync(ReadOnlyMemory{float}, CancellationToken)"/> as
+/// whisper.cpp finalises them, and cancellation reaches the native computation through Whisper.net's abort
+/// callback, which observes the token (ggml checks it between graph nodes).
 /// </summary>
-public sealed unsafe class WhisperSpeechToText : ISpeechToText
+public sealed class WhisperSpeechToText : ISpeechToText
 {
     private const int SampleRate = 16000;
 
@@ -38,9 +37,13 @@ public sealed unsafe class WhisperSpeechToText : ISpeechToText
     /// <summary>The options this engine decodes with.</summary>
     public WhisperOptions Options => _options;
 
+    /// <summary>Test hook: called on the native worker thread when whisper.cpp starts encoding a window.</summary>
+    internal Action? EncoderStarting { get; init; }
+
     /// <summary>
     /// Transcribes one utterance of 16 kHz mono audio. Segments are yielded as whisper.cpp finalises them;
-    /// their times are clamped to the audio (whisper pads every window to 30 s).
+    /// their times are clamped to the audio (whisper pads every window to 30 s). Stopping the enumeration early
+    /// aborts the native run; either way the run has ended when the enumeration completes or throws.
     /// </summary>
     /// <exception cref="ArgumentException">The audio is shorter than <see cref="WhisperOptions.MinAudio"/> or longer than <see cref="WhisperOptions.MaxAudio"/>.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the native computation has stopped when this is thrown.</exception>
@@ -59,216 +62,76 @@ public sealed unsafe class WhisperSpeechToText : ISpeechToText
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var context = _model.Context;
-        using var run = new Run(context, _options, audio, duration, cancellationToken);
-        var worker = new Thread(run.Execute) { IsBackground = true, Name = "whisper" };
-        worker.Start();
+        var eot = _model.EndOfTextToken;
+        using var errors = WhisperNativeLog.CollectErrors();
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var processor = _model.CreateProcessor(_options, EncoderStarting);
+        var segments = processor.ProcessAsync(audio, run.Token).GetAsyncEnumerator(run.Token);
         try
         {
-            await foreach (var segment in run.Segments.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            while (true)
             {
-                yield return segment;
+                SegmentData segment;
+                try
+                {
+                    if (!await segments.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    segment = segments.Current;
+                }
+                catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("Whisper transcription was cancelled.", ex, cancellationToken);
+                }
+                catch (WhisperProcessingException ex)
+                {
+                    throw WhisperException.FromNative("whisper_full_with_state", ex.ErrorCode, errors.Text, innerException: ex);
+                }
+
+                yield return Map(segment, duration, eot);
             }
         }
         finally
         {
-            // A consumer that stops early aborts the native run; wait for it so the state is freed.
-            run.RequestAbort();
-            await run.Finished.ConfigureAwait(false);
+            // A consumer that stops early aborts the native run. DisposeAsync waits until the run has ended and
+            // its state is freed, so nothing native is left running when this method completes or throws.
+            await run.CancelAsync().ConfigureAwait(false);
+            await segments.DisposeAsync().ConfigureAwait(false);
+            await processor.DisposeAsync().ConfigureAwait(false);
+            _model.RunEnded();
         }
     }
 
-    /// <summary>One whisper_full run: its state, callbacks, output channel and abort flag.</summary>
-    private sealed class Run : IDisposable
+    /// <summary>
+    /// A segment with its times clamped to the audio and the mean probability of its text tokens (ids below
+    /// end-of-text; timestamps and specials excluded) as the confidence, NaN when it has none.
+    /// </summary>
+    private static TranscriptSegment Map(SegmentData segment, TimeSpan duration, int eot)
     {
-        private readonly WhisperContextSafeHandle _context;
-        private readonly WhisperOptions _options;
-        private readonly ReadOnlyMemory<float> _audio;
-        private readonly TimeSpan _duration;
-        private readonly CancellationToken _cancellationToken;
-        private readonly Channel<TranscriptSegment> _channel = Channel.CreateUnbounded<TranscriptSegment>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly CancellationTokenRegistration _registration;
-        private GCHandle _self;
-        private int _eot;
-        private volatile bool _abort;
-
-        public Run(WhisperContextSafeHandle context, WhisperOptions options, ReadOnlyMemory<float> audio, TimeSpan duration, CancellationToken cancellationToken)
+        var start = Clamp(segment.Start, duration);
+        var end = Clamp(segment.End, duration);
+        if (end < start)
         {
-            _context = context;
-            _options = options;
-            _audio = audio;
-            _duration = duration;
-            _cancellationToken = cancellationToken;
-            _self = GCHandle.Alloc(this);
-            _registration = cancellationToken.Register(static s => ((Run)s!)._abort = true, this);
+            end = start;
         }
 
-        public ChannelReader<TranscriptSegment> Segments => _channel.Reader;
-
-        public Task Finished => _finished.Task;
-
-        public void RequestAbort() => _abort = true;
-
-        public void Execute()
+        double sum = 0;
+        var count = 0;
+        foreach (var token in segment.Tokens)
         {
-            Exception? error = null;
-            try
+            if (token is not null && token.Id < eot)
             {
-                error = Transcribe();
-            }
-#pragma warning disable CA1031 // Every failure is handed to the reader.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                error = ex;
-            }
-            finally
-            {
-                _channel.Writer.TryComplete(error);
-                _finished.TrySetResult();
+                sum += token.Probability;
+                count++;
             }
         }
 
-        private Exception? Transcribe()
-        {
-            using var errors = WhisperNativeLog.CollectErrors();
-            using var state = Interop.Whisper.whisper_init_state(_context);
-            if (state.IsInvalid)
-            {
-                state.SetHandleAsInvalid();
-                return WhisperException.FromNative("whisper_init_state", 0, WhisperNativeLog.CollectedErrors, "free memory: the per-utterance state could not be allocated");
-            }
-
-            _eot = Interop.Whisper.whisper_token_eot(_context);
-            var o = _options;
-            var strategy = o.BeamSize > 1 ? Interop.Whisper.SamplingBeamSearch : Interop.Whisper.SamplingGreedy;
-            var p = Interop.Whisper.whisper_full_default_params(strategy);
-            p.NThreads = o.Threads > 0 ? o.Threads : Math.Min(4, Environment.ProcessorCount);
-            p.NoContext = Flag(o.NoContext);
-            p.SingleSegment = Flag(o.SingleSegment);
-            p.PrintProgress = 0;
-            p.PrintRealtime = 0;
-            p.PrintTimestamps = 0;
-            p.PrintSpecial = 0;
-            p.TokenTimestamps = Flag(o.TokenTimestamps);
-            p.MaxTokens = o.MaxTokensPerSegment;
-            p.SuppressNst = Flag(o.SuppressNonSpeechTokens);
-            p.Temperature = o.Temperature;
-            p.TemperatureInc = o.TemperatureIncrement;
-            p.GreedyBestOf = o.BestOf;
-            if (strategy == Interop.Whisper.SamplingBeamSearch)
-            {
-                p.BeamSize = o.BeamSize;
-            }
-
-            var language = Marshal.StringToCoTaskMemUTF8(o.Language);
-            var prompt = o.InitialPrompt is null ? IntPtr.Zero : Marshal.StringToCoTaskMemUTF8(o.InitialPrompt);
-            try
-            {
-                p.Language = (byte*)language;
-                p.DetectLanguage = 0;
-                p.InitialPrompt = (byte*)prompt;
-                p.NewSegmentCallback = &OnNewSegment;
-                p.NewSegmentCallbackUserData = GCHandle.ToIntPtr(_self);
-                p.AbortCallback = &OnAbort;
-                p.AbortCallbackUserData = GCHandle.ToIntPtr(_self);
-
-                using MemoryHandle pin = _audio.Pin();
-                var rc = Interop.Whisper.whisper_full_with_state(_context, state, p, (float*)pin.Pointer, _audio.Length);
-                if (rc == -7)
-                {
-                    // whisper.cpp frees the state itself on this path.
-                    state.SetHandleAsInvalid();
-                }
-
-                if (_abort)
-                {
-                    return new OperationCanceledException("Whisper transcription was cancelled.", _cancellationToken);
-                }
-
-                return rc == 0 ? null : WhisperException.FromNative("whisper_full_with_state", rc, WhisperNativeLog.CollectedErrors);
-            }
-            finally
-            {
-                Marshal.FreeCoTaskMem(language);
-                Marshal.FreeCoTaskMem(prompt);
-            }
-        }
-
-        private static byte Flag(bool value) => value ? (byte)1 : (byte)0;
-
-        [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-        private static byte OnAbort(IntPtr userData) =>
-            GCHandle.FromIntPtr(userData).Target is Run { _abort: true } ? (byte)1 : (byte)0;
-
-        [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-        private static void OnNewSegment(IntPtr ctx, IntPtr state, int newSegments, IntPtr userData)
-        {
-            try
-            {
-                if (GCHandle.FromIntPtr(userData).Target is Run run)
-                {
-                    run.Publish(state, newSegments);
-                }
-            }
-#pragma warning disable CA1031 // An exception must not cross into native code.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                if (GCHandle.FromIntPtr(userData).Target is Run run)
-                {
-                    run._channel.Writer.TryComplete(ex);
-                    run._abort = true;
-                }
-            }
-        }
-
-        private void Publish(IntPtr state, int newSegments)
-        {
-            var total = Interop.Whisper.whisper_full_n_segments_from_state(state);
-            for (var i = Math.Max(0, total - newSegments); i < total; i++)
-            {
-                var text = Marshal.PtrToStringUTF8((IntPtr)Interop.Whisper.whisper_full_get_segment_text_from_state(state, i)) ?? string.Empty;
-                var t0 = Clamp(Interop.Whisper.whisper_full_get_segment_t0_from_state(state, i));
-                var t1 = Clamp(Interop.Whisper.whisper_full_get_segment_t1_from_state(state, i));
-                if (t1 < t0)
-                {
-                    t1 = t0;
-                }
-
-                var tokens = Interop.Whisper.whisper_full_n_tokens_from_state(state, i);
-                double sum = 0;
-                var count = 0;
-                for (var k = 0; k < tokens; k++)
-                {
-                    var data = Interop.Whisper.whisper_full_get_token_data_from_state(state, i, k);
-                    if (data.Id < _eot)
-                    {
-                        sum += data.P;
-                        count++;
-                    }
-                }
-
-                var confidence = count > 0 ? (float)(sum / count) : float.NaN;
-                _channel.Writer.TryWrite(new TranscriptSegment(text.Trim(), t0, t1, confidence));
-            }
-        }
-
-        /// <summary>whisper.cpp times are in 10 ms units; clamp them to the audio.</summary>
-        private TimeSpan Clamp(long centiseconds)
-        {
-            var t = TimeSpan.FromMilliseconds(Math.Max(0, centiseconds) * 10.0);
-            return t > _duration ? _duration : t;
-        }
-
-        public void Dispose()
-        {
-            _registration.Dispose();
-            if (_self.IsAllocated)
-            {
-                _self.Free();
-            }
-        }
+        var confidence = count > 0 ? (float)(sum / count) : float.NaN;
+        return new TranscriptSegment(segment.Text.Trim(), start, end, confidence);
     }
+
+    private static TimeSpan Clamp(TimeSpan t, TimeSpan duration) =>
+        t < TimeSpan.Zero ? TimeSpan.Zero : t > duration ? duration : t;
 }

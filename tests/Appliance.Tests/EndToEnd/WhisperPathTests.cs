@@ -22,7 +22,7 @@ public sealed class WhisperPathTests(EndToEndFixture engines, ITestOutputHelper 
             var path = Path.Combine(dir, "ggml-random-small.bin");
             GgmlWhisperModelWriter.Write(path, GgmlWhisperModelWriter.SmallEnglish, seed: 3);
             using var model = WhisperModel.Load(path);
-            var whisper = new WhisperSpeechToText(model, new WhisperOptions { Threads = 2, BestOf = 1, TemperatureIncrement = 0, SuppressNonSpeechTokens = false });
+            var whisper = new WhisperSpeechToText(model, new WhisperOptions { Threads = 2, BestOf = 1, TemperatureIncrement = 0 });
             var recording = new ScriptedRecording().Noise(0.3).TapWhenIdle().Noise(0.4)
                 .Say("Turn on the kitchen light.", engines.Speech("Turn on the kitchen light."))
                 .Noise(1.5);

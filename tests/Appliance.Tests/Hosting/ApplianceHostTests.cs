@@ -259,7 +259,7 @@ public sealed class ApplianceHostTests : IDisposable
         }
     }
 
-    private static FakeGpioDriver.FakeInput DriverInput(FakeGpioDriver driver, string line)
+    internal static FakeGpioDriver.FakeInput DriverInput(FakeGpioDriver driver, string line)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         FakeGpioDriver.FakeInput? input;
@@ -278,42 +278,5 @@ public sealed class ApplianceHostTests : IDisposable
         var path = Path.Combine(_dir, $"appliance-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, "{\n" + sections + "\n}\n");
         return path;
-    }
-
-    /// <summary>Reads sd_notify datagrams until one contains the wanted text (failing early if the daemon exits).</summary>
-    private sealed class NotifyReader(Socket socket)
-    {
-        private readonly List<string> _seen = [];
-
-        public string WaitFor(string text, Task<int> run, StringWriter stderr)
-        {
-            socket.ReceiveTimeout = 500;
-            var buffer = new byte[4096];
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (DateTime.UtcNow < deadline)
-            {
-                var earlier = _seen.FirstOrDefault(s => s.Contains(text, StringComparison.Ordinal));
-                if (earlier is not null)
-                {
-                    _seen.Remove(earlier);
-                    return earlier;
-                }
-
-                try
-                {
-                    var n = socket.Receive(buffer);
-                    _seen.Add(Encoding.UTF8.GetString(buffer, 0, n));
-                }
-                catch (SocketException) when (!run.IsCompleted)
-                {
-                }
-                catch (SocketException)
-                {
-                    throw new Xunit.Sdk.XunitException($"the daemon exited with {run.Result} before '{text}': {stderr}");
-                }
-            }
-
-            throw new TimeoutException($"no '{text}' on NOTIFY_SOCKET; saw: {string.Join(" | ", _seen)}; stderr: {stderr}");
-        }
     }
 }

@@ -347,7 +347,11 @@ public sealed class MqttServiceTests : IDisposable
         peer.Publish("appliance/dev1/cmd/say", marker);
         handler.WaitFor(c => c == "say:" + marker, 30);
         Assert.True(service.IsConnected);
-        Assert.True(service.BadInputs > 1000, $"only {service.BadInputs} bad inputs were reported");
+        // A flood is bounded by the service's command queue (drop-oldest, counted): what was not parsed and refused
+        // was dropped and counted. How many of each depends on how fast this machine drains the queue, so the
+        // assertion is on the accounting, not on the split (a loaded machine drops more and parses fewer).
+        Assert.True(service.BadInputs + service.CommandsDropped > 1000, $"only {service.BadInputs} bad inputs and {service.CommandsDropped} drops were reported");
+        Assert.True(service.BadInputs > 0, "no bad input was reported");
         Assert.NotEmpty(peer.Snapshot());
     }
 

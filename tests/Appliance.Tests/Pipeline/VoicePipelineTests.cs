@@ -541,6 +541,32 @@ public sealed class VoicePipelineTests
     }
 
     [Fact]
+    public async Task A_lost_microphone_is_the_error_state_until_it_is_back_and_triggers_wait()
+    {
+        await using var rig = new PipelineRig();
+        rig.Pipeline.Tap();
+        await rig.Log.WaitForState(PipelineState.Listening);
+        rig.Pipeline.MicrophoneGone("mic", "No such device");
+        var error = await rig.Log.WaitFor<PipelineErrorEvent>();
+        Assert.Equal("capture", error.Source);
+        Assert.Contains("No such device", error.Message, StringComparison.Ordinal);
+        Assert.Equal(SessionEndReason.Error, (await rig.Log.WaitFor<SessionEndedEvent>()).Reason);
+        Assert.Equal(PipelineState.Error, rig.Pipeline.State);
+
+        rig.Pipeline.MicrophoneGone("mic", "still gone"); // every failed reopen reports it; one error event per outage
+        rig.Pipeline.Tap(); // ignored while the microphone is gone
+        rig.Time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(PipelineState.Error, rig.Pipeline.State);
+        Assert.Single(rig.Log.Snapshot().OfType<PipelineErrorEvent>());
+
+        rig.Pipeline.MicrophoneBack("mic");
+        var back = await rig.Log.WaitFor<StateChangedEvent>(e => e.From == PipelineState.Error && e.To == PipelineState.Idle);
+        Assert.Equal(PipelineState.Idle, back.To);
+        await rig.SpeakCommand();
+        Assert.Equal(SessionEndReason.Nominal, (await rig.Log.WaitFor<SessionEndedEvent>(nth: 2)).Reason);
+    }
+
+    [Fact]
     public async Task A_microphone_failure_while_speaking_is_reported_and_the_reply_finishes()
     {
         await using var rig = new PipelineRig();

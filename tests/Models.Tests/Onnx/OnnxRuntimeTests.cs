@@ -1,25 +1,11 @@
-using System.Runtime.InteropServices;
 using VoiceAppliance.Models.Onnx;
 using VoiceAppliance.Testing;
 using Xunit.Abstractions;
-using static VoiceAppliance.Models.Interop.OnnxRuntime;
 
 namespace VoiceAppliance.Models.Tests.Onnx;
 
 public sealed class OnnxRuntimeTests(ITestOutputHelper output)
 {
-    [Fact]
-    public void OrtApi_slots_sit_at_the_offsets_frozen_by_onnxruntime()
-    {
-        // onnxruntime_c_api.cc asserts these slot indices for every release since the version that froze them.
-        Assert.Equal(101, (int)Marshal.OffsetOf<OrtApi>(nameof(OrtApi.ReleaseCustomOpDomain)) / IntPtr.Size);
-        Assert.Equal(118, (int)Marshal.OffsetOf<OrtApi>(nameof(OrtApi.ReleaseModelMetadata)) / IntPtr.Size);
-        Assert.Equal(9, (int)Marshal.OffsetOf<OrtApi>(nameof(OrtApi.Run)) / IntPtr.Size);
-        Assert.Equal(49, (int)Marshal.OffsetOf<OrtApi>(nameof(OrtApi.CreateTensorWithDataAsOrtValue)) / IntPtr.Size);
-        Assert.Equal(123, (int)Marshal.OffsetOf<OrtApi>(nameof(OrtApi.ModelMetadataGetCustomMetadataMapKeys)) / IntPtr.Size);
-        Assert.Equal(124 * IntPtr.Size, Marshal.SizeOf<OrtApi>());
-    }
-
     [RequiresFileFact("silero_vad_v5.onnx", "real Silero v5 weights")]
     public void Silero_v5_inputs_and_outputs_are_read_with_types_and_shapes()
     {

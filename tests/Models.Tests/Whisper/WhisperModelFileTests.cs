@@ -63,6 +63,21 @@ public sealed class WhisperModelFileTests : IDisposable
         Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.999)]
+    public void A_truncated_file_never_reaches_whisper_cpp(double keep)
+    {
+        // whisper.cpp loads a file whose tensors are cut short and then aborts the process in whisper_full; the
+        // check runs before Whisper.net is touched, so the logger (attached only after it) hears nothing.
+        var path = Save("cut-early.bin", _good.AsSpan(0, (int)(_good.Length * keep)).ToArray());
+        var logger = new ListLogger();
+        var ex = Assert.Throws<InvalidDataException>(() => WhisperModel.Load(path, logger));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Fix: download the model again", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(logger.Lines);
+    }
+
     [Fact]
     public void An_empty_file_is_rejected()
     {

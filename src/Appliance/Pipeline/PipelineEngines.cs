@@ -1,0 +1,14 @@
+using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Models;
+using VoiceAppliance.Workflows;
+
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>The engines and devices a <see cref="VoicePipeline"/> joins.</summary>
+/// <param name="Capture">The microphone (16 kHz mono).</param>
+/// <param name="Playback">The speaker.</param>
+/// <param name="Vad">Voice activity detection at the capture's rate.</param>
+/// <param name="Stt">Speech to text.</param>
+/// <param name="Tts">Text to speech.</param>
+/// <param name="Workflow">What to do with transcripts.</param>
+public sealed record PipelineEngines(IAudioCapture Capture, IAudioPlayback Playback, IVoiceActivityDetector Vad, ISpeechToText Stt, ITextToSpeech Tts, IVoiceWorkflow Workflow);

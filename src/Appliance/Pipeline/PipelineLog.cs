@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>The pipeline's log messages, in one place so the parts of the pipeline share their event ids.</summary>
+internal static partial class PipelineLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Session {SessionId} started by {Trigger}")]
+    public static partial void SessionStarted(ILogger logger, string sessionId, SessionTrigger trigger);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Session {SessionId} ended: {Reason} after {DurationMs} ms")]
+    public static partial void SessionEnded(ILogger logger, string sessionId, SessionEndReason reason, double durationMs);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "The {Stage} stage failed; the session ends with error and the pipeline returns to idle")]
+    public static partial void StageFailed(ILogger logger, Exception exception, string stage);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The microphone failed; reading again in {DelaySeconds} s")]
+    public static partial void CaptureFailed(ILogger logger, Exception exception, double delaySeconds);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Watchdog: no progress while {State} for {Seconds} s; ending the session")]
+    public static partial void Watchdog(ILogger logger, PipelineState state, double seconds);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "Trigger {Trigger} ignored while {State}")]
+    public static partial void TriggerIgnored(ILogger logger, SessionTrigger trigger, PipelineState state);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Barge-in in session {SessionId} after {HeardSeconds} s of the reply")]
+    public static partial void BargeIn(ILogger logger, string sessionId, double heardSeconds);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Soft-fade: the speech stopped; the reply resumes in session {SessionId}")]
+    public static partial void BargeInResumed(ILogger logger, string sessionId);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "The microphone {Device} is unavailable ({Error}); the pipeline is in Error until it returns")]
+    public static partial void MicrophoneLost(ILogger logger, string device, string error);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "The microphone {Device} is back; the pipeline returns to idle")]
+    public static partial void MicrophoneBack(ILogger logger, string device);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Critical, Message = "The audio front end failed; the pipeline stops and the daemon exits with an error so systemd restarts it")]
+    public static partial void FrontEndFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,43 @@
+using VoiceAppliance.Workflows;
+
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>
+/// One turn of a <see cref="PipelineSession"/>: the user's utterance (or a say/play request) and the reply. Its
+/// <see cref="ReplyCts"/> cancels everything the turn runs; a cancelled turn is no longer current.
+/// </summary>
+internal sealed class PipelineTurn(PipelineSession session, int index, bool hold, long droppedAtStart)
+{
+    public PipelineSession Session { get; } = session;
+
+    public int Index { get; } = index;
+
+    /// <summary>Push-to-talk hold: only the release (or the cap) ends the utterance.</summary>
+    public bool Hold { get; } = hold;
+
+    /// <summary>The capture's dropped-sample counter when the turn started (for the metrics).</summary>
+    public long DroppedAtStart { get; } = droppedAtStart;
+
+    public CancellationTokenSource ReplyCts { get; } = new();
+
+    /// <summary>Timestamp of the endpoint decision (the metrics' zero).</summary>
+    public long EndOfSpeech { get; set; }
+
+    public TimeSpan SttTime { get; set; }
+
+    public string? Transcript { get; set; }
+
+    public string ReplyText { get; set; } = string.Empty;
+
+    public WorkflowTurn? WorkflowTurn { get; set; }
+
+    public ReplyStreamer? Streamer { get; set; }
+
+    public TurnMetrics Metrics { get; set; } = new();
+
+    /// <summary>Timestamp of the turn's last progress (the watchdog's stamp), for <see cref="PipelineHeartbeat"/>.</summary>
+    public long LastProgress { get; set; }
+
+    /// <summary><c>turn_ended</c> was published.</summary>
+    public bool Ended { get; set; }
+}

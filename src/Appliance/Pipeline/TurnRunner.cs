@@ -1,0 +1,270 @@
+using System.Text;
+using VoiceAppliance.Models;
+using VoiceAppliance.Workflows;
+
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>
+/// Runs the work of one turn off the audio path and outside the lock: speech to text -> workflow -> streamed reply
+/// (<see cref="ReplyStreamer"/>), or a say/play request. Everything observes the turn's cancellation (barge-in, stop,
+/// mute, the watchdog); after each await it asks the controller whether the turn is still current before it changes
+/// anything. Engines come from <see cref="ProviderSelector"/>.
+/// </summary>
+internal sealed class TurnRunner(SessionController controller, ProviderSelector providers, IApplianceControl appliance)
+{
+    private readonly SessionController _c = controller;
+
+    /// <summary>
+    /// The user's utterance is complete: run the turn. Seam for a realtime speech-to-speech session: a provider that
+    /// takes audio and answers with audio would replace <see cref="RunCascadeAsync"/> (STT -> workflow -> TTS) here,
+    /// reporting through the same controller calls (transcript, first audio, finish).
+    /// </summary>
+    public void StartUserTurn(PipelineTurn turn, ReadOnlyMemory<float> utterance) => Start(turn, () => RunCascadeAsync(turn, utterance));
+
+    /// <summary>
+    /// Seam for answering before the silence window ends: the front end calls this when the user pauses after speech
+    /// (<see cref="AudioFrontEnd"/>), with the utterance so far. A speculative transcript taken here can be kept when
+    /// the endpoint confirms the same audio. Nothing is done yet.
+    /// </summary>
+    public static void SpeculateOnPauseLocked(PipelineTurn turn, ReadOnlyMemory<float> utteranceSoFar)
+    {
+        _ = turn;
+        _ = utteranceSoFar;
+    }
+
+    /// <summary>Speaks <paramref name="text"/> in a say session's turn.</summary>
+    public void StartSay(PipelineTurn turn, string text, SynthesisOptions? options) => Start(turn, () => RunSayAsync(turn, text, options));
+
+    /// <summary>Plays a clip in a play session's turn.</summary>
+    public void StartPlay(PipelineTurn turn, ReadOnlyMemory<float> samples, int sampleRate) => Start(turn, () => RunClipAsync(turn, samples, sampleRate));
+
+    private void Start(PipelineTurn turn, Func<Task> work)
+    {
+        _c.Heartbeat.WorkStarted(turn);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await work().ConfigureAwait(false);
+            }
+            finally
+            {
+                _c.Heartbeat.WorkEnded(turn);
+            }
+        });
+    }
+
+    private async Task RunCascadeAsync(PipelineTurn turn, ReadOnlyMemory<float> audio)
+    {
+        var token = turn.ReplyCts.Token;
+        var stage = "stt";
+        try
+        {
+            var stt = providers.SpeechToText();
+            var transcript = await TranscribeAsync(stt, turn, audio, token).ConfigureAwait(false);
+            WorkflowTurn? workflowTurn;
+            ReplyStreamer streamer;
+            lock (_c.Gate)
+            {
+                workflowTurn = _c.OnFinalTranscriptLocked(turn, transcript, audio, appliance, stt.Name);
+                if (workflowTurn is null)
+                {
+                    return;
+                }
+
+                streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(), _c.Engines.Playback, _c.Time);
+            }
+
+            stage = "workflow";
+            var pieces = _c.Engines.Workflow.RespondAsync(workflowTurn, token);
+            var result = await streamer.RunAsync(pieces, new Observer(_c, turn), token).ConfigureAwait(false);
+            lock (_c.Gate)
+            {
+                if (_c.IsCurrent(turn))
+                {
+                    _c.FinishReplyLocked(turn, result, workflowTurn);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Barge-in, stop, mute or the watchdog took over; they already moved the state on.
+        }
+        catch (Exception ex)
+        {
+            Fail(turn, ex, stage);
+        }
+    }
+
+    private async Task RunSayAsync(PipelineTurn turn, string text, SynthesisOptions? options)
+    {
+        var token = turn.ReplyCts.Token;
+        try
+        {
+            ReplyStreamer streamer;
+            lock (_c.Gate)
+            {
+                if (!_c.IsCurrent(turn))
+                {
+                    return;
+                }
+
+                streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(), _c.Engines.Playback, _c.Time, options);
+            }
+
+            var result = await streamer.RunAsync(Once(text), new Observer(_c, turn), token).ConfigureAwait(false);
+            lock (_c.Gate)
+            {
+                if (_c.IsCurrent(turn))
+                {
+                    _c.FinishReplyLocked(turn, result, workflowTurn: null);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            Fail(turn, ex, "tts");
+        }
+    }
+
+    private async Task RunClipAsync(PipelineTurn turn, ReadOnlyMemory<float> samples, int sampleRate)
+    {
+        var token = turn.ReplyCts.Token;
+        var playback = _c.Engines.Playback;
+        try
+        {
+            lock (_c.Gate)
+            {
+                if (!_c.IsCurrent(turn))
+                {
+                    return;
+                }
+
+                _c.Machine.TransitionTo(PipelineState.Speaking);
+                _c.Watchdog.ArmLocked();
+            }
+
+            await playback.WriteAsync(samples, sampleRate, token).ConfigureAwait(false);
+            lock (_c.Gate)
+            {
+                _c.Metrics.FirstAudio(turn);
+                _c.Watchdog.ArmLocked();
+            }
+
+            await playback.DrainAsync(token).ConfigureAwait(false);
+            lock (_c.Gate)
+            {
+                if (_c.IsCurrent(turn))
+                {
+                    _c.FinishReplyLocked(turn, new ReplyResult(string.Empty, TimeSpan.Zero, TimeSpan.Zero, 1), workflowTurn: null);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            Fail(turn, ex, "playback");
+        }
+    }
+
+    private void Fail(PipelineTurn turn, Exception ex, string stage)
+    {
+        var failedStage = ex is PipelineStageException s ? s.Stage : stage;
+        var cause = ex is PipelineStageException { InnerException: { } inner } ? inner : ex;
+        PipelineLog.StageFailed(_c.Logger, cause, failedStage);
+        lock (_c.Gate)
+        {
+            if (_c.IsCurrent(turn))
+            {
+                _c.FailLocked(failedStage, cause, stayInError: false);
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<string> Once(string text)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        yield return text;
+    }
+
+    private async Task<string> TranscribeAsync(ISpeechToText stt, PipelineTurn turn, ReadOnlyMemory<float> audio, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        var started = _c.Time.GetTimestamp();
+        await foreach (var segment in stt.TranscribeAsync(audio, cancellationToken).ConfigureAwait(false))
+        {
+            var piece = segment.Text.Trim();
+            if (piece.Length == 0)
+            {
+                continue;
+            }
+
+            if (text.Length > 0)
+            {
+                text.Append(' ');
+            }
+
+            text.Append(piece);
+            lock (_c.Gate)
+            {
+                if (!_c.IsCurrent(turn))
+                {
+                    break;
+                }
+
+                _c.Events.Publish(new TranscriptEvent(turn.Index, text.ToString(), IsFinal: false, stt.Name) { SessionId = turn.Session.Id });
+                _c.Watchdog.ArmLocked();
+            }
+        }
+
+        turn.SttTime = _c.Time.GetElapsedTime(started);
+        return text.ToString();
+    }
+
+    /// <summary>The reply's progress, reported to the controller (states, metrics, watchdog).</summary>
+    private sealed class Observer(SessionController c, PipelineTurn turn) : IReplyObserver
+    {
+        public void OnFirstText()
+        {
+            lock (c.Gate)
+            {
+                c.Metrics.FirstReplyText(turn);
+                c.Watchdog.ArmLocked();
+            }
+        }
+
+        public void OnFirstAudio()
+        {
+            lock (c.Gate)
+            {
+                if (c.IsCurrent(turn) && c.Machine.State == PipelineState.Thinking)
+                {
+                    c.Machine.TransitionTo(PipelineState.Speaking);
+                    c.BargeIn.ResetLocked();
+                    c.Watchdog.ArmLocked();
+                }
+            }
+        }
+
+        public void OnChunkPlayed(bool first)
+        {
+            lock (c.Gate)
+            {
+                if (first)
+                {
+                    c.Metrics.FirstAudio(turn);
+                }
+
+                if (c.IsCurrent(turn))
+                {
+                    c.Watchdog.ArmLocked();
+                }
+            }
+        }
+    }
+}
