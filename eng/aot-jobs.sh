@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --rids) RIDS="$2"; shift 2 ;;
     --results) RESULTS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "aot-jobs: unknown argument '$1' (see --help)" >&2; exit 64 ;;
   esac
 done

@@ -28,7 +28,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
     --print) PRINT=1 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "arm64-sysroot: unknown argument '$arg' (see --help)" >&2; exit 64 ;;
   esac
 done

@@ -29,7 +29,7 @@ for arg in "$@"; do
     --bench) WANT_BENCH=1 ;;
     --no-apt) NO_APT=1 ;;
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "provision: unknown argument '$arg' (expected --arm64, --bench, --no-apt, --force)" >&2; exit 64 ;;
   esac
 done
