@@ -3,10 +3,12 @@
 #   ./build.sh demo     provision, build, and run the appliance's main job with no hardware
 #   ./build.sh test     provision, build, and run every test (CI runs exactly this)
 # Other commands:
-#   ./build.sh provision [--arm64]   only provision native libraries and models (idempotent, cached)
-#   ./build.sh aot-probe             NativeAOT publish (net9.0 retarget, linux-x64) and run its self-check
-#   ./build.sh arm64-check           cross-built aarch64 libraries loaded and run under qemu-aarch64
+#   ./build.sh provision [--arm64] [--bench]  only provision models, Debian packages, the arm64 sysroot (idempotent)
+#   ./build.sh aot-jobs [--rids "R..."]  NativeAOT publish for linux-x64 and linux-arm64, and real jobs on each binary
+#                                    (arm64 under qemu) compared with the JIT build's output (part of `test`)
 #   ./build.sh bench [ARGS]          benchmarks (BenchmarkDotNet / bench commands); ARGS go to the bench tool
+# Environment: APPLIANCE_SKIP_UNIT_TESTS=1 makes `test` skip the unit-test step (dotnet test), for working on the
+# rest of the flow; the closing line then says so. CONFIGURATION (default Release).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,21 +37,10 @@ cmd_demo() {
   dotnet "$(appliance_dll)" demo "$@"
 }
 
-cmd_aot_probe() {
-  need_dotnet
-  local out="$ROOT/artifacts/aot/linux-x64"
-  log "NativeAOT publish (AotProbe: net9.0, linux-x64) into $out"
-  dotnet publish "$ROOT/src/Appliance/Appliance.csproj" -c Release -p:AotProbe=true -r linux-x64 \
-    -o "$out" -v quiet -nologo -clp:NoSummary >&2
-  local bin="$out/appliance"
-  [ -x "$bin" ] || { echo "[build] error: NativeAOT publish produced no $bin" >&2; exit 1; }
-  log "NativeAOT binary: $(du -h "$bin" | cut -f1) ($(stat -c %s "$bin") bytes)"
-  "$bin" self-check
-}
-
-cmd_arm64_check() {
+cmd_aot_jobs() {
   provision --arm64
-  "$ROOT/eng/arm64-check.sh"
+  need_dotnet
+  "$ROOT/eng/aot-jobs.sh" "$@"
 }
 
 cmd_test() {
@@ -59,51 +50,73 @@ cmd_test() {
   rm -rf "$results"; mkdir -p "$results"
   log "building the solution ($CONFIG)"
   dotnet build "$ROOT/Appliance.sln" -c "$CONFIG" -v quiet -nologo -clp:NoSummary >&2
-  log "running the tests"
   local rc=0
-  dotnet test "$ROOT/Appliance.sln" -c "$CONFIG" --no-build -nologo \
-    --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" \
-    2>&1 | tee "$results/console.log" || rc=$?
+  if [ "${APPLIANCE_SKIP_UNIT_TESTS:-0}" = 1 ]; then
+    log "APPLIANCE_SKIP_UNIT_TESTS=1: the unit tests are NOT run"
+  else
+    log "running the tests"
+    dotnet test "$ROOT/Appliance.sln" -c "$CONFIG" --no-build -nologo \
+      --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" \
+      2>&1 | tee "$results/console.log" || rc=$?
+  fi
   local demo_rc=0
   log "running the main job (demo --fast) as a smoke test"
   dotnet "$(appliance_dll)" demo --fast --workdir "$ROOT/artifacts/demo" > "$results/demo.log" 2>&1 || demo_rc=$?
   tail -12 "$results/demo.log"
-  local probe_rc=0
-  cmd_aot_probe || probe_rc=$?
-  local arm_rc=0
-  "$ROOT/eng/arm64-check.sh" || arm_rc=$?
-  summarize "$results/console.log" "$probe_rc" "$arm_rc" "$demo_rc"
-  [ "$rc" = 0 ] && [ "$probe_rc" = 0 ] && [ "$arm_rc" = 0 ] && [ "$demo_rc" = 0 ]
+  log "NativeAOT binaries: publish linux-x64 and linux-arm64, run each (arm64 under qemu) against the JIT build"
+  local aot_rc=0
+  "$ROOT/eng/aot-jobs.sh" --results "$results" || aot_rc=$?
+  summarize "$results" "$demo_rc"
+  [ "$rc" = 0 ] && [ "$aot_rc" = 0 ] && [ "$demo_rc" = 0 ]
 }
 
-# One closing line over every test assembly plus the two whole-system checks.
+# One closing line over every test assembly, the demo and the NativeAOT binary jobs (eng/aot-jobs.sh).
 summarize() {
-  local log="$1" probe_rc="$2" arm_rc="$3" demo_rc="$4"
-  local passed failed skipped
-  # vstest's summary block per test assembly: "     Passed: N", "     Failed: N", "    Skipped: N".
-  read -r passed failed skipped < <(awk '
-    /^ +Passed: +[0-9]+$/  { p += $2 }
-    /^ +Failed: +[0-9]+$/  { f += $2 }
-    /^ +Skipped: +[0-9]+$/ { s += $2 }
-    END { print p+0, f+0, s+0 }' "$log")
-  local assemblies runs
-  assemblies=$(find "$ROOT/tests" -name '*.Tests.csproj' | wc -l)
-  runs=$(grep -cE '^Test Run (Successful|Failed)\.' "$log" || true)
-  if grep -qE '^(Test Run Aborted|Build FAILED)' "$log" || [ "$runs" -lt "$assemblies" ]; then
-    echo "[build] a test run aborted or did not report ($runs of $assemblies assemblies reported)" >&2
-    failed=$((failed + 1))
+  local results="$1" demo_rc="$2" log="$1/console.log"
+  local passed=0 failed=0 skipped=0
+  if [ "${APPLIANCE_SKIP_UNIT_TESTS:-0}" = 1 ]; then
+    echo "[build] unit tests skipped (APPLIANCE_SKIP_UNIT_TESTS=1): this run does not count them" >&2
+  else
+    # vstest's summary block per test assembly: "     Passed: N", "     Failed: N", "    Skipped: N".
+    read -r passed failed skipped < <(awk '
+      /^ +Passed: +[0-9]+$/  { p += $2 }
+      /^ +Failed: +[0-9]+$/  { f += $2 }
+      /^ +Skipped: +[0-9]+$/ { s += $2 }
+      END { print p+0, f+0, s+0 }' "$log")
+    local assemblies runs
+    assemblies=$(find "$ROOT/tests" -name '*.Tests.csproj' | wc -l)
+    runs=$(grep -cE '^Test Run (Successful|Failed)\.' "$log" || true)
+    if grep -qE '^(Test Run Aborted|Build FAILED)' "$log" || [ "$runs" -lt "$assemblies" ]; then
+      echo "[build] a test run aborted or did not report ($runs of $assemblies assemblies reported)" >&2
+      failed=$((failed + 1))
+    fi
   fi
-  [ "$probe_rc" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
-  [ "$arm_rc" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
   [ "$demo_rc" = 0 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+  # NativeAOT binary jobs, one line each: rid, job, passed|failed|skipped, detail
+  local tsv="$results/aot-jobs.tsv" x64=0 x64_failed=0 arm=0 arm_failed=0 aot_skipped=0
+  if [ -s "$tsv" ]; then
+    x64=$(awk -F'\t' '$1 == "linux-x64" && $3 == "passed"' "$tsv" | wc -l)
+    x64_failed=$(awk -F'\t' '$1 == "linux-x64" && $3 == "failed"' "$tsv" | wc -l)
+    arm=$(awk -F'\t' '$1 == "linux-arm64" && $3 == "passed"' "$tsv" | wc -l)
+    arm_failed=$(awk -F'\t' '$1 == "linux-arm64" && $3 == "failed"' "$tsv" | wc -l)
+    aot_skipped=$(awk -F'\t' '$3 == "skipped"' "$tsv" | wc -l)
+  else
+    echo "[build] the NativeAOT binary jobs reported nothing" >&2
+    x64_failed=1
+  fi
+  passed=$((passed + x64 + arm)); failed=$((failed + x64_failed + arm_failed)); skipped=$((skipped + aot_skipped))
+  local times=""
+  for rid in linux-x64 linux-arm64; do
+    [ -f "$ROOT/artifacts/aot/publish-$rid.seconds" ] && times="$times, $rid publish $(cat "$ROOT/artifacts/aot/publish-$rid.seconds") s"
+  done
   echo
-  echo "demo: $([ "$demo_rc" = 0 ] && echo passed || echo FAILED); aot-probe: $([ "$probe_rc" = 0 ] && echo passed || echo FAILED); arm64-check: $([ "$arm_rc" = 0 ] && echo passed || echo FAILED)"
+  echo "demo: $([ "$demo_rc" = 0 ] && echo passed || echo FAILED); NativeAOT arm64 (qemu) jobs: $arm passed, $arm_failed failed; NativeAOT x64 jobs: $x64 passed, $x64_failed failed${times}"
   echo "total: $((passed + failed + skipped)), passed: $passed, failed: $failed, skipped: $skipped"
   echo "tests: $passed passed, $failed failed, $skipped skipped"
 }
 
 cmd_bench() {
-  provision
+  provision --bench
   need_dotnet
   dotnet run --project "$ROOT/bench/Benchmarks/Benchmarks.csproj" -c Release -- "$@"
 }
@@ -112,8 +125,7 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   provision) shift; provision "$@" ;;
-  aot-probe) shift; cmd_aot_probe "$@" ;;
-  arm64-check) shift; cmd_arm64_check "$@" ;;
+  aot-jobs) shift; cmd_aot_jobs "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64 ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64 ;;
 esac

@@ -4,19 +4,23 @@
 #   ./publish-arm64.sh [--config config/smart-speaker.json] [--out artifacts/publish] [--no-provision]
 #
 # Contents of artifacts/publish/appliance-linux-arm64/ (and appliance-<version>-linux-arm64.tar.gz):
-#   app/appliance                 NativeAOT linux-arm64 executable (dotnet publish -r linux-arm64 -p:PublishAot=true)
-#   app/native/linux-arm64/       cross-built whisper.cpp (libwhisper + libggml*) and ONNX Runtime arm64
-#   models/                       the models the chosen config names that exist here (Silero VAD, Piper voice);
-#                                 Whisper ggml weights are fetched on the device (`appliance models fetch`)
-#   systemd/appliance.service     the unit
-#   config/appliance.json         the chosen config; config/examples/ all three examples
-#   install.sh                    creates the user, installs files and the unit, lists the Debian runtime packages
-#   MANIFEST.txt                  what is inside, with sha256 sums and what is missing
+#   app/appliance                   NativeAOT linux-arm64 executable (dotnet publish -r linux-arm64; symbols stripped)
+#   app/libonnxruntime.so           ONNX Runtime from the Microsoft.ML.OnnxRuntime package (+ providers_shared)
+#   app/runtimes/linux-arm64/       whisper.cpp from the Whisper.net.Runtime package (libwhisper.so, libggml*-whisper.so)
+#   models/                         the models the chosen config names (Silero VAD, Piper voice) and manifest.json;
+#                                   Whisper ggml weights are not obtainable here: install.sh fetches them on the
+#                                   device (`appliance models fetch NAME`, sha256-checked against the manifest)
+#   systemd/appliance.service       the unit
+#   config/appliance.json           the chosen config; config/examples/ all examples and intents.json
+#   install.sh                      packages, user, files, unit (from eng/install.sh.in)
+#   MANIFEST.txt                    contents with sha256 sums, sizes, the Debian runtime packages, and what is missing
+# Only linux-arm64 natives are in the package (eng/TrimNatives.targets; checked again here).
+# The Debian runtime package list is derived from the binary and the natives (eng/runtime-packages.sh: readelf -d
+# NEEDED + the dlopen'ed libraries, mapped to Debian arm64 packages) and must equal DEBIAN_RUNTIME below.
 #
-# The NativeAOT publish needs the .NET 10 linux-arm64 ILCompiler and runtime packs from NuGet. Where the feeds
-# lack them (as on this project's build machines) the step is reported clearly and skipped; everything else is
-# still packaged, and MANIFEST.txt says the binary is missing. Exit code: 0 when the package is complete,
-# 3 when it was built without the binary, 1 on other errors.
+# Cross-compiling on x64 needs Debian's clang, llvm, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross
+# (eng/provision.sh installs them); no sysroot, no CppCompilerAndLinker=gcc. Exit code: 0 when the package is
+# complete, 1 otherwise.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,178 +30,138 @@ PROVISION=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --config) CONFIG="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
-    --out) OUT="$2"; shift 2 ;;
+    --out) OUT="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
     --no-provision) PROVISION=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "publish-arm64: unknown argument '$1' (see --help)" >&2; exit 64 ;;
   esac
 done
 
 log() { printf '[publish-arm64] %s\n' "$*" >&2; }
+die() { printf '[publish-arm64] error: %s\n' "$*" >&2; exit 1; }
 is_aarch64_elf() { # ELF e_machine (bytes 18-19, little-endian) is 0xB7 for aarch64
   [ "$(od -An -tx1 -j0 -N4 "$1" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] && [ "$(od -An -tx1 -j18 -N2 "$1" | tr -d ' \n')" = b700 ]
 }
-die() { printf '[publish-arm64] error: %s\n' "$*" >&2; exit 1; }
 [ -f "$CONFIG" ] || die "config $CONFIG not found (use one of config/*.json)"
+command -v dotnet >/dev/null || die "the .NET 10 SDK is missing (https://learn.microsoft.com/dotnet/core/install/linux-debian)"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 VERSION=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$ROOT/Directory.Build.props" | head -1)
 PKG="$OUT/appliance-linux-arm64"
 TARBALL="$OUT/appliance-$VERSION-linux-arm64.tar.gz"
-DEBIAN_RUNTIME="libasound2 libmosquitto1 libespeak-ng1 espeak-ng-data libpocketsphinx3 pocketsphinx-en-us libspeexdsp1"
+# What the arm64 binary and its natives load on Debian 12 / Raspberry Pi OS bookworm (see README "Runtime packages
+# on the Pi"). Checked against eng/runtime-packages.sh below: a change in the natives or the interop fails the build.
+DEBIAN_RUNTIME="ca-certificates espeak-ng-data libasound2 libc6 libespeak-ng1 libgcc-s1 libgomp1 libmosquitto1 libpocketsphinx3 libsphinxbase3 libssl3 libstdc++6 pocketsphinx-en-us"
 
 if [ "$PROVISION" = 1 ]; then
-  log "provisioning the aarch64 native libraries and models (eng/provision.sh --arm64)"
-  "$ROOT/eng/provision.sh" --arm64 >&2
+  log "provisioning the models and the build's Debian packages (eng/provision.sh)"
+  "$ROOT/eng/provision.sh" >&2
 fi
 
 rm -rf "$PKG"
-mkdir -p "$PKG/app/native/linux-arm64" "$PKG/models" "$PKG/systemd" "$PKG/config/examples"
+mkdir -p "$PKG/app" "$PKG/models" "$PKG/systemd" "$PKG/config/examples"
 MISSING=()
 
 # 1. NativeAOT publish ---------------------------------------------------------------------------
 AOT_LOG="$OUT/aot-publish.log"
-AOT_ARGS=(-c Release -r linux-arm64 -p:PublishAot=true -p:StripSymbols=true -o "$PKG/app")
-case "$(uname -m)" in
-  aarch64|arm64) ;;
-  *) # cross-link from x64 with Debian's aarch64 toolchain
-     AOT_ARGS+=(-p:CppCompilerAndLinker=aarch64-linux-gnu-gcc -p:ObjCopyName=aarch64-linux-gnu-objcopy) ;;
-esac
-log "NativeAOT publish for linux-arm64 (log: $AOT_LOG)"
-AOT_OK=0
-if command -v dotnet >/dev/null && dotnet publish "$ROOT/src/Appliance/Appliance.csproj" "${AOT_ARGS[@]}" >"$AOT_LOG" 2>&1 \
-   && [ -x "$PKG/app/appliance" ] && is_aarch64_elf "$PKG/app/appliance"; then
-  AOT_OK=1
-  log "NativeAOT binary: $(du -h "$PKG/app/appliance" | cut -f1)"
-else
-  if grep -qE 'NU1101|NU1102|Unable to find package|ILCompiler|runtime\.linux-arm64' "$AOT_LOG" 2>/dev/null; then
-    pkgs=$(grep -oE 'Unable to find package [^ ]+' "$AOT_LOG" | sed -E 's/Unable to find package //; s/\.$//' | sort -u | tr '\n' ' ' | sed 's/ $//')
-    log "NativeAOT linux-arm64 publish is NOT possible on this machine: the NuGet feeds lack the linux-arm64 packs (${pkgs:-ILCompiler / runtime packs})."
-    log "Run this script on a machine with full NuGet access (or on the Pi itself with the .NET 10 SDK) to get app/appliance."
-  elif ! command -v dotnet >/dev/null; then
-    log "NativeAOT publish skipped: the .NET 10 SDK is not installed."
-  else
-    log "NativeAOT publish failed for another reason; the last lines of $AOT_LOG:"
-    tail -n 15 "$AOT_LOG" | sed 's/^/    /' >&2
-  fi
-  rm -f "$PKG/app/appliance"
-  MISSING+=("app/appliance: NativeAOT linux-arm64 publish failed here (see aot-publish.log); build it where NuGet has the linux-arm64 ILCompiler pack")
+AOT_ARGS=(-c Release -r linux-arm64 -o "$PKG/app" -nologo)
+if ! command -v clang >/dev/null; then  # a machine with only a versioned clang (e.g. clang-14)
+  for v in 19 18 17 16 15 14; do command -v "clang-$v" >/dev/null && { AOT_ARGS+=(-p:CppCompilerAndLinker="clang-$v"); break; }; done
 fi
-# publish may leave managed build leftovers next to the binary; the package needs only the executable
-find "$PKG/app" -maxdepth 1 -type f \( -name '*.pdb' -o -name '*.dbg' -o -name '*.json' \) -delete 2>/dev/null || true
+log "NativeAOT publish for linux-arm64 (log: $AOT_LOG)"
+t0=$SECONDS
+if ! dotnet publish "$ROOT/src/Appliance/Appliance.csproj" "${AOT_ARGS[@]}" >"$AOT_LOG" 2>&1; then
+  tail -n 20 "$AOT_LOG" | sed 's/^/    /' >&2
+  die "dotnet publish -r linux-arm64 failed (log: $AOT_LOG)"
+fi
+[ -x "$PKG/app/appliance" ] && is_aarch64_elf "$PKG/app/appliance" || die "the publish produced no aarch64 app/appliance"
+log "NativeAOT publish took $((SECONDS - t0)) s; binary $(du -h "$PKG/app/appliance" | cut -f1) ($(stat -c %s "$PKG/app/appliance") bytes)"
+WARNINGS=$(grep -oE 'warning [A-Z]+[0-9]+:[^[]*' "$AOT_LOG" | sort -u || true)
+[ -z "$WARNINGS" ] || { log "AOT warnings:"; printf '%s\n' "$WARNINGS" | sed 's/^/    /' >&2; }
+# The package needs the executable and its natives only: no separate symbols, no managed leftovers.
+find "$PKG/app" -maxdepth 1 -type f \( -name '*.pdb' -o -name '*.dbg' -o -name '*.json' -o -name '*.xml' \) -delete
 
-# 2. Native libraries ----------------------------------------------------------------------------
-NATIVE="$ROOT/native/linux-arm64"
-for lib in libonnxruntime.so.1 libwhisper.so.1 libggml.so.0 libggml-base.so.0 libggml-cpu.so.0; do
-  [ -e "$NATIVE/$lib" ] || die "missing $NATIVE/$lib (run eng/provision.sh --arm64)"
-done
-cp -a "$NATIVE"/libonnxruntime.so.1 "$NATIVE"/libwhisper.so* "$NATIVE"/libggml*.so* "$PKG/app/native/linux-arm64/"
-for f in "$PKG"/app/native/linux-arm64/*.so*; do
-  [ -L "$f" ] && continue
+# 2. Natives: linux-arm64 only, all aarch64 -------------------------------------------------------
+[ -f "$PKG/app/libonnxruntime.so" ] || MISSING+=("app/libonnxruntime.so: not in the publish output (Microsoft.ML.OnnxRuntime's linux-arm64 native)")
+compgen -G "$PKG/app/runtimes/linux-arm64/libwhisper.so*" >/dev/null || MISSING+=("app/runtimes/linux-arm64/libwhisper.so: not in the publish output (Whisper.net.Runtime's linux-arm64 natives)")
+FOREIGN=$(cd "$PKG/app" && find . -type f \( -path './runtimes/*' ! -path './runtimes/linux-arm64/*' -o -name '*.dll' -o -name '*.dylib' -o -name '*.metal' \) | sort)
+[ -z "$FOREIGN" ] || die "natives of other platforms in the publish output (eng/TrimNatives.targets): $FOREIGN"
+while IFS= read -r -d '' f; do
   is_aarch64_elf "$f" || die "$f is not an aarch64 library"
-done
+done < <(find "$PKG/app" -type f -name '*.so*' -print0)
 
 # 3. Models the config names ---------------------------------------------------------------------
 json_value() { # first "Key": "value" in the config (the examples keep one per key)
   grep -oE "\"$1\"[[:space:]]*:[[:space:]]*\"[^\"]*\"" "$CONFIG" | head -1 | sed -E 's/.*:[[:space:]]*"([^"]*)"/\1/' || true
 }
+manifest_name() { # models/manifest.json: the "name" of the entry whose "file" is $1
+  awk -v f="$1" -F'"' '/"name"[[:space:]]*:/ { name = $4 } /"file"[[:space:]]*:/ && $4 == f { print name; exit }' "$ROOT/models/manifest.json"
+}
 VAD=$(json_value Vad); VAD=${VAD:-silero_vad_v5.onnx}
-VOICE=$(json_value TtsVoice); VOICE=${VOICE:-piper/en_US-libritts_r-medium}
+VOICE=$(json_value TtsVoice)
 STT=$(json_value Stt); STT=${STT:-whisper}
 WHISPER=$(json_value WhisperModel); WHISPER=${WHISPER:-ggml-base.en.bin}
 copy_model() {
   if [ -e "$ROOT/models/$1" ]; then
     mkdir -p "$PKG/models/$(dirname "$1")"
-    cp -a "$ROOT/models/$1" "$PKG/models/$1"
+    cp -aL "$ROOT/models/$1" "$PKG/models/$1"
   else
-    MISSING+=("models/$1: $2")
+    MISSING+=("models/$1: not provisioned here (eng/provision.sh)")
   fi
 }
-copy_model "$VAD" "not provisioned here (eng/provision.sh)"
-copy_model "$VOICE" "not provisioned here (eng/provision.sh)"
+cp "$ROOT/models/manifest.json" "$PKG/models/manifest.json"
+copy_model "$VAD"
+[ -z "$VOICE" ] || copy_model "$VOICE"
+FETCH_MODELS=""
 if [ "$STT" = whisper ]; then
-  copy_model "$WHISPER" "Whisper weights are not obtainable on the build machines; run 'appliance models fetch' on the device"
+  if [ -e "$ROOT/models/$WHISPER" ]; then
+    copy_model "$WHISPER"
+  else
+    FETCH_MODELS=$(manifest_name "$WHISPER")
+    [ -n "$FETCH_MODELS" ] || MISSING+=("models/$WHISPER: not provisioned here and not in models/manifest.json, so install.sh cannot fetch it")
+  fi
 fi
 
 # 4. Unit, configs, install script -----------------------------------------------------------------
 cp "$ROOT/systemd/appliance.service" "$PKG/systemd/"
 cp "$CONFIG" "$PKG/config/appliance.json"
 cp "$ROOT"/config/*.json "$PKG/config/examples/"
-cat > "$PKG/install.sh" <<INSTALL
-#!/bin/sh
-# Installs the voice appliance on Raspberry Pi OS / Debian (arm64). Run as root from the unpacked folder:
-#   sudo ./install.sh            install packages, user, files and the unit
-#   sudo ./install.sh --no-apt   skip apt-get (install the packages below yourself)
-#   ./install.sh --root DIR      stage into DIR (image builders; no apt, no user, no systemctl)
-# Debian runtime packages: $DEBIAN_RUNTIME
-set -eu
-HERE=\$(cd "\$(dirname "\$0")" && pwd)
-ROOT=""; APT=1
-while [ \$# -gt 0 ]; do
-  case "\$1" in
-    --no-apt) APT=0; shift ;;
-    --root) ROOT="\$2"; APT=0; shift 2 ;;
-    *) echo "install.sh: unknown argument '\$1' (use --no-apt or --root DIR)" >&2; exit 64 ;;
-  esac
-done
-if [ -z "\$ROOT" ] && [ "\$(id -u)" != 0 ]; then echo "install.sh: run as root (sudo ./install.sh)" >&2; exit 77; fi
-if [ -z "\$ROOT" ] && [ "\$(uname -m)" != aarch64 ]; then echo "install.sh: this package is for arm64 (aarch64); this machine is \$(uname -m)" >&2; exit 69; fi
-if [ ! -x "\$HERE/app/appliance" ]; then echo "install.sh: app/appliance is missing from this package (see MANIFEST.txt)" >&2; exit 69; fi
 
-if [ "\$APT" = 1 ]; then
-  apt-get update
-  apt-get install -y --no-install-recommends $DEBIAN_RUNTIME
+# 5. Runtime packages: derived from the binary and the natives, compared with DEBIAN_RUNTIME --------------
+DERIVED=$("$ROOT/eng/runtime-packages.sh" "$PKG/app") || die "could not derive the runtime packages (eng/runtime-packages.sh)"
+if [ "$DERIVED" != "$(tr ' ' '\n' <<<"$DEBIAN_RUNTIME" | sort | tr '\n' ' ' | sed 's/ $//')" ]; then
+  die "the Debian runtime packages derived from the binary and natives are '$DERIVED', but DEBIAN_RUNTIME in publish-arm64.sh says '$DEBIAN_RUNTIME': update DEBIAN_RUNTIME, eng/install.sh.in's text and the README"
 fi
-
-if [ -z "\$ROOT" ]; then
-  for g in gpio spi audio; do getent group "\$g" >/dev/null || groupadd --system "\$g"; done
-  getent group appliance >/dev/null || groupadd --system appliance
-  id appliance >/dev/null 2>&1 || useradd --system --gid appliance --groups audio,gpio,spi \\
-      --home-dir /var/lib/appliance --no-create-home --shell /usr/sbin/nologin appliance
-  usermod -a -G audio,gpio,spi appliance
-fi
-
-install -d "\$ROOT/opt/appliance" "\$ROOT/etc/appliance" "\$ROOT/var/lib/appliance/models" "\$ROOT/etc/systemd/system" "\$ROOT/usr/share/appliance/config"
-rm -rf "\$ROOT/opt/appliance/native"
-cp -a "\$HERE/app/." "\$ROOT/opt/appliance/"
-cp -a "\$HERE/models/." "\$ROOT/var/lib/appliance/models/"
-cp "\$HERE"/config/examples/*.json "\$ROOT/usr/share/appliance/config/"
-if [ -e "\$ROOT/etc/appliance/appliance.json" ]; then
-  echo "install.sh: keeping the existing /etc/appliance/appliance.json (new default: /usr/share/appliance/config/)"
-else
-  install -m 0640 "\$HERE/config/appliance.json" "\$ROOT/etc/appliance/appliance.json"
-fi
-install -m 0644 "\$HERE/systemd/appliance.service" "\$ROOT/etc/systemd/system/appliance.service"
-
-if [ -z "\$ROOT" ]; then
-  chown -R root:appliance /etc/appliance
-  chown -R appliance:appliance /var/lib/appliance
-  systemctl daemon-reload
-  /opt/appliance/appliance config check --config /etc/appliance/appliance.json || true
-  echo "Installed. Start it with:  sudo systemctl enable --now appliance"
-  echo "Logs:                      journalctl -u appliance -f"
-fi
-INSTALL
+sed -e "s|@VERSION@|$VERSION|g" -e "s|@DEBIAN_RUNTIME@|$DEBIAN_RUNTIME|g" -e "s|@FETCH_MODELS@|$FETCH_MODELS|g" \
+  "$ROOT/eng/install.sh.in" > "$PKG/install.sh"
 chmod +x "$PKG/install.sh"
 
-# 5. Manifest and tarball ------------------------------------------------------------------------
+# 6. Manifest and tarball ------------------------------------------------------------------------
+BIN_BYTES=$(stat -c %s "$PKG/app/appliance")
 {
   echo "voice appliance $VERSION for linux-arm64, built $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
   echo "config: $(basename "$CONFIG")"
+  echo "binary: app/appliance, NativeAOT, $BIN_BYTES bytes"
   echo "Debian runtime packages: $DEBIAN_RUNTIME"
+  echo "runtime libraries (soname -> package):"
+  "$ROOT/eng/runtime-packages.sh" --table "$PKG/app" | sed 's/^/  /'
+  [ -z "$FETCH_MODELS" ] || echo "fetched on the device by install.sh: $FETCH_MODELS (models/$WHISPER)"
   echo
   echo "sha256:"
   (cd "$PKG" && find . -type f ! -name MANIFEST.txt -print0 | sort -z | xargs -0 sha256sum | sed 's/^/  /')
   echo
   if [ ${#MISSING[@]} -eq 0 ]; then echo "missing: nothing"; else echo "missing:"; printf '  %s\n' "${MISSING[@]}"; fi
 } > "$PKG/MANIFEST.txt"
-[ -f "$AOT_LOG" ] && cp "$AOT_LOG" "$PKG/aot-publish.log"
 
 tar -C "$OUT" -czf "$TARBALL" "$(basename "$PKG")"
+log "binary:  $PKG/app/appliance ($(du -h "$PKG/app/appliance" | cut -f1), $BIN_BYTES bytes; goal <= 25 MB)"
+log "natives: $(cd "$PKG/app" && find . -name '*.so*' -type f | sed 's|^\./||' | sort | tr '\n' ' ')"
 log "package: $PKG ($(du -sh "$PKG" | cut -f1))"
 log "tarball: $TARBALL ($(du -h "$TARBALL" | cut -f1))"
+log "Debian runtime packages: $DEBIAN_RUNTIME"
 if [ ${#MISSING[@]} -gt 0 ]; then
-  log "incomplete package; missing:"
+  log "INCOMPLETE package; missing:"
   printf '[publish-arm64]   %s\n' "${MISSING[@]}" >&2
+  exit 1
 fi
-[ "$AOT_OK" = 1 ] || exit 3
+log "complete: nothing missing"

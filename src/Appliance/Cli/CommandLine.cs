@@ -19,6 +19,7 @@ public static class CommandLine
           mic-test [--device PCM] [--channels N]  live level meter per channel, to pick mic-array channels
           say TEXT [--output WAV|--device PCM]  speak text with the Piper voice
           transcribe FILE [--stt grammar|whisper]  speech to text on a WAV file
+          vad FILE [--model FILE]             speech segments Silero VAD finds in a WAV file
           models list|fetch|verify [NAME...]  known models, download (resumable, sha256-checked), verify
           help                                this text
           --version                           print the version
@@ -61,6 +62,10 @@ public static class CommandLine
                 return await SayCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "transcribe":
                 return await TranscribeCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            case "vad":
+                return await VadCommand.RunAsync(rest, stdout, stderr).ConfigureAwait(false);
+            case "dev":
+                return await DevCommand.RunAsync(rest, stdout, stderr).ConfigureAwait(false);
             case "models":
                 return await ModelsCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "run":
