@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 
 namespace VoiceAppliance;
 
@@ -10,6 +9,9 @@ public static class AppVersion
     public static string Informational { get; } =
         typeof(AppVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
-    /// <summary>True in a NativeAOT binary (no JIT compiler present).</summary>
-    public static bool IsNativeAot => !RuntimeFeature.IsDynamicCodeSupported;
+    /// <summary>
+    /// True in a NativeAOT binary: no method was ever JIT-compiled. (<c>RuntimeFeature.IsDynamicCodeSupported</c> cannot
+    /// tell: with <c>PublishAot</c> set, the SDK turns it off in the JIT build's runtimeconfig too.)
+    /// </summary>
+    public static bool IsNativeAot => System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false) == 0;
 }

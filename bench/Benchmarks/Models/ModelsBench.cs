@@ -4,7 +4,6 @@ using VoiceAppliance.Models;
 using VoiceAppliance.Models.Onnx;
 using VoiceAppliance.Models.Piper;
 using VoiceAppliance.Models.Vad;
-using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Benchmarks.Models;
 

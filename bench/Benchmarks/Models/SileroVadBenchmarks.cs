@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using VoiceAppliance.Models.Vad;
-using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Benchmarks.Models;
 

@@ -3,7 +3,6 @@ using VoiceAppliance.Models.Text;
 using VoiceAppliance.Models.Vad;
 using VoiceAppliance.Testing;
 using Xunit.Abstractions;
-using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Models.Tests.Piper;
 

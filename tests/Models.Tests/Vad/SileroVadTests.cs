@@ -1,7 +1,6 @@
 using VoiceAppliance.Models.Vad;
 using VoiceAppliance.Testing;
 using Xunit.Abstractions;
-using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Models.Tests.Vad;
 

@@ -1,7 +1,6 @@
 using VoiceAppliance.Models.Piper;
 using VoiceAppliance.Models.Vad;
 using VoiceAppliance.Testing;
-using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Models.Tests.Vad;
 

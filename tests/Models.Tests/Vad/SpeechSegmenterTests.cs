@@ -1,5 +1,4 @@
 using VoiceAppliance.Models.Vad;
-using VoiceAppliance.Testing.Vad;
 
 namespace VoiceAppliance.Models.Tests.Vad;
 

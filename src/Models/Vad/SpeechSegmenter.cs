@@ -1,6 +1,5 @@
-using VoiceAppliance.Models;
 
-namespace VoiceAppliance.Testing.Vad;
+namespace VoiceAppliance.Models.Vad;
 
 /// <summary>
 /// Turns per-window speech probabilities into speech start/end boundaries as they happen, with Silero's rules:

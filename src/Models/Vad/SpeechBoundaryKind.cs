@@ -1,4 +1,4 @@
-namespace VoiceAppliance.Testing.Vad;
+namespace VoiceAppliance.Models.Vad;
 
 /// <summary>Whether a boundary starts or ends speech.</summary>
 public enum SpeechBoundaryKind

@@ -1,4 +1,4 @@
-namespace VoiceAppliance.Testing.Vad;
+namespace VoiceAppliance.Models.Vad;
 
 /// <summary>A speech start or end at a sample position of the stream (padding included).</summary>
 /// <param name="Kind">Start or end.</param>

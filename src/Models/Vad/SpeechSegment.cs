@@ -1,4 +1,4 @@
-namespace VoiceAppliance.Testing.Vad;
+namespace VoiceAppliance.Models.Vad;
 
 /// <summary>A speech segment [Start, End) in samples.</summary>
 /// <param name="Start">First sample.</param>

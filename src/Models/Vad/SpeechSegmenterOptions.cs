@@ -1,4 +1,4 @@
-namespace VoiceAppliance.Testing.Vad;
+namespace VoiceAppliance.Models.Vad;
 
 /// <summary>Silero's segmentation parameters (snakers4/silero-vad <c>get_speech_timestamps</c> defaults).</summary>
 public sealed record SpeechSegmenterOptions

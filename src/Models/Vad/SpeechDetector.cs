@@ -1,6 +1,5 @@
-using VoiceAppliance.Models;
 
-namespace VoiceAppliance.Testing.Vad;
+namespace VoiceAppliance.Models.Vad;
 
 /// <summary>
 /// Streaming speech detection over audio in chunks of any size: buffers samples into VAD windows, runs the
