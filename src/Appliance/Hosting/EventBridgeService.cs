@@ -89,6 +89,7 @@ internal sealed class EventBridgeService : BackgroundService
             case SessionEndedEvent s:
                 Interlocked.Increment(ref _sessions);
                 HostLog.SessionEnded(_logger, s.SessionId, s.Reason);
+                NativeHeap.Trim();
                 break;
             case PipelineErrorEvent x:
                 HostLog.PipelineError(_logger, x.Source, x.Message);

@@ -10,6 +10,8 @@ internal static partial class Interop
         internal const string Mosquitto = "mosquitto";
         internal const string MosquittoFile = "libmosquitto.so.1";
         internal const string MosquittoFix = "install the Debian package libmosquitto1 (sudo apt-get install libmosquitto1)";
+        internal const string Libc = "c";
+        internal const string LibcFile = "libc.so.6";
 
         // A library's resolver must be in place before its first P/Invoke, whichever type makes it.
         [ModuleInitializer]
@@ -19,6 +21,7 @@ internal static partial class Interop
             new Dictionary<string, string[]>
             {
                 [Mosquitto] = [MosquittoFile, "libmosquitto.so"],
+                [Libc] = [LibcFile],
             });
     }
 }

@@ -131,6 +131,7 @@ public sealed class OnnxSession : IDisposable
             sessionOptions.InterOpNumThreads = options.InterOpThreads;
             sessionOptions.GraphOptimizationLevel = (GraphOptimizationLevel)options.OptimizationLevel;
             sessionOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+            sessionOptions.EnableCpuMemArena = options.MemoryArena;
         }
         catch
         {

@@ -12,6 +12,13 @@ public sealed record OnnxSessionOptions
     /// <summary>Graph optimisation level.</summary>
     public OnnxOptimizationLevel OptimizationLevel { get; init; } = OnnxOptimizationLevel.All;
 
+    /// <summary>
+    /// ORT's CPU memory arena: activations are carved from a pool that grows to the largest run and never shrinks.
+    /// Right for per-window models (Silero: the same small shapes every 32 ms); off for a model whose activations
+    /// scale with its input (Piper: a long sentence would leave tens of megabytes in the pool for the daemon's life).
+    /// </summary>
+    public bool MemoryArena { get; init; } = true;
+
     /// <summary>One thread, all optimisations: the right default for per-window models such as Silero.</summary>
     public static OnnxSessionOptions Default { get; } = new();
 }
