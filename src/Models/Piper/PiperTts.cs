@@ -48,6 +48,9 @@ public sealed class PiperTts : ITextToSpeech, IDisposable
     /// <summary>Model runs that ONNX Runtime stopped part-way because their request was cancelled (for tests and diagnostics).</summary>
     internal int TerminatedRuns => Volatile.Read(ref _terminatedRuns);
 
+    /// <summary>Test hook: called on the synthesis thread just before a sentence's model run starts.</summary>
+    internal Action? ModelRunStarting { get; init; }
+
     /// <inheritdoc/>
     public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(string text, SynthesisOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -186,6 +189,7 @@ public sealed class PiperTts : ITextToSpeech, IDisposable
         {
             try
             {
+                ModelRunStarting?.Invoke();
                 binding.Run();
             }
             catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)

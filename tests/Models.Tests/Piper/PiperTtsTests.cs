@@ -147,38 +147,72 @@ public sealed class PiperTtsTests(ITestOutputHelper output)
     [RequiresFileFact(VoiceModel, "the provisioned Piper voice")]
     public async Task A_cancel_at_any_moment_of_a_sentence_ends_the_synthesis()
     {
-        // Cancel at many points of one long sentence: before it starts, while espeak phonemizes, while ORT runs,
-        // and as ORT finishes. Every request must end in OperationCanceledException (a cancel is never lost), and
-        // the ones that land inside the model run must stop it there (ORT terminated the run).
-        var text = string.Concat(Enumerable.Repeat("and then the long sentence goes on ", 3));
-        var stepTicks = System.Diagnostics.Stopwatch.Frequency / 1000; // cancel points 0, 1, 2, ... ms after the start
-        var terminatedBefore = Tts.TerminatedRuns;
+        // Cancel at many points of one long sentence, counted from the moment its model run starts (a hook just
+        // before ORT runs): at that moment, and 1, 2, ... ms into the run, while it runs and as it finishes. Also
+        // before the run (while espeak phonemizes). Every request must end in OperationCanceledException (a cancel
+        // is never lost), and a cancel at the start of the run must stop it inside ORT (terminated, not finished).
+        // Eight sentences: even a test thread starved by a busy machine cancels long before the last one is done.
+        var text = string.Concat(Enumerable.Repeat("And then the long sentence goes on and then the long sentence goes on. ", 8));
+        // The cancel is issued from a dedicated thread armed by the hook, so a busy thread pool cannot delay it.
+        Action? armed = null;
+        var tts = new PiperTts(Tts.Voice) { ModelRunStarting = () => Interlocked.Exchange(ref armed, null)?.Invoke() };
+        var msTicks = System.Diagnostics.Stopwatch.Frequency / 1000;
         var completed = 0;
-        for (var point = 0; point < 40; point++)
+        var insideRun = 0;
+        for (var point = -5; point < 40; point++)
         {
             using var cts = new CancellationTokenSource();
+            var offset = point;
+            if (point == -5)
+            {
+                cts.Cancel(); // before anything started
+            }
+            else if (point >= 0)
+            {
+                insideRun++;
+                Volatile.Write(ref armed, () =>
+                {
+                    if (offset == 0)
+                    {
+                        cts.Cancel(); // at the run's start, on the synthesis thread itself
+                        return;
+                    }
+
+                    var canceller = new Thread(() =>
+                    {
+                        var until = System.Diagnostics.Stopwatch.GetTimestamp() + (offset * msTicks);
+                        while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+                        {
+                            Thread.SpinWait(100);
+                        }
+
+                        cts.Cancel();
+                    }) { IsBackground = true };
+                    canceller.Start();
+                });
+            }
+
             var synthesis = Task.Run(async () =>
             {
-                await foreach (var unused in Tts.SynthesizeAsync(text, null, cts.Token))
+                await foreach (var unused in tts.SynthesizeAsync(text, null, cts.Token))
                 {
                     Interlocked.Increment(ref completed);
                 }
             });
-            var until = System.Diagnostics.Stopwatch.GetTimestamp() + point * stepTicks * 5;
-            while (System.Diagnostics.Stopwatch.GetTimestamp() < until && !synthesis.IsCompleted)
+            if (point is > -5 and < 0)
             {
-                Thread.SpinWait(100);
+                // -4 .. -1: while espeak phonemizes, before the run (a run that starts anyway is cancelled at once).
+                Thread.SpinWait(1000 * (point + 5));
+                cts.Cancel();
             }
 
-            cts.Cancel();
             var ex = await Record.ExceptionAsync(() => synthesis.WaitAsync(TimeSpan.FromSeconds(60)));
+            Volatile.Write(ref armed, null);
             Assert.True(ex is OperationCanceledException, $"cancel point {point}: expected OperationCanceledException, got {ex?.GetType().Name ?? "no exception"} after {completed} chunks");
         }
 
-        var terminated = Tts.TerminatedRuns - terminatedBefore;
-        output.WriteLine($"runs terminated inside ONNX Runtime: {terminated} of 40; chunks yielded before a cancel: {completed}");
-        Assert.Equal(0, completed);
-        Assert.True(terminated > 0, "no cancel reached a model run in progress");
+        output.WriteLine($"runs terminated inside ONNX Runtime: {tts.TerminatedRuns} ({insideRun} cancels timed from a run's start); chunks yielded before a cancel: {completed}");
+        Assert.True(tts.TerminatedRuns > 0, "no cancel reached a model run in progress");
 
         // The voice still works afterwards.
         Assert.NotEmpty(Tts.Synthesize("Still here."));
