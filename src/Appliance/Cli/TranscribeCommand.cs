@@ -55,20 +55,7 @@ public static class TranscribeCommand
 
         try
         {
-            var wav = WavFile.Read(file);
-            var mono = new float[wav.Frames];
-            for (var f = 0; f < wav.Frames; f++)
-            {
-                var sum = 0f;
-                for (var c = 0; c < wav.Channels; c++)
-                {
-                    sum += wav.Samples[(f * wav.Channels) + c];
-                }
-
-                mono[f] = sum / wav.Channels;
-            }
-
-            var audio = AudioResampler.Resample(mono, wav.SampleRate, 16000);
+            var audio = CliAudio.ReadSpeech16k(file);
             var intents = intentsFile is null ? IntentsFile.Parse(DemoScenario.IntentsJson, "demo intents") : IntentsFile.Load(intentsFile);
             using var whisper = stt == "whisper" ? WhisperModel.Load(whisperModel ?? ModelPaths.Require("ggml-base.en.bin")) : null;
             using var grammar = stt == "grammar" ? new GrammarSpeechToText(JsgfCompiler.Compile(intents.Intents.Select(i => (i.Name, (IReadOnlyList<SentenceTemplate>)i.Sentences.Select(SentenceTemplate.Parse).ToList())))) : null;

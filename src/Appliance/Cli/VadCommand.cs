@@ -53,21 +53,8 @@ public static class VadCommand
 
         try
         {
-            var wav = WavFile.Read(file);
-            var mono = new float[wav.Frames];
-            for (var f = 0; f < wav.Frames; f++)
-            {
-                var sum = 0f;
-                for (var c = 0; c < wav.Channels; c++)
-                {
-                    sum += wav.Samples[(f * wav.Channels) + c];
-                }
-
-                mono[f] = sum / wav.Channels;
-            }
-
-            const int Rate = 16000;
-            var audio = AudioResampler.Resample(mono, wav.SampleRate, Rate);
+            const int Rate = CliAudio.SpeechRate;
+            var audio = CliAudio.ReadSpeech16k(file);
             using var vad = SileroVad.Open(model ?? ModelPaths.Require("silero_vad_v5.onnx"), Rate);
             var options = threshold is { } th ? new SpeechSegmenterOptions { Threshold = th } : SpeechSegmenterOptions.Default;
             var watch = Stopwatch.StartNew();
