@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VoiceAppliance.Cli;
+using VoiceAppliance.Testing;
 
 namespace VoiceAppliance.Tests;
 
@@ -47,6 +48,30 @@ public sealed class CommandLineTests
         Assert.Matches(@"libmosquitto +2\.\d+\.\d+", output);
         Assert.Matches(@"libasound +1\.\d+", output);
         Assert.Matches(@"espeak-ng +1\.\d+", output);
+    }
+
+    [RequiresFileFact("samples/jfk.wav", "the speech sample")]
+    public async Task A_truncated_or_empty_model_file_exits_65_naming_the_file()
+    {
+        var dir = TestPaths.NewTempDirectory("badmodel");
+        try
+        {
+            var truncated = Path.Combine(dir, "truncated.onnx");
+            File.WriteAllBytes(truncated, File.ReadAllBytes(TestPaths.Model("silero_vad_v5.onnx"))[..3000]);
+            var empty = Path.Combine(dir, "empty.onnx");
+            File.WriteAllBytes(empty, []);
+            foreach (var model in new[] { truncated, empty })
+            {
+                var (code, _, err) = await Run("vad", TestPaths.Model("samples/jfk.wav"), "--model", model);
+                Assert.Equal(ExitCodes.DataError, code);
+                Assert.Contains(model, err, StringComparison.Ordinal);
+                Assert.DoesNotContain("   at ", err, StringComparison.Ordinal); // no stack trace
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -40,6 +40,21 @@ public static class CommandLine
             return ExitCodes.Usage;
         }
 
+        try
+        {
+            return await RunCommandAsync(args, stdout, stderr, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Models.Onnx.OnnxRuntimeException or Audio.Alsa.InvalidWavException or InvalidDataException or Models.Whisper.WhisperException)
+        {
+            // A bad model or audio file that a command did not handle itself: one line naming the file and the
+            // problem, the documented exit code, never a stack trace and an abort.
+            await stderr.WriteLineAsync($"appliance {args[0]}: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.DataError;
+        }
+    }
+
+    private static async Task<int> RunCommandAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
         var rest = args.AsSpan(1).ToArray();
         switch (args[0])
         {
