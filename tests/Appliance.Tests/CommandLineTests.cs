@@ -78,8 +78,18 @@ public sealed class CommandLineTests
     public async Task Demo_with_a_missing_input_names_the_file()
     {
         var (code, _, err) = await Run("demo", "--input", "/nonexistent/mic.wav");
-        Assert.Equal(ExitCodes.MissingDependency, code);
+        Assert.Equal(ExitCodes.DataError, code);
         Assert.Contains("/nonexistent/mic.wav", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("transcribe")]
+    [InlineData("vad")]
+    public async Task A_missing_input_wav_is_bad_input_65_naming_the_file(string command)
+    {
+        var (code, _, err) = await Run(command, "/nonexistent/speech.wav");
+        Assert.Equal(ExitCodes.DataError, code);
+        Assert.Contains("/nonexistent/speech.wav", err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,10 +14,15 @@ internal static class CliAudio
     /// Reads <paramref name="file"/> (any rate and channel count the WAV reader accepts), averages the channels and
     /// resamples to 16 kHz mono.
     /// </summary>
-    /// <exception cref="InvalidWavException">The file is not a usable WAV; the message names it and the field.</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidWavException">The file does not exist or is not a usable WAV; the message names it
+    /// (bad input: exit 65, unlike a missing model, which is a missing part of the appliance: 69).</exception>
     public static float[] ReadSpeech16k(string file)
     {
+        if (!File.Exists(file))
+        {
+            throw new InvalidWavException($"input WAV '{file}' does not exist.");
+        }
+
         var wav = WavFile.Read(file);
         var mono = new float[wav.Frames];
         var weights = new float[wav.Channels];

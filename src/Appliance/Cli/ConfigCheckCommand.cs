@@ -2,12 +2,13 @@ using VoiceAppliance.Configuration;
 
 namespace VoiceAppliance.Cli;
 
-/// <summary><c>appliance config check [--config PATH]</c>: prints every configuration error and warning; exit 78 on errors.</summary>
+/// <summary><c>appliance config check [--config PATH] [--portable]</c>: prints every configuration error and warning; exit 78 on errors.</summary>
 public static class ConfigCheckCommand
 {
     private const string Usage = """
-        usage: appliance config check [--config PATH]
+        usage: appliance config check [--config PATH] [--portable]
           --config PATH   the file to check (default: $APPLIANCE_CONFIG, else /etc/appliance/appliance.json)
+          --portable      checking a config for another machine: missing or damaged models and files are warnings
         """;
 
     /// <summary>Runs the check.</summary>
@@ -23,11 +24,16 @@ public static class ConfigCheckCommand
         }
 
         string? flag = null;
+        var portable = false;
         for (var i = 1; i < args.Length; i++)
         {
             if (args[i] == "--config" && i + 1 < args.Length)
             {
                 flag = args[++i];
+            }
+            else if (args[i] == "--portable")
+            {
+                portable = true;
             }
             else
             {
@@ -37,6 +43,6 @@ public static class ConfigCheckCommand
         }
 
         var path = ApplianceConfiguration.ResolvePath(flag);
-        return ConfigCheck.Print(stdout, path, ConfigCheck.Run(path));
+        return ConfigCheck.Print(stdout, path, ConfigCheck.Run(path, portable: portable));
     }
 }

@@ -71,6 +71,13 @@ public static class DemoCommand
             }
         }
 
+        if (input is not null && !File.Exists(input))
+        {
+            // The user's own input file: bad input (65), not a missing part of the appliance (69).
+            await stderr.WriteLineAsync($"appliance demo: input WAV '{input}' does not exist.").ConfigureAwait(false);
+            return ExitCodes.DataError;
+        }
+
         var check = SelfCheck.Run();
         var code = SelfCheck.Print(stdout, check);
         if (code != ExitCodes.Ok)

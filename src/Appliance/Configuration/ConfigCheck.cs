@@ -2,9 +2,10 @@ namespace VoiceAppliance.Configuration;
 
 /// <summary>
 /// What <c>appliance config check</c> runs: loads the file with environment overrides, validates every
-/// section, then checks that what the configuration names exists on this machine (model files, the SPI
-/// device, the intents and password files). Machine checks are warnings, so a config can be checked on a
-/// build machine before it goes to the Pi.
+/// section, then checks what the configuration names on this machine: the model files exist and load (a model
+/// that <c>run</c> cannot load is an error, not a warning), the intents and password files exist, the SPI device
+/// and GPIO chips are there. With <c>portable</c> (<c>config check --portable</c>, for a config written on a build
+/// machine before it goes to the Pi) the machine checks are warnings.
 /// </summary>
 public static class ConfigCheck
 {
@@ -12,7 +13,8 @@ public static class ConfigCheck
     /// <param name="path">The configuration file.</param>
     /// <param name="environment">Environment (null: the process environment).</param>
     /// <param name="configuration">Loader with the sections to check (null: <see cref="ApplianceConfiguration.CreateDefault"/>).</param>
-    public static IReadOnlyList<ConfigIssue> Run(string path, IReadOnlyDictionary<string, string?>? environment = null, ApplianceConfiguration? configuration = null)
+    /// <param name="portable">Machine checks are warnings (the config is checked away from the device it is for).</param>
+    public static IReadOnlyList<ConfigIssue> Run(string path, IReadOnlyDictionary<string, string?>? environment = null, ApplianceConfiguration? configuration = null, bool portable = false)
     {
         var loaded = (configuration ?? ApplianceConfiguration.CreateDefault()).Load(path, environment);
         var issues = loaded.Issues.ToList();
@@ -21,7 +23,7 @@ public static class ConfigCheck
             return issues; // the file itself is unusable; the rest would only repeat defaults
         }
 
-        CheckMachine(loaded, issues);
+        CheckMachine(loaded, issues, portable ? ConfigSeverity.Warning : ConfigSeverity.Error);
         return issues;
     }
 
@@ -46,33 +48,64 @@ public static class ConfigCheck
         return errors == 0 ? Cli.ExitCodes.Ok : Cli.ExitCodes.Config;
     }
 
-    private static void CheckMachine(LoadedConfiguration c, List<ConfigIssue> issues)
+    private static void CheckMachine(LoadedConfiguration c, List<ConfigIssue> issues, ConfigSeverity machine)
     {
-        void Missing(string key, string file, string fix) => issues.Add(new ConfigIssue(ConfigSeverity.Warning, key, $"{file} does not exist on this machine; {fix}"));
+        void Missing(string key, string file, string fix) => issues.Add(new ConfigIssue(machine, key, $"{file} does not exist on this machine; {fix}"));
+
+        // A model that exists must also load: the same validation `run` does, so a damaged file is found here.
+        void Loads(string key, string file, Action<string> load, string fix)
+        {
+            try
+            {
+                load(file);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or Models.Onnx.OnnxRuntimeException or IOException)
+            {
+                issues.Add(new ConfigIssue(machine, key, $"{file} cannot be loaded: {ex.Message} {fix}"));
+            }
+        }
 
         var models = c.Models;
-        if (!File.Exists(models.Resolve(models.Vad)))
+        const string Refetch = "Fix: `appliance models verify`, then `appliance models fetch` to replace it.";
+        var vad = models.Resolve(models.Vad);
+        if (!File.Exists(vad))
         {
-            Missing("Models:Vad", models.Resolve(models.Vad), "run `appliance models fetch` or fix Models:Directory.");
+            Missing("Models:Vad", vad, "run `appliance models fetch` or fix Models:Directory.");
+        }
+        else
+        {
+            Loads("Models:Vad", vad, static f => Models.Vad.SileroVadModel.Load(f).Dispose(), Refetch);
         }
 
-        if (models.Stt == SttEngine.Whisper && !File.Exists(models.Resolve(models.WhisperModel)))
+        var whisper = models.Resolve(models.WhisperModel);
+        if (models.Stt == SttEngine.Whisper && !File.Exists(whisper))
         {
-            Missing("Models:WhisperModel", models.Resolve(models.WhisperModel), "run `appliance models fetch` (ggml-base.en.bin or ggml-tiny.en.bin).");
+            Missing("Models:WhisperModel", whisper, "run `appliance models fetch` (ggml-base.en.bin or ggml-tiny.en.bin).");
+        }
+        else if (models.Stt == SttEngine.Whisper)
+        {
+            Loads("Models:WhisperModel", whisper, static f => Models.Whisper.WhisperModel.Validate(f), Refetch);
         }
 
-        if (!File.Exists(Path.Combine(models.Resolve(models.TtsVoice), "model.onnx")))
+        var voice = Path.Combine(models.Resolve(models.TtsVoice), "model.onnx");
+        if (!File.Exists(voice))
         {
-            Missing("Models:TtsVoice", Path.Combine(models.Resolve(models.TtsVoice), "model.onnx"), "run `appliance models fetch` or fix Models:TtsVoice.");
+            Missing("Models:TtsVoice", voice, "run `appliance models fetch` or fix Models:TtsVoice.");
+        }
+        else
+        {
+            Loads("Models:TtsVoice", voice, f => Models.Piper.PiperVoice.Load(models.Resolve(models.TtsVoice)).Dispose(), Refetch);
         }
 
         if (c.Leds.Kind == LedKind.Apa102 && !File.Exists(c.Leds.SpiDevice))
         {
-            Missing("Leds:SpiDevice", c.Leds.SpiDevice, "enable SPI (dtparam=spi=on in /boot/firmware/config.txt) or set Leds:Kind to none.");
+            // The appliance runs without its LED ring: a warning.
+            issues.Add(new ConfigIssue(ConfigSeverity.Warning, "Leds:SpiDevice", $"{c.Leds.SpiDevice} does not exist on this machine; enable SPI (dtparam=spi=on in /boot/firmware/config.txt) or set Leds:Kind to none."));
         }
 
         if ((c.Button.Enabled || c.Leds.Kind == LedKind.Gpio) && !Directory.EnumerateFiles("/dev", "gpiochip*").Any())
         {
+            // A board without GPIO still runs (the appliance keeps going without the peripheral): a warning.
             issues.Add(new ConfigIssue(ConfigSeverity.Warning, c.Button.Enabled ? "Button:Enabled" : "Leds:Kind", "no /dev/gpiochip* on this machine; the button and GPIO LEDs work only on a board with GPIO."));
         }
 

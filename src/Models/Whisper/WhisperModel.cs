@@ -37,6 +37,18 @@ public sealed class WhisperModel : IDisposable
     internal int ActiveRuns => Volatile.Read(ref _activeRuns);
 
     /// <summary>
+    /// Checks that <paramref name="path"/> is a complete ggml Whisper model (structure, hyper-parameters, every
+    /// tensor's name and shape, length) without loading it into whisper.cpp; <c>config check</c> uses this.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a complete ggml Whisper model; the message names it and the problem.</exception>
+    public static WhisperHyperParameters Validate(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return WhisperModelFile.Validate(System.IO.Path.GetFullPath(path));
+    }
+
+    /// <summary>
     /// Validates <paramref name="path"/> (structure, hyper-parameters, every tensor's name and shape, length)
     /// and only then lets whisper.cpp load it: whisper.cpp reads a damaged file without bounds checks and a
     /// truncated one can end the process on first use. whisper.cpp and ggml log lines go to

@@ -252,7 +252,7 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void Config_check_adds_machine_checks_as_warnings()
+    public void Config_check_portable_adds_machine_checks_as_warnings()
     {
         var dir = TestPaths.NewTempDirectory("config-check");
         try
@@ -265,10 +265,42 @@ public sealed class ConfigurationTests
                   "Workflow": { "Kind": "mqtt" }
                 }
                 """);
-            var issues = ConfigCheck.Run(path, s_noEnv);
+            var issues = ConfigCheck.Run(path, s_noEnv, portable: true);
             Assert.Contains(issues, i => i.Key == "Models:Vad" && i.Severity == ConfigSeverity.Warning && i.Message.Contains("models fetch", StringComparison.Ordinal));
             Assert.Contains(issues, i => i.Key == "Leds:SpiDevice" && i.Message.Contains("dtparam=spi=on", StringComparison.Ordinal));
             Assert.Contains(issues, i => i.Key == "Mqtt:Enabled" && i.Severity == ConfigSeverity.Error);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [RequiresFileFact("silero_vad_v5.onnx", "a real model beside the damaged one")]
+    public void Config_check_on_the_device_makes_missing_and_damaged_models_errors()
+    {
+        var dir = TestPaths.NewTempDirectory("config-check");
+        try
+        {
+            // A truncated Silero model, and no Piper voice at all.
+            File.WriteAllBytes(Path.Combine(dir, "silero_vad_v5.onnx"), File.ReadAllBytes(TestPaths.Model("silero_vad_v5.onnx"))[..3000]);
+            var path = Path.Combine(dir, "appliance.json");
+            File.WriteAllText(path, $$"""
+                {
+                  "Models": { "Directory": "{{dir}}", "Vad": "silero_vad_v5.onnx" }
+                }
+                """);
+            var issues = ConfigCheck.Run(path, s_noEnv);
+            var vad = Assert.Single(issues, i => i.Key == "Models:Vad");
+            Assert.Equal(ConfigSeverity.Error, vad.Severity);
+            Assert.Contains("cannot be loaded", vad.Message, StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(dir, "silero_vad_v5.onnx"), vad.Message, StringComparison.Ordinal);
+            Assert.Contains(issues, i => i.Key == "Models:TtsVoice" && i.Severity == ConfigSeverity.Error);
+            using var output = new StringWriter();
+            Assert.Equal(VoiceAppliance.Cli.ExitCodes.Config, ConfigCheck.Print(output, path, issues));
+
+            // Checked for another machine, the same config has only warnings about this one.
+            Assert.DoesNotContain(ConfigCheck.Run(path, s_noEnv, portable: true), i => i.Severity == ConfigSeverity.Error && i.Key.StartsWith("Models:", StringComparison.Ordinal));
         }
         finally
         {
