@@ -410,6 +410,14 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         var topic = message.Topic;
         if (topic.StartsWith(_topics.CommandPrefix, StringComparison.Ordinal))
         {
+            if (message.Payload.Length == 0)
+            {
+                // An empty payload is how MQTT clears a retained message, and the broker passes the clearing on to
+                // subscribers: it must not start a session. Commands carry a payload ("PRESS", JSON, text).
+                Log.EmptyCommandIgnored(_logger, topic);
+                return;
+            }
+
             if (message.Retained)
             {
                 // A retained command would replay on every reconnect; refuse it so it is cleared deliberately.
@@ -557,5 +565,8 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
 
         [LoggerMessage(44, LogLevel.Debug, "MQTT 'offline' was not published before disconnecting: {Reason}")]
         public static partial void OfflineNotSent(ILogger logger, string reason);
+
+        [LoggerMessage(45, LogLevel.Debug, "MQTT empty payload on '{Topic}' ignored (clears a retained message; commands need a payload such as PRESS)")]
+        public static partial void EmptyCommandIgnored(ILogger logger, string topic);
     }
 }

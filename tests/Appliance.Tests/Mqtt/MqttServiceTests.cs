@@ -78,6 +78,24 @@ public sealed class MqttServiceTests : IDisposable
     }
 
     [RequiresProgramFact("mosquitto")]
+    public void Clearing_a_retained_command_with_an_empty_payload_starts_nothing()
+    {
+        var broker = Broker();
+        var handler = new RecordingHandler();
+        var service = Service(MqttTestOptions.For(broker, StateDir()), handler);
+        using var peer = new TestPeer(broker.Port, filters: ["appliance/#"]);
+        peer.WaitFor("appliance/dev1/availability", r => r.Text == "online");
+
+        // The MQTT way to clear a retained message; the broker forwards it to the appliance as an empty message.
+        peer.Publish("appliance/dev1/cmd/listen", [], 1, retain: true);
+        peer.Publish("appliance/dev1/cmd/stop", []);
+        peer.Publish("appliance/dev1/cmd/say", "marker");
+        handler.WaitFor(c => c == "say:marker");
+        Assert.DoesNotContain(handler.Calls, c => c is "listen" or "stop");
+        Assert.Equal(0, service.BadInputs);
+    }
+
+    [RequiresProgramFact("mosquitto")]
     public void Every_command_round_trips_to_the_handler()
     {
         var broker = Broker();
@@ -91,7 +109,7 @@ public sealed class MqttServiceTests : IDisposable
 
         peer.Publish("appliance/dev1/cmd/listen", "PRESS");
         handler.WaitFor(c => c == "listen");
-        peer.Publish("appliance/dev1/cmd/stop", "");
+        peer.Publish("appliance/dev1/cmd/stop", "PRESS");
         handler.WaitFor(c => c == "stop");
         peer.Publish("appliance/dev1/cmd/say", "hello there");
         handler.WaitFor(c => c == "say:hello there");
@@ -290,7 +308,7 @@ public sealed class MqttServiceTests : IDisposable
         // A handler that fails is reported too, and the next command still works.
         handler.Behaviour = c => c == "stop" ? Task.FromException(new InvalidOperationException("audio device gone")) : Task.CompletedTask;
         peer.Clear();
-        peer.Publish("appliance/dev1/cmd/stop", "");
+        peer.Publish("appliance/dev1/cmd/stop", "PRESS");
         var failed = peer.WaitFor("appliance/dev1/error").Json;
         Assert.Equal("command_failed", failed.GetProperty("event_type").GetString());
         Assert.Contains("audio device gone", failed.GetProperty("reason").GetString(), StringComparison.Ordinal);
