@@ -17,7 +17,11 @@ internal sealed record StateMessage(
     DateTimeOffset Timestamp);
 
 /// <summary>The <c>&lt;base&gt;/error</c> payload: bad input or a failed command.</summary>
-internal sealed record ErrorMessage(string EventType, string Topic, string Reason, int PayloadBytes, string DeviceId, DateTimeOffset Timestamp);
+internal sealed record ErrorMessage(string EventType, string Topic, string Reason, int PayloadBytes, string DeviceId, DateTimeOffset Timestamp)
+{
+    /// <summary>Bad inputs held back (rate limit) since the previous error message; absent when none.</summary>
+    public long? Suppressed { get; init; }
+}
 
 /// <summary><c>say</c> as JSON.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]

@@ -17,11 +17,14 @@ namespace VoiceAppliance.Mqtt;
 public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqttReporter
 {
     private const int CommandQueueCapacity = 256;
+    private const int ErrorReportBurst = 20; // bad-input and command-failure log lines and error messages per window
+    private static readonly TimeSpan ErrorReportWindow = TimeSpan.FromMinutes(1);
 
     private readonly MqttOptions _options;
     private readonly IMqttCommandHandler _handler;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly ReportRateLimiter _errorReports;
     private readonly MqttTopics _topics;
     private readonly Channel<Incoming> _incoming;
     private readonly CancellationTokenSource _stopping = new();
@@ -48,6 +51,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         _handler = handler;
         _logger = logger;
         _time = timeProvider ?? TimeProvider.System;
+        _errorReports = new ReportRateLimiter(ErrorReportBurst, ErrorReportWindow, _time);
         _topics = new MqttTopics(options);
         _startedAt = _time.GetTimestamp();
         _intercomTargets = [.. options.IntercomTargets];
@@ -534,9 +538,19 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     private void ReportError(string kind, string topic, string reason, int payloadBytes)
     {
         Interlocked.Increment(ref _badInputs);
+        if (!_errorReports.TryAcquire(out var suppressed))
+        {
+            return; // counted (BadInputs), reported with the next one that goes out
+        }
+
         var safeTopic = MqttCommandParser.Truncate(topic);
+        if (suppressed > 0)
+        {
+            Log.BadInputsSuppressed(_logger, suppressed);
+        }
+
         Log.BadInput(_logger, kind, safeTopic, reason);
-        var message = new ErrorMessage(kind, safeTopic, reason, payloadBytes, _topics.DeviceId, _time.GetUtcNow());
+        var message = new ErrorMessage(kind, safeTopic, reason, payloadBytes, _topics.DeviceId, _time.GetUtcNow()) { Suppressed = suppressed > 0 ? suppressed : null };
         TryPublish(_topics.Error, JsonSerializer.SerializeToUtf8Bytes(message, MqttJsonContext.Default.ErrorMessage), 0, false);
     }
 
@@ -565,6 +579,9 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
 
         [LoggerMessage(44, LogLevel.Debug, "MQTT 'offline' was not published before disconnecting: {Reason}")]
         public static partial void OfflineNotSent(ILogger logger, string reason);
+
+        [LoggerMessage(46, LogLevel.Warning, "MQTT: {Count} more bad inputs were not logged or answered (at most 20 a minute are)")]
+        public static partial void BadInputsSuppressed(ILogger logger, long count);
 
         [LoggerMessage(45, LogLevel.Debug, "MQTT empty payload on '{Topic}' ignored (clears a retained message; commands need a payload such as PRESS)")]
         public static partial void EmptyCommandIgnored(ILogger logger, string topic);

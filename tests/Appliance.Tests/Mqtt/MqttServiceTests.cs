@@ -78,6 +78,31 @@ public sealed class MqttServiceTests : IDisposable
     }
 
     [RequiresProgramFact("mosquitto")]
+    public void A_flood_of_bad_commands_is_counted_but_logged_and_answered_a_bounded_number_of_times()
+    {
+        var broker = Broker();
+        var handler = new RecordingHandler();
+        var logger = new ListLogger();
+        var service = Service(MqttTestOptions.For(broker, StateDir()), handler, logger);
+        using var peer = new TestPeer(broker.Port, filters: ["appliance/dev1/error"]);
+        WaitOnline(service, broker);
+
+        // 200 bad volume/set (fewer than the 256-message command queue, so none is dropped), then a good command.
+        for (var i = 0; i < 200; i++)
+        {
+            peer.Publish("appliance/dev1/cmd/volume/set", "loud"u8.ToArray(), 1, wait: false);
+        }
+
+        peer.Publish("appliance/dev1/cmd/say", "marker");
+        handler.WaitFor(c => c == "say:marker", 30);
+        Assert.Equal(200, service.BadInputs);
+        Assert.Equal(0, service.CommandsDropped);
+        Assert.InRange(logger.Lines.Count(l => l.Level == LogLevel.Warning && l.Text.Contains("bad_input", StringComparison.Ordinal)), 1, 20);
+        Thread.Sleep(500); // error messages already published have arrived by now (same broker, QoS 0)
+        Assert.InRange(peer.Snapshot().Count, 1, 20);
+    }
+
+    [RequiresProgramFact("mosquitto")]
     public void Clearing_a_retained_command_with_an_empty_payload_starts_nothing()
     {
         var broker = Broker();

@@ -218,3 +218,31 @@ public sealed class MqttOptionsBindingTests
         Assert.Empty(options.Validate());
     }
 }
+
+public sealed class ReportRateLimiterTests
+{
+    [Fact]
+    public void A_flood_gets_a_burst_per_window_and_the_next_report_carries_the_suppressed_count()
+    {
+        var time = new VoiceAppliance.Testing.ManualTimeProvider();
+        var limiter = new ReportRateLimiter(3, TimeSpan.FromMinutes(1), time);
+        var allowed = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            if (limiter.TryAcquire(out var before))
+            {
+                allowed++;
+                Assert.Equal(0, before);
+            }
+        }
+
+        Assert.Equal(3, allowed);
+        Assert.Equal(997, limiter.TotalSuppressed);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(limiter.TryAcquire(out var suppressed));
+        Assert.Equal(997, suppressed);
+        Assert.True(limiter.TryAcquire(out var none));
+        Assert.Equal(0, none);
+    }
+}
