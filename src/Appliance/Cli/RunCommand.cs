@@ -76,7 +76,16 @@ public static class RunCommand
 
         using (host)
         {
-            return await ApplianceHost.RunAsync(host, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await ApplianceHost.RunAsync(host, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConfigurationException ex)
+            {
+                // Found while a service started (e.g. an unusable Mqtt:StateDirectory): a configuration error, 78.
+                await stderr.WriteLineAsync($"appliance run: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Config;
+            }
         }
     }
 }

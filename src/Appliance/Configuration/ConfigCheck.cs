@@ -120,6 +120,12 @@ public static class ConfigCheck
             issues.Add(new ConfigIssue(ConfigSeverity.Error, "Mqtt:Enabled", "Workflow:Kind is 'mqtt' but Mqtt:Enabled is not true; enable MQTT or choose another workflow."));
         }
 
+        if (mqttEnabled && (c.Value("Mqtt:StateDirectory") is { Length: > 0 } configured ? configured : new Mqtt.MqttOptions().StateDirectory) is var state
+            && Mqtt.DurableOutbox.CheckStateDirectory(state) is { } stateProblem)
+        {
+            issues.Add(new ConfigIssue(machine, "Mqtt:StateDirectory", stateProblem));
+        }
+
         if (mqttEnabled && c.Value("Mqtt:PasswordFile") is { Length: > 0 } pw && !File.Exists(pw))
         {
             Missing("Mqtt:PasswordFile", pw, "create it (mode 600, owned by the service user) or remove the key.");

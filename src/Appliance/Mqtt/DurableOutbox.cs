@@ -66,7 +66,28 @@ internal sealed partial class DurableOutbox : IDisposable
     private bool _disposed;
     private readonly bool _loading = true;
 
+    /// <summary>
+    /// Null when <paramref name="directory"/> exists (or can be created) and the appliance can write files in it;
+    /// otherwise what is wrong and the fix. Creates the directory when it is missing.
+    /// </summary>
+    public static string? CheckStateDirectory(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".write-test-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return $"Mqtt:StateDirectory = '{directory}' is not a writable directory ({ex.Message}). Fix: create it writable for the appliance user (systemd: StateDirectory=appliance) or point Mqtt:StateDirectory at one.";
+        }
+    }
+
     /// <summary>Opens (or creates) the outbox under <paramref name="directory"/>, loading the undelivered records.</summary>
+    /// <exception cref="Configuration.ConfigurationException">The directory is not writable (Mqtt:StateDirectory).</exception>
     public DurableOutbox(string directory, MqttOptions options, ILogger logger, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -74,14 +95,9 @@ internal sealed partial class DurableOutbox : IDisposable
         _maxBytes = options.OutboxMaxBytes;
         _maxInflight = options.OutboxMaxInflight;
         _fsync = options.OutboxFsync;
-        try
+        if (CheckStateDirectory(directory) is { } problem)
         {
-            Directory.CreateDirectory(directory);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidOperationException(
-                $"Mqtt:StateDirectory = '{directory}' cannot be created: {ex.Message}. Create it writable for the appliance user (systemd: StateDirectory=appliance).", ex);
+            throw new Configuration.ConfigurationException(problem, [new Configuration.ConfigIssue(Configuration.ConfigSeverity.Error, "Mqtt:StateDirectory", problem)]);
         }
 
         _path = Path.Combine(directory, FileName);

@@ -225,6 +225,39 @@ public sealed class ApplianceHostTests : IDisposable
         Assert.Contains("Models:WhisperModel", text, StringComparison.Ordinal);
     }
 
+    [RequiresFileFact("piper/en_US-libritts_r-medium/model.onnx", "the daemon loads its real engines before MQTT starts")]
+    public async Task An_unusable_mqtt_state_directory_is_a_configuration_error_in_check_and_run()
+    {
+        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        devices.AddSilentCapture("mic");
+        devices.AddPlayback("speaker", Path.Combine(_dir, "speaker.wav"));
+        var notADirectory = Path.Combine(_dir, "state-is-a-file");
+        File.WriteAllText(notADirectory, "x");
+        var config = WriteConfig($$"""
+            "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0" },
+            "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "grammar" },
+            "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(TestPaths.Root, "config", "intents.json"))}}" },
+            "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": 1, "StateDirectory": "{{Json(Path.Combine(notADirectory, "outbox"))}}" },
+            "Service": { "StateDirectory": "{{Json(_dir)}}" }
+            """);
+
+        var check = new StringWriter();
+        Assert.Equal(ExitCodes.Config, await CommandLine.RunAsync(["config", "check", "--config", config], check, TextWriter.Null, CancellationToken.None));
+        Assert.Contains("error: Mqtt:StateDirectory", check.ToString(), StringComparison.Ordinal);
+
+        var stderr = new StringWriter();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var code = await RunCommand.RunAsync(
+            ["--config", config],
+            TextWriter.Null,
+            stderr,
+            new ApplianceHostOptions { AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioDriver = new FakeGpioDriver(), ConfigureLogging = _ => { } },
+            new Dictionary<string, string?>(),
+            cts.Token);
+        Assert.Equal(ExitCodes.Config, code);
+        Assert.Contains("Mqtt:StateDirectory", stderr.ToString(), StringComparison.Ordinal);
+    }
+
     [RequiresFileFact("silero_vad_v5.onnx", "the engines are checked in order")]
     public async Task Grammar_stt_without_intents_is_a_configuration_error()
     {
