@@ -78,6 +78,9 @@ public sealed record PipelineEventPayload
     /// <summary>How listening ended.</summary>
     public string? UtteranceEnd { get; init; }
 
+    /// <summary>turn_ended: true when the transcript was taken during a pause and kept (no decode after the endpoint); absent otherwise.</summary>
+    public bool? SpeculativeTranscript { get; init; }
+
     /// <summary>session_ended: number of turns.</summary>
     public int? Turns { get; init; }
 
@@ -153,6 +156,7 @@ public sealed record PipelineEventPayload
         SpeechSeconds = Math.Round(m.SpeechDuration.TotalSeconds, 3),
         DroppedSeconds = Math.Round(m.DroppedAudio.TotalSeconds, 3),
         UtteranceEnd = Snake(m.UtteranceEnd.ToString()),
+        SpeculativeTranscript = m.SpeculativeTranscript ? true : null,
     };
 
     private static double? Round(double? v, int digits = 1) => v is { } x ? Math.Round(x, digits) : null;

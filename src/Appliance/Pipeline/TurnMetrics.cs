@@ -33,6 +33,12 @@ public sealed record TurnMetrics
     /// <summary>How listening ended.</summary>
     public UtteranceEnd UtteranceEnd { get; init; }
 
+    /// <summary>
+    /// The transcript was taken during a pause (<see cref="EarlyEndpointOptions"/>) and kept because the silence
+    /// ended the utterance with no new speech: no decode ran after the endpoint.
+    /// </summary>
+    public bool SpeculativeTranscript { get; init; }
+
     /// <summary>Reply audio heard before a barge-in cut it, when one did.</summary>
     public TimeSpan? HeardBeforeBargeIn { get; init; }
 }

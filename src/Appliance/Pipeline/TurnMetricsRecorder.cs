@@ -34,6 +34,7 @@ internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
         turn.Metrics = turn.Metrics with
         {
             EndOfSpeechToTranscriptMs = elapsed.TotalMilliseconds,
+            SpeculativeTranscript = turn.SpeculativeTranscript,
             SttRealTimeFactor = turn.Metrics.UtteranceDuration > TimeSpan.Zero ? turn.SttTime / turn.Metrics.UtteranceDuration : null,
         };
     }
