@@ -20,6 +20,20 @@ public sealed record EarlyEndpointOptions
     /// </summary>
     public TimeSpan Pause { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    internal void Validate(List<string> errors) =>
+    /// <summary>
+    /// A speculative transcript ends the turn at once (an early endpoint) when the engine accepted it with at least
+    /// this confidence (<see cref="Models.TranscriptSegment.Confidence"/>; for the grammar STT the likelihood ratio
+    /// against free phone decoding, whose rejection threshold is 0.12) and the workflow says it is a complete command
+    /// nothing can continue. Default 0.3; 1 never ends early.
+    /// </summary>
+    public float MinConfidence { get; init; } = 0.3f;
+
+    internal void Validate(List<string> errors)
+    {
         OptionChecks.Range(errors, Section, nameof(Pause), Pause, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(5));
+        if (!(MinConfidence >= 0f && MinConfidence <= 1f))
+        {
+            errors.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Section}:{nameof(MinConfidence)} is {MinConfidence}; allowed: 0 to 1."));
+        }
+    }
 }

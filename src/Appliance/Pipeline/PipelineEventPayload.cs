@@ -81,6 +81,9 @@ public sealed record PipelineEventPayload
     /// <summary>turn_ended: true when the transcript was taken during a pause and kept (no decode after the endpoint); absent otherwise.</summary>
     public bool? SpeculativeTranscript { get; init; }
 
+    /// <summary>turn_ended: whether the turn ended early on a complete command (see <c>Pipeline:EarlyEndpoint</c>).</summary>
+    public bool? EarlyEndpoint { get; init; }
+
     /// <summary>session_ended: number of turns.</summary>
     public int? Turns { get; init; }
 
@@ -157,6 +160,7 @@ public sealed record PipelineEventPayload
         DroppedSeconds = Math.Round(m.DroppedAudio.TotalSeconds, 3),
         UtteranceEnd = Snake(m.UtteranceEnd.ToString()),
         SpeculativeTranscript = m.SpeculativeTranscript ? true : null,
+        EarlyEndpoint = m.EarlyEndpoint,
     };
 
     private static double? Round(double? v, int digits = 1) => v is { } x ? Math.Round(x, digits) : null;

@@ -40,4 +40,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "Speculative transcription failed in session {SessionId}; the endpoint transcribes again")]
     public static partial void SpeculationFailed(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Early endpoint in session {SessionId}: \"{Transcript}\" (confidence {Confidence}) is a complete command")]
+    public static partial void EarlyEndpoint(ILogger logger, string sessionId, string transcript, float confidence);
 }

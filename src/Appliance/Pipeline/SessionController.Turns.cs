@@ -34,7 +34,7 @@ internal sealed partial class SessionController
         // A speculation from the last pause is the transcript only when that silence ended the utterance.
         var speculation = turn.Speculation;
         turn.Speculation = null;
-        if (speculation is not null && (speech is null || how != UtteranceEnd.Silence))
+        if (speculation is not null && (speech is null || how is not (UtteranceEnd.Silence or UtteranceEnd.EarlyEndpoint)))
         {
             speculation.Cancel();
             speculation = null;

@@ -39,6 +39,9 @@ public sealed record TurnMetrics
     /// </summary>
     public bool SpeculativeTranscript { get; init; }
 
+    /// <summary>The turn ended early: its speculative transcript was a complete command (<see cref="UtteranceEnd.EarlyEndpoint"/>).</summary>
+    public bool EarlyEndpoint => UtteranceEnd == UtteranceEnd.EarlyEndpoint;
+
     /// <summary>Reply audio heard before a barge-in cut it, when one did.</summary>
     public TimeSpan? HeardBeforeBargeIn { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using VoiceAppliance.Models;
 using VoiceAppliance.Workflows;
+using VoiceAppliance.Workflows.Intents;
 
 namespace VoiceAppliance.Pipeline;
 
@@ -50,7 +51,48 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
         }
 
         turn.Speculation?.Cancel();
-        turn.Speculation = Speculation.Start(stt, utteranceSoFar, turn, _c);
+        var speculation = turn.Speculation = Speculation.Start(stt, utteranceSoFar, turn, _c);
+        _ = EndEarlyIfCompleteAsync(turn, speculation);
+    }
+
+    /// <summary>
+    /// Early endpoint: when the guess is accepted (the engine yielded words), confident (at least
+    /// <see cref="EarlyEndpointOptions.MinConfidence"/>) and a command nothing can continue
+    /// (<see cref="CompletenessKind.CompleteFinal"/>), and the user is still silent (the speculation is still the
+    /// turn's), the listening ends now instead of at the end of the silence window. Anything else waits.
+    /// </summary>
+    private async Task EndEarlyIfCompleteAsync(PipelineTurn turn, Speculation speculation)
+    {
+        var guess = await speculation.Result.ConfigureAwait(false);
+        if (guess is null || guess.Text.Length == 0 || guess.Confidence < _c.Options.EarlyEndpoint.MinConfidence)
+        {
+            return;
+        }
+
+        CompletenessKind completeness;
+        try
+        {
+            completeness = _c.Engines.Workflow.Completeness(guess.Text);
+        }
+        catch (Exception ex)
+        {
+            PipelineLog.SpeculationFailed(_c.Logger, ex, turn.Session.Id);
+            return;
+        }
+
+        if (completeness != CompletenessKind.CompleteFinal)
+        {
+            return;
+        }
+
+        lock (_c.Gate)
+        {
+            if (_c.IsCurrent(turn) && ReferenceEquals(turn.Speculation, speculation) && _c.Machine.State == PipelineState.Listening && !turn.Ended)
+            {
+                PipelineLog.EarlyEndpoint(_c.Logger, turn.Session.Id, guess.Text, guess.Confidence);
+                _c.EndListeningLocked(turn, UtteranceEnd.EarlyEndpoint);
+            }
+        }
     }
 
     /// <summary>Speaks <paramref name="text"/> in a say session's turn.</summary>

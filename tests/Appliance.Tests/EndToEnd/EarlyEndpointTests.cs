@@ -13,6 +13,43 @@ namespace VoiceAppliance.Tests.EndToEnd;
 [Collection(EndToEndCollection.Name)]
 public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelper output)
 {
+    [Theory]
+    [InlineData("Turn on the kitchen light.", "turn on the kitchen light", "ChangeLightState")]
+    [InlineData("Set a timer for ten minutes.", "set a timer for ten minutes", "StartTimer")]
+    [InlineData("Set the volume to forty five percent.", "set the volume to forty five percent", "SetVolume")]
+    public async Task ACompleteCommandEndsTheTurnEarlyWithTheTranscriptTakenInThePause(string spoken, string expected, string intent)
+    {
+        // A 4 s silence window, so the early endpoint never races the window on a loaded machine: a turn that
+        // did not end early would end on silence 3.8 s after the guess was taken, and fail here.
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say(spoken, engines.Speech(spoken))
+            .Noise(5);
+        var stt = (CountingStt?)null;
+        var options = new RigOptions
+        {
+            MicSpeed = 4,
+            Pipeline = new PipelineOptions { Endpointing = new EndpointingOptions { SilenceToEnd = TimeSpan.FromSeconds(4) } },
+            Wrap = e => e with { Stt = stt = new CountingStt(e.Stt) },
+        };
+
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
+
+        Assert.Empty(result.Errors);
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal(expected, turn.Transcript);
+        Assert.Equal(intent, turn.Intent);
+        Assert.Equal(UtteranceEnd.EarlyEndpoint, turn.Metrics.UtteranceEnd);
+        Assert.True(turn.Metrics.EarlyEndpoint);
+        Assert.True(turn.Metrics.SpeculativeTranscript);
+        var call = Assert.Single(stt!.Calls);
+        output.WriteLine($"confidence {call.Confidence:F3}");
+
+        // The turn_ended report says so.
+        var json = PipelineEventPayload.ToJson(turn);
+        Assert.Contains("\"early_endpoint\":true", json, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ACommandFollowedBySilenceKeepsTheTranscriptTakenInThePause()
     {
@@ -22,7 +59,14 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
             .Noise(2.5);
         var stt = (CountingStt?)null;
 
-        var result = await EndToEndRig.RunAsync(engines, recording, new RigOptions { MicSpeed = 4, Wrap = e => e with { Stt = stt = new CountingStt(e.Stt) } }, output);
+        // MinConfidence 1: no early endpoint, so the silence window ends the utterance.
+        var options = new RigOptions
+        {
+            MicSpeed = 4,
+            Pipeline = new PipelineOptions { EarlyEndpoint = new EarlyEndpointOptions { MinConfidence = 1f } },
+            Wrap = e => e with { Stt = stt = new CountingStt(e.Stt) },
+        };
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
 
         Assert.Empty(result.Errors);
         var turn = Assert.Single(result.Turns);
@@ -66,6 +110,11 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         var inPause = stt.Calls[0];
         var whole = stt.Calls[^1];
         Assert.True(inPause.Samples < whole.Samples, "the pause's decode covers only the speech before it");
+
+        // "set the volume to forty" is a command that may go on: the pause did not end the turn there (one turn, whole).
+        // (It may have been cancelled inside the decode, with no text, when the speech came back quickly enough.)
+        Assert.Contains(inPause.Text, new[] { string.Empty, "set the volume to forty" });
+        Assert.True(whole.Samples > inPause.Samples + (0.4 * 16000), "the turn went on past the pause");
 
         // Nothing of the dropped guess is visible: every transcript event is of the whole command.
         Assert.Equal("set the volume to forty five percent", turn.Transcript);
@@ -116,6 +165,7 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
             await foreach (var s in inner.TranscribeAsync(audio, cancellationToken).ConfigureAwait(false))
             {
                 call.Text += s.Text;
+                call.Confidence = s.Confidence;
                 yield return s;
             }
 
@@ -130,5 +180,7 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         public string Text { get; set; } = string.Empty;
 
         public bool Cancelled { get; set; }
+
+        public float Confidence { get; set; }
     }
 }
