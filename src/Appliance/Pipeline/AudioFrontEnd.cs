@@ -163,6 +163,9 @@ internal sealed partial class AudioFrontEnd
         return new ReadOnlyMemory<float>(_utterance, 0, _utteranceLength);
     }
 
+    /// <summary>Samples of silence since the last speech window (what the endpointer had counted).</summary>
+    public long TrailingSilenceLocked => _endpointer.InSpeech ? _endpointer.SilenceRunSamples : 0;
+
     /// <summary>Forgets the pre-roll (after mute or a microphone outage: it is stale).</summary>
     public void ClearPreRollLocked() => _ring.Clear();
 

@@ -57,6 +57,9 @@ public sealed record PipelineEventPayload
     /// <summary>End of speech to first reply audio (ms): the latency users feel.</summary>
     public double? LatencyMs { get; init; }
 
+    /// <summary>The VAD's last speech window to first reply audio (ms): what the user feels.</summary>
+    public double? VoiceToAudioMs { get; init; }
+
     /// <summary>End of speech to final transcript (ms).</summary>
     public double? TranscriptMs { get; init; }
 
@@ -143,7 +146,7 @@ public sealed record PipelineEventPayload
     }
 
     private static string Metrics(TurnMetrics m) => string.Create(CultureInfo.InvariantCulture,
-        $"speech {m.SpeechDuration.TotalSeconds:0.00} s, end {Snake(m.UtteranceEnd.ToString())}, EOS->transcript {Ms(m.EndOfSpeechToTranscriptMs)}, ->first text {Ms(m.EndOfSpeechToFirstReplyTextMs)}, ->first audio {Ms(m.EndOfSpeechToFirstAudioMs)}, STT RTF {Rtf(m.SttRealTimeFactor)}, TTS RTF {Rtf(m.TtsRealTimeFactor)}, dropped {m.DroppedAudio.TotalMilliseconds:0} ms");
+        $"speech {m.SpeechDuration.TotalSeconds:0.00} s, end {Snake(m.UtteranceEnd.ToString())}, EOS->transcript {Ms(m.EndOfSpeechToTranscriptMs)}, ->first text {Ms(m.EndOfSpeechToFirstReplyTextMs)}, ->first audio {Ms(m.EndOfSpeechToFirstAudioMs)}, last voice->first audio {Ms(m.LastVoiceToFirstAudioMs)}, STT RTF {Rtf(m.SttRealTimeFactor)}, TTS RTF {Rtf(m.TtsRealTimeFactor)}, dropped {m.DroppedAudio.TotalMilliseconds:0} ms");
 
     private static string Ms(double? v) => v is { } x ? string.Create(CultureInfo.InvariantCulture, $"{x:0} ms") : "-";
 
@@ -152,6 +155,7 @@ public sealed record PipelineEventPayload
     private static PipelineEventPayload WithMetrics(PipelineEventPayload p, TurnMetrics? m) => m is null ? p : p with
     {
         LatencyMs = Round(m.EndOfSpeechToFirstAudioMs),
+        VoiceToAudioMs = Round(m.LastVoiceToFirstAudioMs),
         TranscriptMs = Round(m.EndOfSpeechToTranscriptMs),
         FirstTextMs = Round(m.EndOfSpeechToFirstReplyTextMs),
         SttRtf = Round(m.SttRealTimeFactor, 3),

@@ -29,7 +29,7 @@ internal sealed partial class SessionController
     {
         var session = turn.Session;
         var utterance = FrontEnd.TakeUtteranceLocked(out var speech);
-        Metrics.UtteranceEnded(turn, how, speech ?? TimeSpan.Zero, utterance.Length);
+        Metrics.UtteranceEnded(turn, how, speech ?? TimeSpan.Zero, utterance.Length, FrontEnd.TrailingSilenceLocked);
 
         // A speculation from the last pause is the transcript only when that silence ended the utterance.
         var speculation = turn.Speculation;

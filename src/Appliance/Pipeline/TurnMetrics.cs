@@ -21,6 +21,16 @@ public sealed record TurnMetrics
     /// <summary>End of speech to the first reply audio accepted by the speaker, in milliseconds.</summary>
     public double? EndOfSpeechToFirstAudioMs { get; init; }
 
+    /// <summary>
+    /// What the user feels: from the end of the VAD's last speech window to the first reply audio, in milliseconds —
+    /// the silence the endpointer had counted when listening ended (audio time: wall time with a live microphone) plus
+    /// <see cref="EndOfSpeechToFirstAudioMs"/>.
+    /// </summary>
+    public double? LastVoiceToFirstAudioMs { get; init; }
+
+    /// <summary>Silence after the last speech window when listening ended (the part of the wait the endpointer adds).</summary>
+    public TimeSpan TrailingSilence { get; init; }
+
     /// <summary>Speech-to-text processing time divided by utterance duration.</summary>
     public double? SttRealTimeFactor { get; init; }
 

@@ -42,6 +42,10 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         Assert.Equal(UtteranceEnd.EarlyEndpoint, turn.Metrics.UtteranceEnd);
         Assert.True(turn.Metrics.EarlyEndpoint);
         Assert.True(turn.Metrics.SpeculativeTranscript);
+
+        // Listening ended inside the silence window (counted in audio samples), and the felt latency includes it.
+        Assert.InRange(turn.Metrics.TrailingSilence, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(4) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(turn.Metrics.EndOfSpeechToFirstAudioMs!.Value + turn.Metrics.TrailingSilence.TotalMilliseconds, turn.Metrics.LastVoiceToFirstAudioMs!.Value, 3);
         var call = Assert.Single(stt!.Calls);
         output.WriteLine($"confidence {call.Confidence:F3}");
 
@@ -74,6 +78,8 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         Assert.Equal("ChangeLightState", turn.Intent);
         Assert.True(turn.Metrics.SpeculativeTranscript, "the silence ended the utterance with no new speech: the pause's guess is the transcript");
         Assert.Equal(UtteranceEnd.Silence, turn.Metrics.UtteranceEnd);
+        Assert.True(turn.Metrics.TrailingSilence >= new PipelineOptions().Endpointing.SilenceToEnd, "the silence window ended it");
+        Assert.NotNull(turn.Metrics.LastVoiceToFirstAudioMs);
 
         // One decode, started in the pause, on less audio than the turn's whole utterance (no second decode).
         var call = Assert.Single(stt!.Calls);
