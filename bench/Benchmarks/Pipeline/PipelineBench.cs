@@ -66,7 +66,7 @@ public sealed record PipelineBenchEngines(string Name, Func<IVoiceActivityDetect
 /// </summary>
 public static class PipelineBench
 {
-    private const string Usage = "usage: pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]]";
+    private const string Usage = "usage: pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]] [--realtime]";
 
     /// <summary>
     /// Runs the bench: <c>pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]]</c>. Without
@@ -100,6 +100,10 @@ public static class PipelineBench
             {
                 whisper = false;
             }
+            else if (args[i] == "--realtime")
+            {
+                s_realtime = true;
+            }
             else
             {
                 Console.Error.WriteLine($"pipeline bench: unknown option '{args[i]}'; {Usage}");
@@ -115,9 +119,13 @@ public static class PipelineBench
             using var engines = RealPipelineEngines.Load();
             var grammar = engines.Grammar();
             _ = RunAsync(grammar, 1, CancellationToken.None).GetAwaiter().GetResult();
+            // The same commands with the speculation and early endpoint off: the turn ends on the silence window (main's behaviour).
+            var off = new PipelineOptions { EarlyEndpoint = new EarlyEndpointOptions { Enabled = false } };
+            var grammarOff = RunAsync(grammar, commands, CancellationToken.None, off).GetAwaiter().GetResult() with { Name = grammar.Name + " (early endpoint off)" };
+            results.Add(grammarOff);
             var grammarResult = RunAsync(grammar, commands, CancellationToken.None).GetAwaiter().GetResult();
             results.Add(grammarResult);
-            ok &= grammarResult.Completed == commands;
+            ok &= grammarResult.Completed == commands && grammarOff.Completed == commands;
             if (whisper)
             {
                 var dir = Path.Combine(Path.GetTempPath(), "pipeline-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
@@ -142,13 +150,13 @@ public static class PipelineBench
     }
 
     /// <summary>Runs <paramref name="commands"/> scripted commands through a pipeline on <paramref name="engines"/>.</summary>
-    public static async Task<PipelineBenchResult> RunAsync(PipelineBenchEngines engines, int commands, CancellationToken cancellationToken)
+    public static async Task<PipelineBenchResult> RunAsync(PipelineBenchEngines engines, int commands, CancellationToken cancellationToken, PipelineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(engines);
-        var capture = new FeedCapture();
+        var capture = new FeedCapture(s_realtime);
         var playback = new CountingPlayback();
         using var vad = engines.Vad();
-        using var pipeline = new VoicePipeline(new PipelineEngines(capture, playback, vad, engines.Stt, engines.Tts, engines.Workflow), new PipelineOptions());
+        using var pipeline = new VoicePipeline(new PipelineEngines(capture, playback, vad, engines.Stt, engines.Tts, engines.Workflow), options ?? new PipelineOptions());
         using var events = pipeline.Events.Subscribe(1024);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var loop = Task.Run(() => pipeline.RunAsync(cts.Token), cts.Token);
@@ -196,12 +204,12 @@ public static class PipelineBench
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(results);
-        output.WriteLine("| engines | nominal | replied | EOS->transcript ms (median / p95) | EOS->first text ms | EOS->first audio ms | STT RTF | TTS RTF | words/transcript | wall s |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        output.WriteLine("| engines | nominal | replied | EOS->transcript ms (median / p95) | EOS->first text ms | EOS->first audio ms | last voice->first audio ms | ended early | STT RTF | TTS RTF | words/transcript | wall s |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.Completed}/{r.Commands} | {r.Replied}/{r.Commands} | {Stat(r.Turns, m => m.EndOfSpeechToTranscriptMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstReplyTextMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstAudioMs)} | {Median(r.Turns, m => m.SttRealTimeFactor):0.000} | {Median(r.Turns, m => m.TtsRealTimeFactor):0.000} | {r.MedianTranscriptWords} | {r.Wall.TotalSeconds:0.0} |"));
+                $"| {r.Name} | {r.Completed}/{r.Commands} | {r.Replied}/{r.Commands} | {Stat(r.Turns, m => m.EndOfSpeechToTranscriptMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstReplyTextMs)} | {Stat(r.Turns, m => m.EndOfSpeechToFirstAudioMs)} | {Stat(r.Turns, m => m.LastVoiceToFirstAudioMs)} | {r.Turns.Count(m => m.EarlyEndpoint)}/{r.Turns.Count} | {Median(r.Turns, m => m.SttRealTimeFactor):0.000} | {Median(r.Turns, m => m.TtsRealTimeFactor):0.000} | {r.MedianTranscriptWords} | {r.Wall.TotalSeconds:0.0} |"));
         }
     }
 
@@ -223,9 +231,17 @@ public static class PipelineBench
         return values[Math.Clamp(rank - 1, 0, values.Length - 1)];
     }
 
-    private sealed class FeedCapture : IAudioCapture
+    /// <summary>
+    /// With --realtime the queued audio is read at real time (a live microphone), so the figures measured from the last
+    /// voiced sample hold in wall time and a speculation races the silence window as it would on the device.
+    /// </summary>
+    private static bool s_realtime;
+
+    private sealed class FeedCapture(bool realtime) : IAudioCapture
     {
         private readonly Channel<float[]> _queue = Channel.CreateUnbounded<float[]>();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private long _delivered;
         private float[]? _current;
         private int _offset;
 
@@ -257,6 +273,20 @@ public static class PipelineBench
                 _current.AsSpan(_offset, n).CopyTo(destination.Span[filled..]);
                 _offset += n;
                 filled += n;
+            }
+
+            if (realtime)
+            {
+                _delivered += filled;
+                var ahead = TimeSpan.FromSeconds(_delivered / 16000.0) - _clock.Elapsed;
+                if (ahead > TimeSpan.Zero)
+                {
+                    await Task.Delay(ahead, cancellationToken).ConfigureAwait(false);
+                }
+                else if (ahead < TimeSpan.FromSeconds(-0.5))
+                {
+                    _delivered = (long)(_clock.Elapsed.TotalSeconds * 16000); // idle gaps do not bank time
+                }
             }
 
             return true;

@@ -237,18 +237,24 @@ public static class DemoCommand
     private static async Task<int> SummarizeAsync(TextWriter stdout, IReadOnlyList<ScriptedCommand> script, List<TurnEndedEvent> turns, List<SessionEndedEvent> sessions, string output)
     {
         await stdout.WriteLineAsync().ConfigureAwait(false);
-        await stdout.WriteLineAsync("turn  said                                  heard                                 intent            EOS->text  EOS->audio").ConfigureAwait(false);
+        await stdout.WriteLineAsync("turn  said                                  heard                                 intent            EOS->text  EOS->audio  voice->audio  early").ConfigureAwait(false);
         for (var i = 0; i < turns.Count; i++)
         {
             var t = turns[i];
             var said = i < script.Count ? script[i].Text : string.Empty;
-            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{i + 1,-5} {Clip(said, 37),-37} {Clip(t.Transcript ?? "-", 37),-37} {t.Intent ?? "-",-17} {Ms(t.Metrics.EndOfSpeechToTranscriptMs),9} {Ms(t.Metrics.EndOfSpeechToFirstAudioMs),11}")).ConfigureAwait(false);
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{i + 1,-5} {Clip(said, 37),-37} {Clip(t.Transcript ?? "-", 37),-37} {t.Intent ?? "-",-17} {Ms(t.Metrics.EndOfSpeechToTranscriptMs),9} {Ms(t.Metrics.EndOfSpeechToFirstAudioMs),11} {Ms(t.Metrics.LastVoiceToFirstAudioMs),13}  {(t.Metrics.EarlyEndpoint ? "yes" : "no")}")).ConfigureAwait(false);
         }
 
         var latencies = turns.Select(t => t.Metrics.EndOfSpeechToFirstAudioMs).OfType<double>().Order().ToList();
         if (latencies.Count > 0)
         {
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"end of speech -> first reply audio: median {latencies[latencies.Count / 2]:F0} ms over {latencies.Count} turns")).ConfigureAwait(false);
+        }
+
+        var felt = turns.Select(t => t.Metrics.LastVoiceToFirstAudioMs).OfType<double>().Order().ToList();
+        if (felt.Count > 0)
+        {
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"last voiced sample -> first reply audio: median {felt[felt.Count / 2]:F0} ms over {felt.Count} turns ({turns.Count(t => t.Metrics.EarlyEndpoint)} ended early)")).ConfigureAwait(false);
         }
 
         var reasons = sessions.GroupBy(s => s.Reason.ToWireName()).Select(g => $"{g.Key} x{g.Count()}");

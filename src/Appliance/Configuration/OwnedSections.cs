@@ -46,11 +46,20 @@ public static class OwnedSections
             FadeDuration = b.GetMilliseconds("FadeDurationMs", d.FadeDuration, TimeSpan.Zero, TimeSpan.FromSeconds(2)),
             ResumeWindow = b.GetMilliseconds("ResumeWindowMs", d.ResumeWindow, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(5)),
         };
+        var x = r.Section("EarlyEndpoint");
+        var xd = new EarlyEndpointOptions();
+        var early = new EarlyEndpointOptions
+        {
+            Enabled = x.GetBool("Enabled", xd.Enabled),
+            Pause = x.GetMilliseconds("PauseMs", xd.Pause, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(5)),
+            MinConfidence = (float)x.GetDouble("MinConfidence", xd.MinConfidence, 0, 1),
+        };
         var p = new PipelineOptions();
         return new PipelineOptions
         {
             Endpointing = endpointing,
             BargeIn = bargeIn,
+            EarlyEndpoint = early,
             WatchdogTimeout = TimeSpan.FromSeconds(r.GetDouble("WatchdogTimeoutSeconds", p.WatchdogTimeout.TotalSeconds, 1, 600)),
             FollowUpTimeout = TimeSpan.FromSeconds(r.GetDouble("FollowUpTimeoutSeconds", p.FollowUpTimeout.TotalSeconds, 0.5, 120)),
             CaptureRetryDelay = r.GetMilliseconds("CaptureRetryDelayMs", p.CaptureRetryDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30)),

@@ -65,6 +65,8 @@ internal sealed class EventBridgeService : BackgroundService
         TranscriptMs = m.EndOfSpeechToTranscriptMs,
         FirstReplyTextMs = m.EndOfSpeechToFirstReplyTextMs,
         FirstAudioMs = m.EndOfSpeechToFirstAudioMs,
+        VoiceToAudioMs = m.LastVoiceToFirstAudioMs,
+        EarlyEndpoint = m.EarlyEndpoint,
         SpeechMs = m.SpeechDuration > TimeSpan.Zero ? m.SpeechDuration.TotalMilliseconds : null,
         SttRtf = m.SttRealTimeFactor,
         TtsRtf = m.TtsRealTimeFactor,

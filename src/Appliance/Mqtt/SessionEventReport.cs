@@ -44,6 +44,12 @@ public sealed record SessionEventReport
     /// <summary>End of speech to the first audio out, in ms.</summary>
     public double? FirstAudioMs { get; init; }
 
+    /// <summary>The VAD's last speech window to the first audio out, in ms (what the user feels).</summary>
+    public double? VoiceToAudioMs { get; init; }
+
+    /// <summary>The turn ended early on a complete command (<c>Pipeline:EarlyEndpoint</c>).</summary>
+    public bool? EarlyEndpoint { get; init; }
+
     /// <summary>Length of the user's speech, in ms.</summary>
     public double? SpeechMs { get; init; }
 

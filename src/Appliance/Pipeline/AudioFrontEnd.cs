@@ -29,6 +29,7 @@ internal sealed partial class AudioFrontEnd
     private readonly Memory<float> _frameMemory;
     private readonly float[] _utterance;
     private readonly int _prefixSamples;
+    private readonly long _speculatePause;
     private int _utteranceLength;
     private long _epoch;
     private bool _vadResetPending;
@@ -43,6 +44,8 @@ internal sealed partial class AudioFrontEnd
         var e = controller.Options.Endpointing;
         _endpointer = new Endpointer(e, controller.SampleRate);
         _prefixSamples = Samples(e.PrefixPadding);
+        var early = controller.Options.EarlyEndpoint;
+        _speculatePause = early.Enabled && early.Pause < e.SilenceToEnd ? Samples(early.Pause) : long.MaxValue;
         var longestRun = Math.Max(Samples(e.MinSpeech), (int)bargeIn.ConfirmSamples);
         _frame = GC.AllocateArray<float>(window, pinned: true);
         _frameMemory = _frame;
@@ -160,6 +163,9 @@ internal sealed partial class AudioFrontEnd
         return new ReadOnlyMemory<float>(_utterance, 0, _utteranceLength);
     }
 
+    /// <summary>Samples of silence since the last speech window (what the endpointer had counted).</summary>
+    public long TrailingSilenceLocked => _endpointer.InSpeech ? _endpointer.SilenceRunSamples : 0;
+
     /// <summary>Forgets the pre-roll (after mute or a microphone outage: it is stale).</summary>
     public void ClearPreRollLocked() => _ring.Clear();
 
@@ -192,10 +198,20 @@ internal sealed partial class AudioFrontEnd
                 break;
             case EndpointDecision.Continue when _endpointer.InSpeech:
                 AppendUtterance(frame);
-                if (_endpointer.SilenceRunSamples == frame.Length)
+                var silence = _endpointer.SilenceRunSamples;
+                if (silence < _speculatePause)
                 {
-                    // The first window of a pause after speech: where a transcript can be taken early.
-                    TurnRunner.SpeculateOnPauseLocked(turn, new ReadOnlyMemory<float>(_utterance, 0, _utteranceLength));
+                    if (turn.Speculation is { } stale)
+                    {
+                        // The user spoke again (the silence run restarted): the guess is dropped, unseen.
+                        turn.Speculation = null;
+                        stale.Cancel();
+                    }
+                }
+                else if (silence - frame.Length < _speculatePause)
+                {
+                    // The pause has lasted EarlyEndpoint:Pause: transcribe the utterance so far in the background.
+                    _c.Runner.SpeculateOnPauseLocked(turn, new ReadOnlyMemory<float>(_utterance, 0, _utteranceLength));
                 }
 
                 break;

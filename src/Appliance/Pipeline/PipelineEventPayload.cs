@@ -57,6 +57,9 @@ public sealed record PipelineEventPayload
     /// <summary>End of speech to first reply audio (ms): the latency users feel.</summary>
     public double? LatencyMs { get; init; }
 
+    /// <summary>The VAD's last speech window to first reply audio (ms): what the user feels.</summary>
+    public double? VoiceToAudioMs { get; init; }
+
     /// <summary>End of speech to final transcript (ms).</summary>
     public double? TranscriptMs { get; init; }
 
@@ -77,6 +80,12 @@ public sealed record PipelineEventPayload
 
     /// <summary>How listening ended.</summary>
     public string? UtteranceEnd { get; init; }
+
+    /// <summary>turn_ended: true when the transcript was taken during a pause and kept (no decode after the endpoint); absent otherwise.</summary>
+    public bool? SpeculativeTranscript { get; init; }
+
+    /// <summary>turn_ended: whether the turn ended early on a complete command (see <c>Pipeline:EarlyEndpoint</c>).</summary>
+    public bool? EarlyEndpoint { get; init; }
 
     /// <summary>session_ended: number of turns.</summary>
     public int? Turns { get; init; }
@@ -137,7 +146,7 @@ public sealed record PipelineEventPayload
     }
 
     private static string Metrics(TurnMetrics m) => string.Create(CultureInfo.InvariantCulture,
-        $"speech {m.SpeechDuration.TotalSeconds:0.00} s, end {Snake(m.UtteranceEnd.ToString())}, EOS->transcript {Ms(m.EndOfSpeechToTranscriptMs)}, ->first text {Ms(m.EndOfSpeechToFirstReplyTextMs)}, ->first audio {Ms(m.EndOfSpeechToFirstAudioMs)}, STT RTF {Rtf(m.SttRealTimeFactor)}, TTS RTF {Rtf(m.TtsRealTimeFactor)}, dropped {m.DroppedAudio.TotalMilliseconds:0} ms");
+        $"speech {m.SpeechDuration.TotalSeconds:0.00} s, end {Snake(m.UtteranceEnd.ToString())}, EOS->transcript {Ms(m.EndOfSpeechToTranscriptMs)}, ->first text {Ms(m.EndOfSpeechToFirstReplyTextMs)}, ->first audio {Ms(m.EndOfSpeechToFirstAudioMs)}, last voice->first audio {Ms(m.LastVoiceToFirstAudioMs)}, STT RTF {Rtf(m.SttRealTimeFactor)}, TTS RTF {Rtf(m.TtsRealTimeFactor)}, dropped {m.DroppedAudio.TotalMilliseconds:0} ms");
 
     private static string Ms(double? v) => v is { } x ? string.Create(CultureInfo.InvariantCulture, $"{x:0} ms") : "-";
 
@@ -146,6 +155,7 @@ public sealed record PipelineEventPayload
     private static PipelineEventPayload WithMetrics(PipelineEventPayload p, TurnMetrics? m) => m is null ? p : p with
     {
         LatencyMs = Round(m.EndOfSpeechToFirstAudioMs),
+        VoiceToAudioMs = Round(m.LastVoiceToFirstAudioMs),
         TranscriptMs = Round(m.EndOfSpeechToTranscriptMs),
         FirstTextMs = Round(m.EndOfSpeechToFirstReplyTextMs),
         SttRtf = Round(m.SttRealTimeFactor, 3),
@@ -153,6 +163,8 @@ public sealed record PipelineEventPayload
         SpeechSeconds = Math.Round(m.SpeechDuration.TotalSeconds, 3),
         DroppedSeconds = Math.Round(m.DroppedAudio.TotalSeconds, 3),
         UtteranceEnd = Snake(m.UtteranceEnd.ToString()),
+        SpeculativeTranscript = m.SpeculativeTranscript ? true : null,
+        EarlyEndpoint = m.EarlyEndpoint,
     };
 
     private static double? Round(double? v, int digits = 1) => v is { } x ? Math.Round(x, digits) : null;

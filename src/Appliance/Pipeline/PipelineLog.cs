@@ -37,4 +37,10 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Critical, Message = "The audio front end failed; the pipeline stops and the daemon exits with an error so systemd restarts it")]
     public static partial void FrontEndFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "Speculative transcription failed in session {SessionId}; the endpoint transcribes again")]
+    public static partial void SpeculationFailed(ILogger logger, Exception exception, string sessionId);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Early endpoint in session {SessionId}: \"{Transcript}\" (confidence {Confidence}) is a complete command")]
+    public static partial void EarlyEndpoint(ILogger logger, string sessionId, string transcript, float confidence);
 }

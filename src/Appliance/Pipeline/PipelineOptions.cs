@@ -14,6 +14,9 @@ public sealed record PipelineOptions
     /// <summary>Barge-in.</summary>
     public BargeInOptions BargeIn { get; init; } = new();
 
+    /// <summary>Speculative transcription in the silence window (grammar STT).</summary>
+    public EarlyEndpointOptions EarlyEndpoint { get; init; } = new();
+
     /// <summary>
     /// Any state other than Idle and Muted that makes no progress for this long is stuck: the watchdog
     /// ends the session with reason timeout (default 30 s). Re-armed on each state change and on each
@@ -33,8 +36,10 @@ public sealed record PipelineOptions
         var errors = new List<string>();
         ArgumentNullException.ThrowIfNull(Endpointing);
         ArgumentNullException.ThrowIfNull(BargeIn);
+        ArgumentNullException.ThrowIfNull(EarlyEndpoint);
         Endpointing.Validate(errors);
         BargeIn.Validate(errors);
+        EarlyEndpoint.Validate(errors);
         OptionChecks.Range(errors, Section, nameof(WatchdogTimeout), WatchdogTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         OptionChecks.Range(errors, Section, nameof(FollowUpTimeout), FollowUpTimeout, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(120));
         OptionChecks.Range(errors, Section, nameof(CaptureRetryDelay), CaptureRetryDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30));

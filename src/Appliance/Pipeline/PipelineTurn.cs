@@ -38,6 +38,12 @@ internal sealed class PipelineTurn(PipelineSession session, int index, bool hold
     /// <summary>Timestamp of the turn's last progress (the watchdog's stamp), for <see cref="PipelineHeartbeat"/>.</summary>
     public long LastProgress { get; set; }
 
+    /// <summary>The speculative transcription of the utterance so far (started in a pause), while it may still be the transcript.</summary>
+    public Speculation? Speculation { get; set; }
+
+    /// <summary>The transcript is the speculative one (no decode after the endpoint).</summary>
+    public bool SpeculativeTranscript { get; set; }
+
     /// <summary><c>turn_ended</c> was published.</summary>
     public bool Ended { get; set; }
 }

@@ -29,7 +29,17 @@ internal sealed partial class SessionController
     {
         var session = turn.Session;
         var utterance = FrontEnd.TakeUtteranceLocked(out var speech);
-        Metrics.UtteranceEnded(turn, how, speech ?? TimeSpan.Zero, utterance.Length);
+        Metrics.UtteranceEnded(turn, how, speech ?? TimeSpan.Zero, utterance.Length, FrontEnd.TrailingSilenceLocked);
+
+        // A speculation from the last pause is the transcript only when that silence ended the utterance.
+        var speculation = turn.Speculation;
+        turn.Speculation = null;
+        if (speculation is not null && (speech is null || how is not (UtteranceEnd.Silence or UtteranceEnd.EarlyEndpoint)))
+        {
+            speculation.Cancel();
+            speculation = null;
+        }
+
         if (speech is null)
         {
             TurnMetricsRecorder.NoSpeech(turn, how);
@@ -40,7 +50,7 @@ internal sealed partial class SessionController
 
         Machine.TransitionTo(PipelineState.Transcribing);
         Watchdog.ArmLocked();
-        Runner.StartUserTurn(turn, utterance);
+        Runner.StartUserTurn(turn, utterance, speculation);
     }
 
     /// <summary>

@@ -21,6 +21,16 @@ public sealed record TurnMetrics
     /// <summary>End of speech to the first reply audio accepted by the speaker, in milliseconds.</summary>
     public double? EndOfSpeechToFirstAudioMs { get; init; }
 
+    /// <summary>
+    /// What the user feels: from the end of the VAD's last speech window to the first reply audio, in milliseconds —
+    /// the silence the endpointer had counted when listening ended (audio time: wall time with a live microphone) plus
+    /// <see cref="EndOfSpeechToFirstAudioMs"/>.
+    /// </summary>
+    public double? LastVoiceToFirstAudioMs { get; init; }
+
+    /// <summary>Silence after the last speech window when listening ended (the part of the wait the endpointer adds).</summary>
+    public TimeSpan TrailingSilence { get; init; }
+
     /// <summary>Speech-to-text processing time divided by utterance duration.</summary>
     public double? SttRealTimeFactor { get; init; }
 
@@ -32,6 +42,15 @@ public sealed record TurnMetrics
 
     /// <summary>How listening ended.</summary>
     public UtteranceEnd UtteranceEnd { get; init; }
+
+    /// <summary>
+    /// The transcript was taken during a pause (<see cref="EarlyEndpointOptions"/>) and kept because the silence
+    /// ended the utterance with no new speech: no decode ran after the endpoint.
+    /// </summary>
+    public bool SpeculativeTranscript { get; init; }
+
+    /// <summary>The turn ended early: its speculative transcript was a complete command (<see cref="UtteranceEnd.EarlyEndpoint"/>).</summary>
+    public bool EarlyEndpoint => UtteranceEnd == UtteranceEnd.EarlyEndpoint;
 
     /// <summary>Reply audio heard before a barge-in cut it, when one did.</summary>
     public TimeSpan? HeardBeforeBargeIn { get; init; }

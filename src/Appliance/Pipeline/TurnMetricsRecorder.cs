@@ -9,12 +9,13 @@ namespace VoiceAppliance.Pipeline;
 internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
 {
     /// <summary>The listening part ended (<paramref name="how"/>) with this much speech and audio.</summary>
-    public void UtteranceEnded(PipelineTurn turn, UtteranceEnd how, TimeSpan speech, int utteranceSamples)
+    public void UtteranceEnded(PipelineTurn turn, UtteranceEnd how, TimeSpan speech, int utteranceSamples, long trailingSilenceSamples = 0)
     {
         turn.EndOfSpeech = time.GetTimestamp();
         turn.Metrics = turn.Metrics with
         {
             UtteranceEnd = how,
+            TrailingSilence = TimeSpan.FromSeconds((double)trailingSilenceSamples / sampleRate),
             SpeechDuration = speech,
             UtteranceDuration = TimeSpan.FromSeconds((double)utteranceSamples / sampleRate),
         };
@@ -34,6 +35,7 @@ internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
         turn.Metrics = turn.Metrics with
         {
             EndOfSpeechToTranscriptMs = elapsed.TotalMilliseconds,
+            SpeculativeTranscript = turn.SpeculativeTranscript,
             SttRealTimeFactor = turn.Metrics.UtteranceDuration > TimeSpan.Zero ? turn.SttTime / turn.Metrics.UtteranceDuration : null,
         };
     }
@@ -43,8 +45,15 @@ internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
         turn.Metrics = turn.Metrics with { EndOfSpeechToFirstReplyTextMs = time.GetElapsedTime(turn.EndOfSpeech).TotalMilliseconds };
 
     /// <summary>The first reply audio was accepted by the speaker.</summary>
-    public void FirstAudio(PipelineTurn turn) =>
-        turn.Metrics = turn.Metrics with { EndOfSpeechToFirstAudioMs = time.GetElapsedTime(turn.EndOfSpeech).TotalMilliseconds };
+    public void FirstAudio(PipelineTurn turn)
+    {
+        var ms = time.GetElapsedTime(turn.EndOfSpeech).TotalMilliseconds;
+        turn.Metrics = turn.Metrics with
+        {
+            EndOfSpeechToFirstAudioMs = ms,
+            LastVoiceToFirstAudioMs = turn.Metrics.SpeechDuration > TimeSpan.Zero ? ms + turn.Metrics.TrailingSilence.TotalMilliseconds : null,
+        };
+    }
 
     /// <summary>The reply was spoken to its end.</summary>
     public static void ReplyFinished(PipelineTurn turn, ReplyResult result) =>

@@ -1,6 +1,7 @@
 using System.Text;
 using VoiceAppliance.Models;
 using VoiceAppliance.Workflows;
+using VoiceAppliance.Workflows.Intents;
 
 namespace VoiceAppliance.Pipeline;
 
@@ -19,17 +20,79 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
     /// takes audio and answers with audio would replace <see cref="RunCascadeAsync"/> (STT -> workflow -> TTS) here,
     /// reporting through the same controller calls (transcript, first audio, finish).
     /// </summary>
-    public void StartUserTurn(PipelineTurn turn, ReadOnlyMemory<float> utterance) => Start(turn, () => RunCascadeAsync(turn, utterance));
+    /// <param name="turn">The turn.</param>
+    /// <param name="utterance">The whole utterance.</param>
+    /// <param name="speculation">
+    /// A speculative transcription of the same speech (the silence ended the utterance with no new speech since it
+    /// started): its guess is the transcript, with no second decode. Null: transcribe <paramref name="utterance"/>.
+    /// </param>
+    public void StartUserTurn(PipelineTurn turn, ReadOnlyMemory<float> utterance, Speculation? speculation = null) =>
+        Start(turn, () => RunCascadeAsync(turn, utterance, speculation));
 
     /// <summary>
-    /// Seam for answering before the silence window ends: the front end calls this when the user pauses after speech
-    /// (<see cref="AudioFrontEnd"/>), with the utterance so far. A speculative transcript taken here can be kept when
-    /// the endpoint confirms the same audio. Nothing is done yet.
+    /// Answering before the silence window ends: the front end calls this when the user has paused after speech for
+    /// <see cref="EarlyEndpointOptions.Pause"/> (<see cref="AudioFrontEnd"/>), with the utterance so far. With
+    /// <see cref="EarlyEndpointOptions.Enabled"/> and an engine that <see cref="ISpeechToText.TranscribesSpeculatively"/>,
+    /// a copy of it is transcribed in the background (<see cref="Speculation"/>, kept in <see cref="PipelineTurn.Speculation"/>);
+    /// the front end cancels it when the user speaks again, the controller keeps it when the silence ends the utterance.
+    /// Allocates (the copy, the decode) once per pause, never per window.
     /// </summary>
-    public static void SpeculateOnPauseLocked(PipelineTurn turn, ReadOnlyMemory<float> utteranceSoFar)
+    public void SpeculateOnPauseLocked(PipelineTurn turn, ReadOnlyMemory<float> utteranceSoFar)
     {
-        _ = turn;
-        _ = utteranceSoFar;
+        if (!_c.Options.EarlyEndpoint.Enabled || turn.Hold)
+        {
+            return;
+        }
+
+        var stt = providers.SpeechToText();
+        if (!stt.TranscribesSpeculatively)
+        {
+            return;
+        }
+
+        turn.Speculation?.Cancel();
+        var speculation = turn.Speculation = Speculation.Start(stt, utteranceSoFar, turn, _c);
+        _ = EndEarlyIfCompleteAsync(turn, speculation);
+    }
+
+    /// <summary>
+    /// Early endpoint: when the guess is accepted (the engine yielded words), confident (at least
+    /// <see cref="EarlyEndpointOptions.MinConfidence"/>) and a command nothing can continue
+    /// (<see cref="CompletenessKind.CompleteFinal"/>), and the user is still silent (the speculation is still the
+    /// turn's), the listening ends now instead of at the end of the silence window. Anything else waits.
+    /// </summary>
+    private async Task EndEarlyIfCompleteAsync(PipelineTurn turn, Speculation speculation)
+    {
+        var guess = await speculation.Result.ConfigureAwait(false);
+        if (guess is null || guess.Text.Length == 0 || guess.Confidence < _c.Options.EarlyEndpoint.MinConfidence)
+        {
+            return;
+        }
+
+        CompletenessKind completeness;
+        try
+        {
+            completeness = _c.Engines.Workflow.Completeness(guess.Text);
+        }
+        catch (Exception ex)
+        {
+            PipelineLog.SpeculationFailed(_c.Logger, ex, turn.Session.Id);
+            return;
+        }
+
+        if (completeness != CompletenessKind.CompleteFinal)
+        {
+            return;
+        }
+
+        lock (_c.Gate)
+        {
+            if (_c.IsCurrent(turn) && ReferenceEquals(turn.Speculation, speculation) && _c.Machine.State == PipelineState.Listening && !turn.Ended)
+            {
+                PipelineLog.EarlyEndpoint(_c.Logger, turn.Session.Id, guess.Text, guess.Confidence);
+                _c.EndListeningLocked(turn, UtteranceEnd.EarlyEndpoint);
+            }
+        }
     }
 
     /// <summary>Speaks <paramref name="text"/> in a say session's turn.</summary>
@@ -54,14 +117,27 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
         });
     }
 
-    private async Task RunCascadeAsync(PipelineTurn turn, ReadOnlyMemory<float> audio)
+    private async Task RunCascadeAsync(PipelineTurn turn, ReadOnlyMemory<float> audio, Speculation? speculation)
     {
         var token = turn.ReplyCts.Token;
         var stage = "stt";
         try
         {
             var stt = providers.SpeechToText();
-            var transcript = await TranscribeAsync(stt, turn, audio, token).ConfigureAwait(false);
+            string transcript;
+            if (speculation is not null && await speculation.Result.ConfigureAwait(false) is { } guess)
+            {
+                // The speech is the one already transcribed in the pause: the guess is the transcript.
+                transcript = guess.Text;
+                turn.SttTime = guess.SttTime;
+                turn.SpeculativeTranscript = true;
+            }
+            else
+            {
+                token.ThrowIfCancellationRequested();
+                transcript = await TranscribeAsync(stt, turn, audio, token).ConfigureAwait(false);
+            }
+
             WorkflowTurn? workflowTurn;
             ReplyStreamer streamer;
             lock (_c.Gate)

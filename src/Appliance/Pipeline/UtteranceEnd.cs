@@ -20,4 +20,10 @@ public enum UtteranceEnd
 
     /// <summary>The audio source ended.</summary>
     SourceEnded,
+
+    /// <summary>
+    /// Early endpoint: the transcript taken in a pause is an accepted, confident, complete command that the grammar
+    /// cannot continue, so the turn ended before the silence window (<see cref="EarlyEndpointOptions"/>).
+    /// </summary>
+    EarlyEndpoint,
 }

@@ -22,4 +22,11 @@ public interface IVoiceWorkflow
 
     /// <summary>Streams the reply to <paramref name="turn"/>. Yield nothing for a silent reply.</summary>
     IAsyncEnumerable<string> RespondAsync(WorkflowTurn turn, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Where a transcript stands among the commands this workflow understands (early endpointing: a complete
+    /// command that nothing can continue ends the turn before the silence window does). Default
+    /// <see cref="Intents.CompletenessKind.Unsure"/>: the turn waits for the whole window.
+    /// </summary>
+    Intents.CompletenessKind Completeness(string transcript) => Intents.CompletenessKind.Unsure;
 }

@@ -24,6 +24,7 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly List<ITimer> _timers = [];
+    private readonly Lazy<CommandCompleteness> _completeness;
 
     /// <summary>Creates the workflow; validates <paramref name="options"/>.</summary>
     public IntentWorkflow(IntentOptions options, IMessagePublisher? publisher = null, TimeProvider? timeProvider = null, ILogger? logger = null)
@@ -37,7 +38,11 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
         _logger = logger ?? NullLogger.Instance;
         Recognizer = new IntentRecognizer(options.Intents.Select(i => (i.Name, (IEnumerable<string>)i.Sentences)), options.MinScore);
         Jsgf = Recognizer.ToJsgf();
+        _completeness = new Lazy<CommandCompleteness>(() => Recognizer.BuildCompleteness(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <inheritdoc />
+    public CompletenessKind Completeness(string transcript) => _completeness.Value.Classify(transcript);
 
     /// <inheritdoc />
     public string Name => "intents";

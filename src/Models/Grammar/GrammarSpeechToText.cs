@@ -139,6 +139,9 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
     /// <inheritdoc />
     public string Name => "grammar";
 
+    /// <inheritdoc />
+    public bool TranscribesSpeculatively => true;
+
     /// <summary>The confidence under which results are rejected (<see cref="GrammarOptions.RejectionThreshold"/>).</summary>
     public float RejectionThreshold => _options.RejectionThreshold;
 

@@ -65,7 +65,8 @@ public sealed class ScriptedSessionsTests(EndToEndFixture engines, ITestOutputHe
             Assert.Equal((string)row[1], turn.Transcript);
             Assert.Equal((string)row[2], turn.Intent);
             Assert.False(turn.Interrupted);
-            Assert.Equal(UtteranceEnd.Silence, turn.Metrics.UtteranceEnd);
+            // The pause's guess of a complete command may end the turn before the silence window does (issue 17).
+            Assert.Contains(turn.Metrics.UtteranceEnd, new[] { UtteranceEnd.Silence, UtteranceEnd.EarlyEndpoint });
             Assert.NotNull(turn.Metrics.EndOfSpeechToFirstAudioMs);
             Assert.InRange(turn.Metrics.SpeechDuration.TotalSeconds, 0.8, 4);
         }

@@ -43,7 +43,7 @@ public sealed class PipelineEventPayloadTests
     public void Lines_summarise_events_for_people()
     {
         var line = PipelineEventPayload.ToLine(new TurnEndedEvent(0, "what time is it", "GetTime", "It is 3 PM.", false, new TurnMetrics { EndOfSpeechToFirstAudioMs = 420 }) { Timestamp = s_at });
-        Assert.Equal("[12:00:00.000] turn_ended      turn 0 intent=GetTime reply=\"It is 3 PM.\" | speech 0.00 s, end none, EOS->transcript -, ->first text -, ->first audio 420 ms, STT RTF -, TTS RTF -, dropped 0 ms", line);
+        Assert.Equal("[12:00:00.000] turn_ended      turn 0 intent=GetTime reply=\"It is 3 PM.\" | speech 0.00 s, end none, EOS->transcript -, ->first text -, ->first audio 420 ms, last voice->first audio -, STT RTF -, TTS RTF -, dropped 0 ms", line);
         Assert.Equal("[12:00:00.000] error           stt: boom", PipelineEventPayload.ToLine(new PipelineErrorEvent("stt", "boom") { Timestamp = s_at }));
     }
 }

@@ -89,6 +89,10 @@ public sealed class IntentRecognizer
     /// <summary>The intents as a JSGF grammar for the grammar STT (see <see cref="JsgfCompiler"/>).</summary>
     public string ToJsgf(string grammarName = "appliance") => JsgfCompiler.Compile(_intents, grammarName);
 
+    /// <summary>Whether grammar-STT transcripts are finished commands of these intents (see <see cref="CommandCompleteness"/>).</summary>
+    public CommandCompleteness BuildCompleteness(int maxSentences = CommandCompleteness.DefaultMaxSentences) =>
+        CommandCompleteness.Build(_intents.SelectMany(i => i.Sentences), maxSentences);
+
     /// <summary>
     /// Weighted edit distance between the transcript and a template path; returns for each element the
     /// transcript token aligned to it (-1 when deleted), or null when the cost exceeds <paramref name="bound"/>.

@@ -1,0 +1,39 @@
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>
+/// Answering before the silence window ends (issue 17): after a short pause in the user's speech, the speech-to-text
+/// engine transcribes the utterance so far in the background; if the silence then ends the utterance with no new
+/// speech, that guess is the transcript (no second decode), and if the user speaks again it is dropped unseen.
+/// Only engines that decode a whole utterance fast speculate (the grammar STT); whisper turns run as before.
+/// </summary>
+public sealed record EarlyEndpointOptions
+{
+    /// <summary>Configuration section, for messages.</summary>
+    public const string Section = "Pipeline:EarlyEndpoint";
+
+    /// <summary>Speculate during the silence window (default on; it applies to the grammar STT only).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>
+    /// Silence after speech before the speculative transcription starts (default 0.2 s; 32 ms to 5 s). Nothing is
+    /// speculated when it is not shorter than <see cref="EndpointingOptions.SilenceToEnd"/>.
+    /// </summary>
+    public TimeSpan Pause { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// A speculative transcript ends the turn at once (an early endpoint) when the engine accepted it with at least
+    /// this confidence (<see cref="Models.TranscriptSegment.Confidence"/>; for the grammar STT the likelihood ratio
+    /// against free phone decoding, whose rejection threshold is 0.12) and the workflow says it is a complete command
+    /// nothing can continue. Default 0.3; 1 never ends early.
+    /// </summary>
+    public float MinConfidence { get; init; } = 0.3f;
+
+    internal void Validate(List<string> errors)
+    {
+        OptionChecks.Range(errors, Section, nameof(Pause), Pause, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(5));
+        if (!(MinConfidence >= 0f && MinConfidence <= 1f))
+        {
+            errors.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Section}:{nameof(MinConfidence)} is {MinConfidence}; allowed: 0 to 1."));
+        }
+    }
+}

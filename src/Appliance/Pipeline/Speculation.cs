@@ -1,0 +1,96 @@
+using System.Text;
+using VoiceAppliance.Models;
+
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>
+/// A speculative transcription of the utterance so far, started when the user paused (see
+/// <see cref="TurnRunner.SpeculateOnPauseLocked"/>). It publishes nothing: it becomes the turn's transcript only if
+/// the silence ends the utterance with no new speech (<see cref="SessionController.EndListeningLocked"/>), and is
+/// cancelled when the user speaks again, the turn ends otherwise, or the turn is cancelled.
+/// </summary>
+internal sealed class Speculation : IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+
+    private Speculation(int samples) => Samples = samples;
+
+    /// <summary>Samples of the utterance it transcribes.</summary>
+    public int Samples { get; }
+
+    /// <summary>The guess: null when it was cancelled or failed (then the endpoint transcribes as usual).</summary>
+    public Task<SpeculativeTranscript?> Result { get; private set; } = Task.FromResult<SpeculativeTranscript?>(null);
+
+    /// <summary>Starts transcribing a copy of <paramref name="audio"/> on the thread pool.</summary>
+    public static Speculation Start(ISpeechToText stt, ReadOnlyMemory<float> audio, PipelineTurn turn, SessionController c)
+    {
+        var speculation = new Speculation(audio.Length);
+
+        // A copy: the front end's utterance buffer is reused by the next utterance while this may still run.
+        var copy = audio.ToArray();
+        var replyToken = turn.ReplyCts.Token;
+        var own = speculation._cancel.Token;
+        speculation.Result = Task.Run(() => RunAsync(stt, copy, turn, c, replyToken, own), CancellationToken.None);
+        _ = speculation.Result.ContinueWith(static (_, s) => ((Speculation)s!).Dispose(), speculation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return speculation;
+    }
+
+    /// <summary>Drops the guess (the user spoke again, or the utterance ended another way); nothing when it already finished.</summary>
+    public void Cancel()
+    {
+        try
+        {
+            _cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The transcription already finished (and released its source): there is nothing left to stop.
+        }
+    }
+
+    /// <summary>Releases the cancellation source; done by itself when the transcription finishes.</summary>
+    public void Dispose() => _cancel.Dispose();
+
+    private static async Task<SpeculativeTranscript?> RunAsync(ISpeechToText stt, float[] audio, PipelineTurn turn, SessionController c, CancellationToken reply, CancellationToken own)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(reply, own);
+        var started = c.Time.GetTimestamp();
+        var text = new StringBuilder();
+        var confidence = 1f;
+        var segments = 0;
+        try
+        {
+            await foreach (var segment in stt.TranscribeAsync(audio, linked.Token).ConfigureAwait(false))
+            {
+                var piece = segment.Text.Trim();
+                if (piece.Length == 0)
+                {
+                    continue;
+                }
+
+                if (text.Length > 0)
+                {
+                    text.Append(' ');
+                }
+
+                text.Append(piece);
+                confidence = Math.Min(confidence, segment.Confidence);
+                segments++;
+            }
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception ex)
+        {
+            PipelineLog.SpeculationFailed(c.Logger, ex, turn.Session.Id);
+            return null;
+        }
+
+        return linked.IsCancellationRequested ? null : new SpeculativeTranscript(text.ToString(), segments > 0 ? confidence : 0f, c.Time.GetElapsedTime(started));
+    }
+}
+
+/// <summary>What a speculative transcription heard: the text (empty when the engine rejected the audio), the lowest segment confidence, and the decode time.</summary>
+internal sealed record SpeculativeTranscript(string Text, float Confidence, TimeSpan SttTime);

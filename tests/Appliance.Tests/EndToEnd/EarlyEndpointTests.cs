@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using VoiceAppliance.Models;
+using VoiceAppliance.Pipeline;
+using Xunit.Abstractions;
+
+namespace VoiceAppliance.Tests.EndToEnd;
+
+/// <summary>
+/// Speculative transcription in the silence window (issue 17) on real engines: Piper-spoken commands, the real
+/// Silero VAD and the grammar STT. Mechanisms and events are asserted, never elapsed times.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("Turn on the kitchen light.", "turn on the kitchen light", "ChangeLightState")]
+    [InlineData("Set a timer for ten minutes.", "set a timer for ten minutes", "StartTimer")]
+    [InlineData("Set the volume to forty five percent.", "set the volume to forty five percent", "SetVolume")]
+    public async Task ACompleteCommandEndsTheTurnEarlyWithTheTranscriptTakenInThePause(string spoken, string expected, string intent)
+    {
+        // A 4 s silence window, so the early endpoint never races the window on a loaded machine: a turn that
+        // did not end early would end on silence 3.8 s after the guess was taken, and fail here.
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say(spoken, engines.Speech(spoken))
+            .Noise(5);
+        var stt = (CountingStt?)null;
+        var options = new RigOptions
+        {
+            MicSpeed = 4,
+            Pipeline = new PipelineOptions { Endpointing = new EndpointingOptions { SilenceToEnd = TimeSpan.FromSeconds(4) } },
+            Wrap = e => e with { Stt = stt = new CountingStt(e.Stt) },
+        };
+
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
+
+        Assert.Empty(result.Errors);
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal(expected, turn.Transcript);
+        Assert.Equal(intent, turn.Intent);
+        Assert.Equal(UtteranceEnd.EarlyEndpoint, turn.Metrics.UtteranceEnd);
+        Assert.True(turn.Metrics.EarlyEndpoint);
+        Assert.True(turn.Metrics.SpeculativeTranscript);
+
+        // Listening ended inside the silence window (counted in audio samples), and the felt latency includes it.
+        Assert.InRange(turn.Metrics.TrailingSilence, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(4) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(turn.Metrics.EndOfSpeechToFirstAudioMs!.Value + turn.Metrics.TrailingSilence.TotalMilliseconds, turn.Metrics.LastVoiceToFirstAudioMs!.Value, 3);
+        var call = Assert.Single(stt!.Calls);
+        output.WriteLine($"confidence {call.Confidence:F3}");
+
+        // The turn_ended report says so.
+        var json = PipelineEventPayload.ToJson(turn);
+        Assert.Contains("\"early_endpoint\":true", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACommandFollowedBySilenceKeepsTheTranscriptTakenInThePause()
+    {
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say("Turn on the kitchen light.", engines.Speech("Turn on the kitchen light."))
+            .Noise(2.5);
+        var stt = (CountingStt?)null;
+
+        // MinConfidence 1: no early endpoint, so the silence window ends the utterance.
+        var options = new RigOptions
+        {
+            MicSpeed = 4,
+            Pipeline = new PipelineOptions { EarlyEndpoint = new EarlyEndpointOptions { MinConfidence = 1f } },
+            Wrap = e => e with { Stt = stt = new CountingStt(e.Stt) },
+        };
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
+
+        Assert.Empty(result.Errors);
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal("turn on the kitchen light", turn.Transcript);
+        Assert.Equal("ChangeLightState", turn.Intent);
+        Assert.True(turn.Metrics.SpeculativeTranscript, "the silence ended the utterance with no new speech: the pause's guess is the transcript");
+        Assert.Equal(UtteranceEnd.Silence, turn.Metrics.UtteranceEnd);
+        Assert.True(turn.Metrics.TrailingSilence >= new PipelineOptions().Endpointing.SilenceToEnd, "the silence window ended it");
+        Assert.NotNull(turn.Metrics.LastVoiceToFirstAudioMs);
+
+        // One decode, started in the pause, on less audio than the turn's whole utterance (no second decode).
+        var call = Assert.Single(stt!.Calls);
+        Assert.True(call.Samples < turn.Metrics.UtteranceDuration.TotalSeconds * 16000, "the decode must be the pause's, on the utterance so far");
+        var final = Assert.Single(result.Events.OfType<TranscriptEvent>());
+        Assert.True(final.IsFinal);
+        Assert.Equal([("home/kitchen/light/set", "on")], result.Published);
+    }
+
+    [Fact]
+    public async Task SpeechThatResumesAfterAPauseDropsTheGuessAndIsUnderstoodWhole()
+    {
+        // "set the volume to forty" ... 400 ms ... "five percent": the pause is longer than EarlyEndpoint:Pause
+        // (200 ms), shorter than the silence window (700 ms).
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say("set the volume to forty", engines.Speech("Set the volume to forty"))
+            .Noise(0.4)
+            .Say("five percent", engines.Speech("five percent."))
+            .Noise(2.5);
+        var stt = (CountingStt?)null;
+
+        var result = await EndToEndRig.RunAsync(engines, recording, new RigOptions { MicSpeed = 4, Wrap = e => e with { Stt = stt = new CountingStt(e.Stt) } }, output);
+
+        Assert.Empty(result.Errors);
+        var turn = Assert.Single(result.Turns);
+        foreach (var c in stt!.Calls)
+        {
+            output.WriteLine($"decode of {c.Samples / 16000.0:F2} s: \"{c.Text}\"{(c.Cancelled ? " (cancelled)" : string.Empty)}");
+        }
+
+        // A speculation ran in the pause, on the audio before "five percent"; the user spoke again, so it was dropped.
+        Assert.True(stt.Calls.Count >= 2, "a speculative decode must have started in the 400 ms pause");
+        var inPause = stt.Calls[0];
+        var whole = stt.Calls[^1];
+        Assert.True(inPause.Samples < whole.Samples, "the pause's decode covers only the speech before it");
+
+        // "set the volume to forty" is a command that may go on: the pause did not end the turn there (one turn, whole).
+        // (It may have been cancelled inside the decode, with no text, when the speech came back quickly enough.)
+        Assert.Contains(inPause.Text, new[] { string.Empty, "set the volume to forty" });
+        Assert.True(whole.Samples > inPause.Samples + (0.4 * 16000), "the turn went on past the pause");
+
+        // Nothing of the dropped guess is visible: every transcript event is of the whole command.
+        Assert.Equal("set the volume to forty five percent", turn.Transcript);
+        Assert.All(result.Events.OfType<TranscriptEvent>(), t => Assert.Equal("set the volume to forty five percent", t.Text));
+        Assert.Equal("SetVolume", turn.Intent);
+        Assert.Equal(45, result.FinalVolume);
+    }
+
+    [Fact]
+    public async Task WithEarlyEndpointOffTheTurnIsTranscribedOnceAfterTheEndpoint()
+    {
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say("Turn off the bedroom light.", engines.Speech("Turn off the bedroom light."))
+            .Noise(2.5);
+        var stt = (CountingStt?)null;
+        var options = new RigOptions
+        {
+            MicSpeed = 8,
+            Pipeline = new PipelineOptions { EarlyEndpoint = new EarlyEndpointOptions { Enabled = false } },
+            Wrap = e => e with { Stt = stt = new CountingStt(e.Stt) },
+        };
+
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
+
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal("turn off the bedroom light", turn.Transcript);
+        Assert.False(turn.Metrics.SpeculativeTranscript);
+        var call = Assert.Single(stt!.Calls);
+        Assert.Equal(turn.Metrics.UtteranceDuration.TotalSeconds * 16000, call.Samples, 1.0);
+    }
+
+    /// <summary>Records each decode the pipeline asks for: audio length, text, and whether it was cancelled.</summary>
+    private sealed class CountingStt(ISpeechToText inner) : ISpeechToText
+    {
+        private readonly ConcurrentQueue<Call> _calls = new();
+
+        public IReadOnlyList<Call> Calls => [.. _calls];
+
+        public string Name => inner.Name;
+
+        public bool TranscribesSpeculatively => inner.TranscribesSpeculatively;
+
+        public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> audio, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var call = new Call(audio.Length);
+            _calls.Enqueue(call);
+            await foreach (var s in inner.TranscribeAsync(audio, cancellationToken).ConfigureAwait(false))
+            {
+                call.Text += s.Text;
+                call.Confidence = s.Confidence;
+                yield return s;
+            }
+
+            call.Cancelled = cancellationToken.IsCancellationRequested;
+        }
+    }
+
+    private sealed class Call(int samples)
+    {
+        public int Samples { get; } = samples;
+
+        public string Text { get; set; } = string.Empty;
+
+        public bool Cancelled { get; set; }
+
+        public float Confidence { get; set; }
+    }
+}
