@@ -13,6 +13,13 @@ public sealed class CommandCompletenessTests
         return new IntentRecognizer(options.Intents.Select(i => (i.Name, (IEnumerable<string>)i.Sentences))).BuildCompleteness();
     }
 
+    [Fact]
+    public void The_shipped_intents_expand_well_inside_the_sentence_bound()
+    {
+        // Far below the bound: a grammar near it would silently turn early endpointing off (every answer unsure).
+        Assert.InRange(s_shipped.Sentences, 100, CommandCompleteness.DefaultMaxSentences / 10);
+    }
+
     [Theory]
     [InlineData("turn on the kitchen light", CompletenessKind.CompleteFinal)]
     [InlineData("turn the living room lights off", CompletenessKind.CompleteFinal)]

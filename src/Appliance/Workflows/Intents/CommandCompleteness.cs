@@ -31,8 +31,12 @@ public enum CompletenessKind
 /// </summary>
 public sealed class CommandCompleteness
 {
-    /// <summary>Sentences above which the grammar is too large to expand: every answer is <see cref="CompletenessKind.Unsure"/>.</summary>
-    public const int DefaultMaxSentences = 200_000;
+    /// <summary>
+    /// Sentences above which the grammar is too large to expand: every answer is <see cref="CompletenessKind.Unsure"/>
+    /// (early endpointing then waits for the silence window). 50,000 bounds the trie to a few tens of MB at worst,
+    /// which a 512 MB Pi Zero 2 W can spare; command grammars such as config/intents.json are far below it.
+    /// </summary>
+    public const int DefaultMaxSentences = 50_000;
 
     private static readonly char[] s_separators = [' ', '\t', '\n', '\r'];
 
