@@ -174,16 +174,7 @@ public sealed class AlsaCaptureTests
         var frames = 16000 * 3;
         scratch.AddMic("mic", Signals.Tone(440, 16000, frames, 0.3f), AlsaSampleFormat.S16LE, 1);
         var events = new ConcurrentQueue<AudioDeviceEventArgs>();
-        await using var capture = new AlsaCapture(new AlsaCaptureOptions
-        {
-            Device = "mic",
-            ConfigurationFile = scratch.ConfigurationPath,
-            SampleRate = 16000,
-            PaceInRealTime = true,
-            PeriodFrames = 160,
-            ReopenInitialDelay = TimeSpan.FromMilliseconds(10),
-            ReopenMaxDelay = TimeSpan.FromMilliseconds(40),
-        });
+        await using var capture = new AlsaCapture(ReopeningMic(scratch));
         capture.DeviceEvent += (_, e) => events.Enqueue(e);
         capture.Start();
         var window = new float[512];
@@ -228,16 +219,7 @@ public sealed class AlsaCaptureTests
         using var scratch = new AlsaScratch();
         scratch.AddMic("mic", Signals.Tone(440, 16000, 16000 * 3, 0.3f), AlsaSampleFormat.S16LE, 1);
         var events = new ConcurrentQueue<AudioDeviceEventArgs>();
-        await using var capture = new AlsaCapture(new AlsaCaptureOptions
-        {
-            Device = "mic",
-            ConfigurationFile = scratch.ConfigurationPath,
-            SampleRate = 16000,
-            PaceInRealTime = true,
-            PeriodFrames = 160,
-            ReopenInitialDelay = TimeSpan.FromMilliseconds(10),
-            ReopenMaxDelay = TimeSpan.FromMilliseconds(40),
-        });
+        await using var capture = new AlsaCapture(ReopeningMic(scratch));
         capture.DeviceEvent += (_, e) => events.Enqueue(e);
         capture.Start();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -320,4 +302,16 @@ public sealed class AlsaCaptureTests
         Assert.Contains("channel 5", ex.Message, StringComparison.Ordinal);
         Assert.Contains("only 2 channels", ex.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>A paced 16 kHz mono file microphone that reopens after 10, 20, 40, 40 ... ms.</summary>
+    private static AlsaCaptureOptions ReopeningMic(AlsaScratch scratch) => new()
+    {
+        Device = "mic",
+        ConfigurationFile = scratch.ConfigurationPath,
+        SampleRate = 16000,
+        PaceInRealTime = true,
+        PeriodFrames = 160,
+        ReopenInitialDelay = TimeSpan.FromMilliseconds(10),
+        ReopenMaxDelay = TimeSpan.FromMilliseconds(40),
+    };
 }

@@ -97,13 +97,6 @@ internal static class Ort
         return new OnnxRuntimeException($"ONNX Runtime failed while {doing}: [{code}] {message}", code, ex);
     }
 
-    /// <summary>True when <paramref name="ex"/> is ORT's report of a run stopped by <see cref="RunOptions.Terminate"/>.</summary>
-    public static bool IsTerminated(Exception ex) =>
-        ex.Message.Contains("terminate", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>The element type of an ORT metadata entry.</summary>
     internal static OnnxElementType ElementTypeOf(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType type) => (OnnxElementType)(int)type;
-
-    /// <summary>ORT's element type for ours (the numbering is ONNX's in both).</summary>
-    internal static Microsoft.ML.OnnxRuntime.Tensors.TensorElementType ToOrt(OnnxElementType type) => (Microsoft.ML.OnnxRuntime.Tensors.TensorElementType)(int)type;
 }
