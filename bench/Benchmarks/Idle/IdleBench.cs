@@ -19,11 +19,14 @@ namespace VoiceAppliance.Benchmarks.Idle;
 public static class IdleBench
 {
     private const string Usage = """
-        usage: bench idle [--seconds N] [--settle N] [--dll PATH] [--aot PATH|none]
+        usage: bench idle [--seconds N] [--settle N] [--dll PATH] [--aot PATH|none] [--tts resident|on-demand|both] [--unload-after-ms N]
           --seconds N   sampling window after READY (default 60)
           --settle N    seconds to wait after READY before sampling (default 5)
           --dll PATH    the JIT build (default src/Appliance/bin/Release/net10.0/appliance.dll; build it first)
           --aot PATH    the NativeAOT binary (default artifacts/aot/linux-x64/appliance when present; none: skip)
+          --tts X       Models:TtsResidency to measure (default both: resident, then on-demand)
+          --unload-after-ms N  Models:TtsUnloadAfterMs for on-demand (default 2000, so the voice is unloaded before
+                        sampling starts; the daemon's default is a minute)
         """;
 
     /// <summary>Runs the bench; returns the exit code.</summary>
@@ -34,6 +37,8 @@ public static class IdleBench
         var settle = 5.0;
         var dll = Path.Combine(root, "src", "Appliance", "bin", "Release", "net10.0", "appliance.dll");
         string? aot = Path.Combine(root, "artifacts", "aot", "linux-x64", "appliance");
+        string[] residencies = ["resident", "on-demand"];
+        var unloadAfterMs = 2000;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -50,6 +55,12 @@ public static class IdleBench
                 case "--aot" when i + 1 < args.Length:
                     aot = args[++i] == "none" ? null : Path.GetFullPath(args[i]);
                     break;
+                case "--tts" when i + 1 < args.Length && args[i + 1] is "resident" or "on-demand" or "both":
+                    residencies = args[++i] == "both" ? residencies : [args[i]];
+                    break;
+                case "--unload-after-ms" when i + 1 < args.Length:
+                    unloadAfterMs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
                 default:
                     Console.Error.WriteLine(Usage);
                     return 2;
@@ -63,10 +74,17 @@ public static class IdleBench
             return 1;
         }
 
-        rows.Add(Measure("JIT", "dotnet", [dll], root, seconds, settle));
+        foreach (var residency in residencies)
+        {
+            rows.Add(Measure("JIT " + residency, "dotnet", [dll], root, seconds, settle, residency, unloadAfterMs));
+        }
+
         if (aot is not null && File.Exists(aot))
         {
-            rows.Add(Measure("NativeAOT", aot, [], root, seconds, settle));
+            foreach (var residency in residencies)
+            {
+                rows.Add(Measure("NativeAOT " + residency, aot, [], root, seconds, settle, residency, unloadAfterMs));
+            }
         }
         else
         {
@@ -75,17 +93,17 @@ public static class IdleBench
 
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle footprint: appliance run, real-time paced file microphone (16 kHz mono), Silero + Piper + grammar STT, MQTT off; {seconds:0} s after READY + {settle:0} s"));
-        Console.WriteLine("build       ready s   CPU % of one core   VmRSS MB (min..max)   VmHWM MB   threads");
+        Console.WriteLine("build (Models:TtsResidency)  ready s   CPU % of one core   VmRSS MB (min..max)   VmHWM MB   threads");
         foreach (var r in rows)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-10} {r.ReadySeconds,8:0.0} {r.CpuPercent,19:0.00}   {r.RssMinMb,8:0.0}..{r.RssMaxMb,-8:0.0}   {r.HwmMb,9:0.0} {r.Threads,9}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-27} {r.ReadySeconds,8:0.0} {r.CpuPercent,19:0.00}   {r.RssMinMb,8:0.0}..{r.RssMaxMb,-8:0.0}   {r.HwmMb,9:0.0} {r.Threads,9}"));
         }
 
         Console.WriteLine("goal: <= 0.50 % of one core, RSS <= 150 MB");
         return rows.TrueForAll(r => r.Ok) ? 0 : 1;
     }
 
-    private static IdleFigures Measure(string name, string program, string[] prefix, string root, double seconds, double settle)
+    private static IdleFigures Measure(string name, string program, string[] prefix, string root, double seconds, double settle, string residency, int unloadAfterMs)
     {
         var dir = Directory.CreateTempSubdirectory("appliance-idle-");
         try
@@ -104,7 +122,7 @@ public static class IdleBench
             File.WriteAllText(config, $$"""
                 {
                   "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0" },
-                  "Models": { "Directory": "{{Json(Path.Combine(root, "models"))}}", "Stt": "grammar" },
+                  "Models": { "Directory": "{{Json(Path.Combine(root, "models"))}}", "Stt": "grammar", "TtsResidency": "{{residency}}", "TtsUnloadAfterMs": {{unloadAfterMs}} },
                   "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(root, "config", "intents.json"))}}" },
                   "Mqtt": { "Enabled": false },
                   "Service": { "StateDirectory": "{{Json(dir.FullName)}}", "LogLevel": "warning" }

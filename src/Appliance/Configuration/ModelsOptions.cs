@@ -20,10 +20,28 @@ namespace VoiceAppliance.Configuration;
 /// <param name="TtsLengthScale">Speech speed: above 1 slower.</param>
 /// <param name="GrammarRejectionThreshold">Grammar recogniser: confidence under which speech is treated as outside the commands.</param>
 /// <param name="GrammarConcurrentPasses">Grammar recogniser: run its two passes on two cores (faster, about 27 MB more memory).</param>
-public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, string WhisperModel, int WhisperThreads, string Language, string TtsVoice, int TtsSpeaker, double TtsLengthScale, double GrammarRejectionThreshold = Models.Grammar.GrammarOptions.DefaultRejectionThreshold, bool? GrammarConcurrentPasses = null)
+/// <param name="TtsResidency">Whether the voice stays loaded between sessions.</param>
+/// <param name="TtsUnloadAfter">With <see cref="Configuration.TtsResidency.OnDemand"/>: how long without a session before the voice is unloaded.</param>
+public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, string WhisperModel, int WhisperThreads, string Language, string TtsVoice, int TtsSpeaker, double TtsLengthScale, double GrammarRejectionThreshold = Models.Grammar.GrammarOptions.DefaultRejectionThreshold, bool? GrammarConcurrentPasses = null, TtsResidency TtsResidency = TtsResidency.Auto, TimeSpan? TtsUnloadAfter = null)
 {
     /// <summary>The section name.</summary>
     public const string SectionName = "Models";
+
+    /// <summary>Devices with at most this much memory (MemTotal) keep the voice on demand under <see cref="TtsResidency.Auto"/>: 640 MiB, so 512 MB boards.</summary>
+    public const long SmallDeviceMemoryBytes = 640L * 1024 * 1024;
+
+    /// <summary>The default of <see cref="TtsUnloadAfter"/>: a minute, so a conversation's pauses never unload it.</summary>
+    public static readonly TimeSpan DefaultTtsUnloadAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// <see cref="TtsResidency"/> with <see cref="TtsResidency.Auto"/> decided for a machine with
+    /// <paramref name="memTotalBytes"/> of memory (null: unknown, which keeps the voice resident).
+    /// </summary>
+    public TtsResidency EffectiveTtsResidency(long? memTotalBytes) => TtsResidency switch
+    {
+        TtsResidency.Auto => memTotalBytes is { } total && total <= SmallDeviceMemoryBytes ? TtsResidency.OnDemand : TtsResidency.Resident,
+        var chosen => chosen,
+    };
 
     /// <summary>A model path made absolute against <see cref="Directory"/>.</summary>
     public string Resolve(string file) => Path.IsPathRooted(file) ? file : Path.Combine(Directory, file);
@@ -56,6 +74,8 @@ public sealed record ModelsOptions(string Directory, string Vad, SttEngine Stt, 
             r.GetInt("TtsSpeaker", 0, 0, 10000),
             r.GetDouble("TtsLengthScale", 1.0, 0.25, 4.0),
             r.GetDouble("GrammarRejectionThreshold", Models.Grammar.GrammarOptions.DefaultRejectionThreshold, 0, 1),
-            r.GetBool("GrammarConcurrentPasses", Environment.ProcessorCount > 1));
+            r.GetBool("GrammarConcurrentPasses", Environment.ProcessorCount > 1),
+            r.GetEnum("TtsResidency", TtsResidency.Auto),
+            r.GetMilliseconds("TtsUnloadAfterMs", DefaultTtsUnloadAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)));
     }
 }

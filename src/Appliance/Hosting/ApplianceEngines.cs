@@ -69,7 +69,16 @@ public sealed class ApplianceEngines : IDisposable
             var voiceDir = models.Resolve(models.TtsVoice);
             Require(Path.Combine(voiceDir, "model.onnx"), "Models:TtsVoice", "piper-en_US-libritts_r-medium");
             var whisperPath = models.Stt == SttEngine.Whisper ? Require(models.Resolve(models.WhisperModel), "Models:WhisperModel", "whisper-base.en") : null;
-            var tts = Own(owned, PiperTts.Open(voiceDir, null, models.ToPiperOptions()));
+            ITextToSpeech tts = Own(owned, PiperTts.Open(voiceDir, null, models.ToPiperOptions()));
+            var residency = models.EffectiveTtsResidency(SystemMemory.TotalBytes());
+            if (residency == TtsResidency.OnDemand)
+            {
+                // Loaded once above, so a broken voice is an error at start; from here it is unloaded while idle.
+                owned.Remove((IDisposable)tts);
+                var piperOptions = models.ToPiperOptions();
+                tts = Own(owned, new OnDemandTextToSpeech(tts, () => PiperTts.Open(voiceDir, null, piperOptions), models.TtsUnloadAfter ?? ModelsOptions.DefaultTtsUnloadAfter, timeProvider, NativeHeap.Trim, loggerFactory.CreateLogger<OnDemandTextToSpeech>()));
+            }
+
             var vad = Own(owned, SileroVad.Open(vadPath));
 
             IVoiceWorkflow workflow;

@@ -34,4 +34,13 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 909, Level = LogLevel.Warning, Message = "Reporting an event failed; the pipeline goes on")]
     public static partial void ReportFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 930, Level = LogLevel.Information, Message = "Voice {Voice} loaded in {Milliseconds:0} ms")]
+    public static partial void VoiceLoaded(ILogger logger, string voice, double milliseconds);
+
+    [LoggerMessage(EventId = 931, Level = LogLevel.Error, Message = "Voice {Voice} could not be loaded: {Reason}")]
+    public static partial void VoiceLoadFailed(ILogger logger, string voice, string reason);
+
+    [LoggerMessage(EventId = 932, Level = LogLevel.Information, Message = "Voice {Voice} unloaded while idle (Models:TtsResidency = on-demand); the next session loads it again")]
+    public static partial void VoiceUnloaded(ILogger logger, string voice);
 }

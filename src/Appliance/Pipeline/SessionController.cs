@@ -290,6 +290,10 @@ internal sealed partial class SessionController : IDisposable
     {
         var session = new PipelineSession(Guid.NewGuid().ToString("N")[..12], trigger, Time.GetTimestamp());
         Session = session;
+
+        // An engine unloaded while idle starts loading now, behind the user's speech (it returns at once).
+        (Engines.Stt as Models.IEngineWarmUp)?.WarmUp();
+        (Engines.Tts as Models.IEngineWarmUp)?.WarmUp();
         Events.Publish(new SessionStartedEvent(trigger) { SessionId = session.Id });
         PipelineLog.SessionStarted(Logger, session.Id, trigger);
         return session;

@@ -428,10 +428,14 @@ internal sealed class PipelineRig : IAsyncDisposable
 {
     private readonly CancellationTokenSource _cts = new();
 
-    public PipelineRig(IVoiceWorkflow? workflow = null, PipelineOptions? options = null)
+    /// <param name="workflow">The workflow (default: one fixed reply).</param>
+    /// <param name="options">Pipeline options.</param>
+    /// <param name="wrapTts">Wraps <see cref="Tts"/> in what the pipeline is given (default: the tone voice itself).</param>
+    public PipelineRig(IVoiceWorkflow? workflow = null, PipelineOptions? options = null, Func<ToneTts, TimeProvider, ITextToSpeech>? wrapTts = null)
     {
         Workflow = workflow ?? DelegateWorkflow.Reply("Turning on the light.");
-        Pipeline = new VoicePipeline(new PipelineEngines(Capture, Playback, Vad, Stt, Tts, Workflow), options ?? new PipelineOptions(), Time);
+        var tts = wrapTts is null ? Tts : wrapTts(Tts, Time);
+        Pipeline = new VoicePipeline(new PipelineEngines(Capture, Playback, Vad, Stt, tts, Workflow), options ?? new PipelineOptions(), Time);
         Log = new EventLog(Pipeline.Events);
         Loop = Task.Run(() => Pipeline.RunAsync(_cts.Token));
     }
