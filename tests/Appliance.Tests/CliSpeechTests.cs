@@ -94,4 +94,40 @@ public sealed class CliSpeechTests : IDisposable
         Assert.Equal(ExitCodes.MissingDependency, code);
         Assert.Contains("no_such_pcm_xyz", err, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_missing_device_gives_one_message_from_the_appliance_and_libasound_lines_only_on_request(bool alsaDebug)
+    {
+        // As its own process: alsa-lib writes its lines to the process's stderr (fd 2), not to a TextWriter.
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "appliance.dll"), "mic-test", "--device", "no_such_pcm_xyz", "--seconds", "0.2"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (alsaDebug)
+        {
+            psi.Environment["APPLIANCE_ALSA_DEBUG"] = "1";
+        }
+
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var errTask = process.StandardError.ReadToEndAsync();
+        _ = await process.StandardOutput.ReadToEndAsync();
+        var err = await errTask;
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ExitCodes.MissingDependency, process.ExitCode);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain(lines, l => l.StartsWith("ALSA lib", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("appliance mic-test: ALSA device 'no_such_pcm_xyz'", StringComparison.Ordinal));
+        if (alsaDebug)
+        {
+            Assert.Contains(lines, l => l.StartsWith("libasound ", StringComparison.Ordinal) && l.Contains("Unknown PCM", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Single(lines);
+        }
+    }
 }

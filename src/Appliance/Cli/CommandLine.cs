@@ -40,6 +40,10 @@ public static class CommandLine
             return ExitCodes.Usage;
         }
 
+        // alsa-lib prints its own "ALSA lib pcm.c:...: Unknown PCM" lines on stderr before the appliance's message,
+        // which names the device and the fix; keep them for APPLIANCE_ALSA_DEBUG=1 (the daemon logs them at debug).
+        _ = Audio.Alsa.AlsaLibrary.RouteErrors(Environment.GetEnvironmentVariable("APPLIANCE_ALSA_DEBUG") == "1" ? line => stderr.WriteLine(line) : null);
+
         try
         {
             return await RunCommandAsync(args, stdout, stderr, cancellationToken).ConfigureAwait(false);

@@ -148,7 +148,7 @@ public static class DevicesCommand
         }
         catch (AlsaException ex)
         {
-            await stderr.WriteLineAsync($"appliance mic-test: {ex.Message}. List devices with 'appliance devices'.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"appliance mic-test: {ex.Message.TrimEnd('.')}. List devices with 'appliance devices'.").ConfigureAwait(false);
             return ExitCodes.MissingDependency;
         }
     }

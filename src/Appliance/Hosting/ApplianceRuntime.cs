@@ -73,6 +73,8 @@ public sealed class ApplianceRuntime : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         configuration.ThrowIfInvalid();
+        var alsaLogger = loggerFactory.CreateLogger("VoiceAppliance.Audio.Alsa.libasound");
+        _ = Audio.Alsa.AlsaLibrary.RouteErrors(line => HostLog.LibasoundMessage(alsaLogger, line));
         var time = options.TimeProvider;
         var runtime = new ApplianceRuntime(configuration, time);
         try

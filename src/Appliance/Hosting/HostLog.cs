@@ -43,4 +43,7 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 932, Level = LogLevel.Information, Message = "Voice {Voice} unloaded while idle (Models:TtsResidency = on-demand); the next session loads it again")]
     public static partial void VoiceUnloaded(ILogger logger, string voice);
+
+    [LoggerMessage(EventId = 933, Level = LogLevel.Debug, Message = "{Line}")]
+    public static partial void LibasoundMessage(ILogger logger, string line);
 }

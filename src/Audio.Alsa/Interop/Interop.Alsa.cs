@@ -24,6 +24,12 @@ internal static partial class Interop
         [LibraryImport(Libraries.Alsa)]
         internal static partial IntPtr snd_strerror(int errnum);
 
+        // snd_lib_error_handler_t is variadic: void (*)(const char *file, int line, const char *function, int err,
+        // const char *fmt, ...). The handler takes the fixed arguments only; under the x86-64 and AArch64 Linux ABIs
+        // a callee may ignore variadic arguments (they are passed like ordinary ones and the caller cleans up).
+        [LibraryImport(Libraries.Alsa)]
+        internal static partial int snd_lib_error_set_handler(delegate* unmanaged[Cdecl]<byte*, int, byte*, int, byte*, void> handler);
+
         // ---- PCM -------------------------------------------------------------------------------
 
         [LibraryImport(Libraries.Alsa, StringMarshalling = StringMarshalling.Utf8)]
