@@ -68,6 +68,7 @@ public sealed class OnnxSession : IDisposable
             throw new FileNotFoundException($"ONNX model '{full}' does not exist. Fix: run eng/provision.sh or point the configuration at the model file.", full);
         }
 
+        OnnxModelCheck.CheckFile(full);
         using var sessionOptions = CreateOptions(options ?? OnnxSessionOptions.Default);
         try
         {
@@ -86,6 +87,8 @@ public sealed class OnnxSession : IDisposable
         {
             throw new InvalidDataException($"ONNX model '{name}' is empty (0 bytes).");
         }
+
+        OnnxModelCheck.Check(model, name);
 
         using var sessionOptions = CreateOptions(options ?? OnnxSessionOptions.Default);
         try

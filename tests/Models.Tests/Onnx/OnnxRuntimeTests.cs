@@ -111,11 +111,25 @@ public sealed class OnnxRuntimeTests(ITestOutputHelper output)
         {
             var path = Path.Combine(dir, "garbage.onnx");
             File.WriteAllText(path, "this is not a protobuf");
-            var ex = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.FromFile(path));
+
+            // Not protobuf at all: the structural check (OnnxModelCheck) refuses it before ORT sees it.
+            var ex = Assert.Throws<InvalidDataException>(() => OnnxSession.FromFile(path));
             output.WriteLine(ex.Message);
             Assert.Contains(path, ex.Message, StringComparison.Ordinal);
             Assert.Throws<FileNotFoundException>(() => OnnxSession.FromFile(Path.Combine(dir, "missing.onnx")));
-            Assert.Throws<OnnxRuntimeException>(() => OnnxSession.FromMemory("garbage"u8, "garbage bytes"));
+            Assert.Throws<InvalidDataException>(() => OnnxSession.FromMemory("garbage"u8, "garbage bytes"));
+
+            // Well-framed but meaningless to ORT (an operator that does not exist): ORT's own error, with the file named.
+            byte[] node = [0x22, 0x08, .. "NoSuchOp"u8];
+            byte[] outputInfo = [0x0a, 0x01, (byte)'y'];
+            byte[] graph = [0x0a, (byte)node.Length, .. node, 0x62, (byte)outputInfo.Length, .. outputInfo];
+            byte[] model = [0x08, 0x08, 0x42, 0x02, 0x10, 0x11, 0x3a, (byte)graph.Length, .. graph];
+            var wellFramed = Path.Combine(dir, "unknown-op.onnx");
+            File.WriteAllBytes(wellFramed, model);
+            var ort = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.FromFile(wellFramed));
+            output.WriteLine(ort.Message);
+            Assert.Contains(wellFramed, ort.Message, StringComparison.Ordinal);
+            Assert.Throws<OnnxRuntimeException>(() => OnnxSession.FromMemory(model, "unknown op"));
         }
         finally
         {
