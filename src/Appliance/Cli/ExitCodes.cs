@@ -6,6 +6,9 @@ public static class ExitCodes
     /// <summary>Success.</summary>
     public const int Ok = 0;
 
+    /// <summary>The command ran and found nothing (<c>vad</c>: no speech in the file), as <c>grep</c> does.</summary>
+    public const int NothingFound = 1;
+
     /// <summary>The command was used wrongly (EX_USAGE).</summary>
     public const int Usage = 64;
 

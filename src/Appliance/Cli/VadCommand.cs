@@ -69,7 +69,7 @@ public static class VadCommand
 
             var seconds = audio.Length / (double)Rate;
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"silero-vad {vad.Version}: {segments.Count} segment(s), {seconds:F2} s of audio in {watch.ElapsedMilliseconds} ms (RTF {watch.Elapsed.TotalSeconds / Math.Max(seconds, 1e-3):F3})")).ConfigureAwait(false);
-            return segments.Count > 0 ? ExitCodes.Ok : 1;
+            return segments.Count > 0 ? ExitCodes.Ok : ExitCodes.NothingFound;
         }
         catch (FileNotFoundException ex)
         {

@@ -10,6 +10,9 @@ namespace VoiceAppliance.Configuration;
 /// </summary>
 public sealed class ConfigSectionReader
 {
+    /// <summary>Longest part of a bad value quoted back in a message.</summary>
+    private const int QuotedLength = 80;
+
     private readonly ConfigSource _source;
 
     internal ConfigSectionReader(ConfigSource source, string path)
@@ -50,11 +53,23 @@ public sealed class ConfigSectionReader
     /// <summary>Records a warning on <paramref name="key"/>.</summary>
     public void Warning(string key, string message) => _source.AddWarning(Key(key), message);
 
-    /// <summary>A string; <paramref name="allowEmpty"/> false turns an empty value into an error.</summary>
-    public string GetString(string key, string defaultValue, bool allowEmpty = false)
+    /// <summary>Longest string value accepted unless a key says otherwise (a path's limit, PATH_MAX).</summary>
+    public const int DefaultMaxStringLength = 4096;
+
+    /// <summary>
+    /// A string; <paramref name="allowEmpty"/> false turns an empty value into an error, and one longer than
+    /// <paramref name="maxLength"/> characters is an error.
+    /// </summary>
+    public string GetString(string key, string defaultValue, bool allowEmpty = false, int maxLength = DefaultMaxStringLength)
     {
         if (!Get(key, out var raw, out var origin) || raw is null)
         {
+            return defaultValue;
+        }
+
+        if (raw.Length > maxLength)
+        {
+            Bad(key, raw, origin, $"at most {maxLength} characters");
             return defaultValue;
         }
 
@@ -185,10 +200,52 @@ public sealed class ConfigSectionReader
 
     private string Key(string key) => Path + ":" + key;
 
-    private bool Get(string key, out string? raw, out string origin) => _source.TryGet(Key(key), out raw, out origin);
+    private bool Get(string key, out string? raw, out string origin)
+    {
+        if (!_source.TryGet(Key(key), out raw, out origin))
+        {
+            return false;
+        }
+
+        // Control characters (a NUL would cut a device name short at the C boundary; ESC sequences repaint the
+        // terminal that shows the message) are refused for every key; tab and line breaks are allowed.
+        if (raw is not null && HasControlCharacters(raw))
+        {
+            Bad(key, raw, origin, "text without control characters");
+            raw = null;
+            return false;
+        }
+
+        return true;
+    }
 
     private void Bad(string key, string raw, string origin, string allowed)
-        => _source.AddError(Key(key), $"'{raw}' ({origin}) is not allowed; expected {allowed}.");
+        => _source.AddError(Key(key), $"'{Quote(raw)}' ({origin}) is not allowed; expected {allowed}.");
+
+    private static bool HasControlCharacters(string raw)
+    {
+        foreach (var c in raw)
+        {
+            if ((c < ' ' && c is not '\t' and not '\r' and not '\n') || c == '\u007f')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A value as it can be shown: control characters escaped, cut after <see cref="QuotedLength"/> characters.</summary>
+    internal static string Quote(string raw)
+    {
+        var sb = new System.Text.StringBuilder(Math.Min(raw.Length, QuotedLength) + 16);
+        foreach (var c in raw.AsSpan(0, Math.Min(raw.Length, QuotedLength)))
+        {
+            _ = char.IsControl(c) ? sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)) : sb.Append(c);
+        }
+
+        return raw.Length > QuotedLength ? sb.Append(CultureInfo.InvariantCulture, $"... ({raw.Length} characters)").ToString() : sb.ToString();
+    }
 
     private static string Normalize(string s) => s.Replace("-", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal).Trim();
 

@@ -18,6 +18,9 @@ public sealed record WorkflowOptions(WorkflowKind Kind, string IntentsFile, Time
     /// <summary>The section name.</summary>
     public const string SectionName = "Workflow";
 
+    /// <summary>Longest greeting (the same bound as an MQTT <c>say</c>).</summary>
+    public const int MaxGreetingLength = 1000;
+
     /// <summary>Reads and validates the section.</summary>
     public static WorkflowOptions Read(ConfigSectionReader r)
     {
@@ -28,6 +31,6 @@ public sealed record WorkflowOptions(WorkflowKind Kind, string IntentsFile, Time
             kind,
             intents,
             TimeSpan.FromSeconds(r.GetInt("ReplyTimeoutSeconds", 10, 1, 300)),
-            r.GetString("Greeting", string.Empty, allowEmpty: true));
+            r.GetString("Greeting", string.Empty, allowEmpty: true, maxLength: MaxGreetingLength));
     }
 }

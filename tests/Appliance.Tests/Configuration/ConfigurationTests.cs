@@ -37,6 +37,23 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void Control_characters_in_a_value_are_an_error_and_the_message_shows_them_escaped_and_short()
+    {
+        var c = Load("""{ "Audio": { "CaptureDevice": "mic\u0000\u001b[31m" }, "Workflow": { "Greeting": "Hello\nthere" } }""");
+        var issue = Single(c, "Audio:CaptureDevice");
+        Assert.Equal(ConfigSeverity.Error, issue.Severity);
+        Assert.Contains("'mic\\u0000\\u001b[31m'", issue.Message, StringComparison.Ordinal);
+        Assert.Contains("without control characters", issue.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', issue.Message);
+        Assert.DoesNotContain(c.Issues, i => i.Key == "Workflow:Greeting"); // line breaks are text
+
+        var longValue = Load($$"""{ "Models": { "WhisperThreads": "{{new string('9', 5000)}}" } }""");
+        var tooLong = Single(longValue, "Models:WhisperThreads");
+        Assert.Contains("(5000 characters)", tooLong.Message, StringComparison.Ordinal);
+        Assert.True(tooLong.Message.Length < 300, tooLong.Message);
+    }
+
+    [Fact]
     public void Example_configs_cover_the_three_uses()
     {
         var root = Path.Combine(TestPaths.Root, "config");
