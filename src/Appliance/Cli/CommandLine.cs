@@ -23,8 +23,11 @@ public static class CommandLine
           models list|fetch|verify [NAME...]  known models, download (resumable, sha256-checked), verify
           help                                this text
           --version                           print the version
+          --verbose                           (with any command) show stack traces of errors; also APPLIANCE_VERBOSE=1
 
-        exit codes: 0 ok, 64 usage, 65 bad input file, 69 missing dependency, 78 configuration error
+        exit codes: 0 ok, 1 nothing found (vad: no speech), 64 usage, 65 bad input file, 69 missing dependency,
+        70 internal error (the daemon: a fault systemd should restart it for), 74 a file could not be read or
+        written, 78 configuration error (README.md has the table: what causes each)
         """;
 
     /// <summary>Parses <paramref name="args"/> and runs the command.</summary>
@@ -44,6 +47,17 @@ public static class CommandLine
         // which names the device and the fix; keep them for APPLIANCE_ALSA_DEBUG=1 (the daemon logs them at debug).
         _ = Audio.Alsa.AlsaLibrary.RouteErrors(Environment.GetEnvironmentVariable("APPLIANCE_ALSA_DEBUG") == "1" ? line => stderr.WriteLine(line) : null);
 
+        var verbose = Verbose || args.Contains("--verbose");
+        if (args.Contains("--verbose"))
+        {
+            args = [.. args.Where(a => a != "--verbose")];
+            if (args.Length == 0)
+            {
+                await stderr.WriteLineAsync(Usage).ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+        }
+
         try
         {
             return await RunCommandAsync(args, stdout, stderr, cancellationToken).ConfigureAwait(false);
@@ -53,7 +67,50 @@ public static class CommandLine
             // A bad model or audio file that a command did not handle itself: one line naming the file and the
             // problem, the documented exit code, never a stack trace and an abort.
             await stderr.WriteLineAsync($"appliance {args[0]}: {ex.Message}").ConfigureAwait(false);
+            await WriteDetailAsync(stderr, ex, verbose).ConfigureAwait(false);
             return ExitCodes.DataError;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A file the user named (an output WAV in a missing folder, a file without permission).
+            await stderr.WriteLineAsync($"appliance {args[0]}: {ex.Message}").ConfigureAwait(false);
+            await WriteDetailAsync(stderr, ex, verbose).ConfigureAwait(false);
+            return ExitCodes.IoError;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex)
+        {
+            // A fault nobody expected: one line, exit 70 (systemd restarts a daemon that exits non-zero), the stack
+            // trace only with --verbose / APPLIANCE_VERBOSE=1.
+            await stderr.WriteLineAsync($"appliance {args[0]}: internal error: {ex.GetType().Name}: {ex.Message}{(verbose ? string.Empty : " (--verbose or APPLIANCE_VERBOSE=1 shows where)")}").ConfigureAwait(false);
+            await WriteDetailAsync(stderr, ex, verbose).ConfigureAwait(false);
+            return ExitCodes.Software;
+        }
+    }
+
+    /// <summary>True when <c>APPLIANCE_VERBOSE=1</c>: errors come with their stack traces.</summary>
+    public static bool Verbose => Environment.GetEnvironmentVariable("APPLIANCE_VERBOSE") == "1";
+
+    /// <summary>
+    /// The last line of a process that is going down on an exception no code caught (any thread): what failed, in
+    /// one line (with the stack trace under <see cref="Verbose"/>), for <see cref="Program"/>'s unhandled-exception
+    /// handler, which then exits 70 instead of letting the runtime abort with a core dump.
+    /// </summary>
+    public static string FatalLine(object? exception) => exception switch
+    {
+        Exception ex when Verbose => $"appliance: fatal: {ex}",
+        Exception ex => $"appliance: fatal: {ex.GetType().Name}: {ex.Message} (APPLIANCE_VERBOSE=1 shows where); exiting with {ExitCodes.Software} so systemd restarts the daemon",
+        _ => $"appliance: fatal: {exception}; exiting with {ExitCodes.Software}",
+    };
+
+    private static async Task WriteDetailAsync(TextWriter stderr, Exception ex, bool verbose)
+    {
+        if (verbose)
+        {
+            await stderr.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
         }
     }
 

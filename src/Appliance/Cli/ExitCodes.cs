@@ -21,6 +21,9 @@ public static class ExitCodes
     /// <summary>An internal error (EX_SOFTWARE).</summary>
     public const int Software = 70;
 
+    /// <summary>A file the command was told to read or write could not be (a missing folder, no permission, a device error) (EX_IOERR).</summary>
+    public const int IoError = 74;
+
     /// <summary>The configuration is invalid (EX_CONFIG).</summary>
     public const int Config = 78;
 }

@@ -32,6 +32,13 @@ public static class ApplianceHost
         });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(configuration.Service.LogLevel);
+        if (configuration.Service.LogLevel > LogLevel.Debug)
+        {
+            // The host logs "Hosting failed to start" with the exception's stack trace before the appliance's own
+            // one-line message and exit code; that trace is for --verbose (Service:LogLevel debug), not for users.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        }
+
         if (options.ConfigureLogging is { } configure)
         {
             configure(builder.Logging);

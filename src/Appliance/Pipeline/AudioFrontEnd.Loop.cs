@@ -93,10 +93,10 @@ internal sealed partial class AudioFrontEnd
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A bug must not stop the microphone: report it, end the session, carry on.
-            PipelineLog.StageFailed(_c.Logger, ex, "pipeline");
+            PipelineLog.StageFailed(_c.Logger, ex, PipelineErrorSource.Pipeline);
             lock (_c.Gate)
             {
-                _c.FailLocked("pipeline", ex, stayInError: false);
+                _c.FailLocked(PipelineErrorSource.Pipeline, ex, stayInError: false);
             }
         }
     }

@@ -100,12 +100,12 @@ internal sealed partial class AudioFrontEnd
         }
         catch (Exception ex)
         {
-            PipelineLog.StageFailed(_c.Logger, ex, "vad");
+            PipelineLog.StageFailed(_c.Logger, ex, PipelineErrorSource.Vad);
             lock (_c.Gate)
             {
                 if (epoch == _epoch && _c.Turn is not null)
                 {
-                    _c.FailLocked("vad", ex, stayInError: false);
+                    _c.FailLocked(PipelineErrorSource.Vad, ex, stayInError: false);
                 }
             }
 

@@ -130,7 +130,7 @@ internal sealed class BargeInPolicy
         }
         catch (Exception ex)
         {
-            PipelineLog.StageFailed(_c.Logger, ex, "playback");
+            PipelineLog.StageFailed(_c.Logger, ex, PipelineErrorSource.Playback);
         }
     }
 
@@ -142,7 +142,7 @@ internal sealed class BargeInPolicy
         }
         catch (Exception ex)
         {
-            PipelineLog.StageFailed(_c.Logger, ex, "playback");
+            PipelineLog.StageFailed(_c.Logger, ex, PipelineErrorSource.Playback);
             playback.StopImmediately();
         }
     }

@@ -196,7 +196,7 @@ internal sealed class ReplyStreamer
         {
             writer.TryComplete();
             await cts.CancelAsync().ConfigureAwait(false);
-            throw new PipelineStageException("workflow", ex);
+            throw new PipelineStageException(PipelineErrorSource.Workflow, ex);
         }
     }
 
@@ -227,7 +227,7 @@ internal sealed class ReplyStreamer
         {
             audio.TryComplete();
             await cts.CancelAsync().ConfigureAwait(false);
-            throw new PipelineStageException("tts", ex);
+            throw new PipelineStageException(PipelineErrorSource.Tts, ex);
         }
     }
 
@@ -296,7 +296,7 @@ internal sealed class ReplyStreamer
         catch (Exception ex)
         {
             await cts.CancelAsync().ConfigureAwait(false);
-            throw new PipelineStageException("playback", ex);
+            throw new PipelineStageException(PipelineErrorSource.Playback, ex);
         }
     }
 

@@ -178,12 +178,12 @@ internal sealed partial class SessionController
     {
         if (Machine.State is PipelineState.Idle or PipelineState.Listening)
         {
-            FailLocked("capture", ex, stayInError: true);
+            FailLocked(PipelineErrorSource.Capture, ex, stayInError: true);
         }
         else
         {
             // Transcribing, thinking or speaking do not need the microphone: report and retry.
-            Events.Publish(new PipelineErrorEvent("capture", ex.Message) { SessionId = Session?.Id });
+            Events.Publish(new PipelineErrorEvent(PipelineErrorSource.Capture, ex.Message) { SessionId = Session?.Id });
         }
     }
 
@@ -214,11 +214,11 @@ internal sealed partial class SessionController
             var ex = new IOException($"the microphone '{device}' is unavailable: {error}");
             if (Machine.State is PipelineState.Idle or PipelineState.Listening)
             {
-                FailLocked("capture", ex, stayInError: true);
+                FailLocked(PipelineErrorSource.Capture, ex, stayInError: true);
             }
             else
             {
-                Events.Publish(new PipelineErrorEvent("capture", ex.Message) { SessionId = Session?.Id });
+                Events.Publish(new PipelineErrorEvent(PipelineErrorSource.Capture, ex.Message) { SessionId = Session?.Id });
             }
         }
     }

@@ -120,7 +120,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
     private async Task RunCascadeAsync(PipelineTurn turn, ReadOnlyMemory<float> audio, Speculation? speculation)
     {
         var token = turn.ReplyCts.Token;
-        var stage = "stt";
+        var stage = PipelineErrorSource.Stt;
         try
         {
             var stt = providers.SpeechToText();
@@ -151,7 +151,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
                 streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(), _c.Engines.Playback, _c.Time);
             }
 
-            stage = "workflow";
+            stage = PipelineErrorSource.Workflow;
             var pieces = _c.Engines.Workflow.RespondAsync(workflowTurn, token);
             var result = await streamer.RunAsync(pieces, new Observer(_c, turn), token).ConfigureAwait(false);
             lock (_c.Gate)
@@ -202,7 +202,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
         }
         catch (Exception ex)
         {
-            Fail(turn, ex, "tts");
+            Fail(turn, ex, PipelineErrorSource.Tts);
         }
     }
 
@@ -244,7 +244,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
         }
         catch (Exception ex)
         {
-            Fail(turn, ex, "playback");
+            Fail(turn, ex, PipelineErrorSource.Playback);
         }
     }
 

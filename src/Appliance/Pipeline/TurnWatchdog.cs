@@ -60,7 +60,7 @@ internal sealed class TurnWatchdog : IDisposable
             var state = c.Machine.State;
             var message = string.Create(CultureInfo.InvariantCulture, $"no progress while {state.ToWireName()} for {quiet.TotalSeconds:0.#} s; the turn was ended");
             PipelineLog.Watchdog(c.Logger, state, quiet.TotalSeconds);
-            c.Events.Publish(new PipelineErrorEvent("watchdog", message) { SessionId = session.Id });
+            c.Events.Publish(new PipelineErrorEvent(PipelineErrorSource.Watchdog, message) { SessionId = session.Id });
             c.EndSessionLocked(SessionEndReason.Timeout, message, PipelineState.Idle);
         }
     }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using VoiceAppliance.Audio.Alsa;
 using VoiceAppliance.Cli;
 using VoiceAppliance.Hosting;
@@ -246,16 +247,21 @@ public sealed class ApplianceHostTests : IDisposable
         Assert.Contains("error: Mqtt:StateDirectory", check.ToString(), StringComparison.Ordinal);
 
         var stderr = new StringWriter();
+        using var logs = new CapturingLoggerProvider();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var code = await RunCommand.RunAsync(
             ["--config", config],
             TextWriter.Null,
             stderr,
-            new ApplianceHostOptions { AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioDriver = new FakeGpioDriver(), ConfigureLogging = _ => { } },
+            new ApplianceHostOptions { AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioDriver = new FakeGpioDriver(), ConfigureLogging = b => b.AddProvider(logs) },
             new Dictionary<string, string?>(),
             cts.Token);
         Assert.Equal(ExitCodes.Config, code);
         Assert.Contains("Mqtt:StateDirectory", stderr.ToString(), StringComparison.Ordinal);
+
+        // One message from the appliance: the host's own "Hosting failed to start" and its stack trace stay out of
+        // the log at the default level.
+        Assert.DoesNotContain(logs.Lines, l => l.Message.Contains("Hosting failed to start", StringComparison.Ordinal) || (l.Category.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal) && l.Error is not null));
     }
 
     [RequiresFileFact("silero_vad_v5.onnx", "the engines are checked in order")]
