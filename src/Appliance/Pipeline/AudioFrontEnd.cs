@@ -166,6 +166,9 @@ internal sealed partial class AudioFrontEnd
     /// <summary>Samples of silence since the last speech window (what the endpointer had counted).</summary>
     public long TrailingSilenceLocked => _endpointer.InSpeech ? _endpointer.SilenceRunSamples : 0;
 
+    /// <summary>The user paused inside a command: the current pause may last up to <paramref name="silence"/>.</summary>
+    public void ExtendPauseLocked(TimeSpan silence) => _endpointer.ExtendPause(silence);
+
     /// <summary>Forgets the pre-roll (after mute or a microphone outage: it is stale).</summary>
     public void ClearPreRollLocked() => _ring.Clear();
 

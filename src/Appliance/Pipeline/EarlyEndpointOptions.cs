@@ -28,9 +28,19 @@ public sealed record EarlyEndpointOptions
     /// </summary>
     public float MinConfidence { get; init; } = 0.3f;
 
+    /// <summary>
+    /// When the guess is an unfinished command (the engine says the audio stops inside every command it could be:
+    /// <c>set a timer for</c>, <c>turn off the</c>), the pause may last this long before it ends the utterance, so a
+    /// user who hesitates is not cut off (default 1.5 s; 0 to 5 s; at or below
+    /// <see cref="EndpointingOptions.SilenceToEnd"/> it changes nothing). Speech outside the grammar and finished
+    /// commands keep the normal window.
+    /// </summary>
+    public TimeSpan UnfinishedSilence { get; init; } = TimeSpan.FromMilliseconds(1500);
+
     internal void Validate(List<string> errors)
     {
         OptionChecks.Range(errors, Section, nameof(Pause), Pause, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(5));
+        OptionChecks.Range(errors, Section, nameof(UnfinishedSilence), UnfinishedSilence, TimeSpan.Zero, TimeSpan.FromSeconds(5));
         if (!(MinConfidence >= 0f && MinConfidence <= 1f))
         {
             errors.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Section}:{nameof(MinConfidence)} is {MinConfidence}; allowed: 0 to 1."));

@@ -16,6 +16,7 @@ public sealed class Endpointer
     private readonly float _silenceThreshold;
     private readonly int _sampleRate;
     private long _noSpeechTimeout;
+    private long _pauseToEnd;
     private bool _endOnSilence;
     private long _listened;
     private long _speechRun;
@@ -36,8 +37,12 @@ public sealed class Endpointer
         _speechThreshold = options.SpeechThreshold;
         _silenceThreshold = options.SilenceThreshold;
         _noSpeechTimeout = Samples(options.NoSpeechTimeout);
+        _pauseToEnd = _silenceToEnd;
         _endOnSilence = true;
     }
+
+    /// <summary>Silence that ends the current pause: the configured window, or longer after <see cref="ExtendPause"/>.</summary>
+    public TimeSpan PauseToEnd => TimeSpan.FromSeconds((double)_pauseToEnd / _sampleRate);
 
     /// <summary>Speech has been confirmed in this utterance.</summary>
     public bool InSpeech => _speechStart >= 0;
@@ -71,6 +76,7 @@ public sealed class Endpointer
         }
 
         _listened = 0;
+        _pauseToEnd = _silenceToEnd;
         _speechRun = 0;
         _silenceRun = 0;
         _speechSamples = 0;
@@ -90,6 +96,13 @@ public sealed class Endpointer
         _speechStart = 0;
     }
 
+    /// <summary>
+    /// Lets the current pause last up to <paramref name="silence"/> before it ends the utterance (never shorter than
+    /// the configured window): the user stopped in the middle of a command. Speech that resumes restores the
+    /// configured window for the next pause.
+    /// </summary>
+    public void ExtendPause(TimeSpan silence) => _pauseToEnd = Math.Max(_silenceToEnd, Samples(silence));
+
     /// <summary>Feeds the VAD probability of the next window of <paramref name="windowSamples"/> samples.</summary>
     public EndpointDecision Process(float probability, int windowSamples)
     {
@@ -99,6 +112,7 @@ public sealed class Endpointer
         {
             _speechRun += windowSamples;
             _silenceRun = 0;
+            _pauseToEnd = _silenceToEnd;
             if (_speechStart >= 0)
             {
                 _speechSamples += windowSamples;
@@ -114,7 +128,7 @@ public sealed class Endpointer
         {
             _speechRun = 0;
             _silenceRun += windowSamples;
-            if (_speechStart >= 0 && _endOnSilence && _silenceRun >= _silenceToEnd)
+            if (_speechStart >= 0 && _endOnSilence && _silenceRun >= _pauseToEnd)
             {
                 return EndpointDecision.EndOfSpeech;
             }
@@ -124,6 +138,7 @@ public sealed class Endpointer
             // Between the thresholds: still speech once speech has started (hysteresis).
             _speechSamples += windowSamples;
             _silenceRun = 0;
+            _pauseToEnd = _silenceToEnd;
         }
 
         if (_speechStart >= 0)

@@ -84,6 +84,9 @@ public sealed record PipelineEventPayload
     /// <summary>turn_ended: true when the transcript was taken during a pause and kept (no decode after the endpoint); absent otherwise.</summary>
     public bool? SpeculativeTranscript { get; init; }
 
+    /// <summary>turn_ended: true when a pause was let run longer because the user stopped mid-command; absent otherwise.</summary>
+    public bool? PauseExtended { get; init; }
+
     /// <summary>turn_ended: whether the turn ended early on a complete command (see <c>Pipeline:EarlyEndpoint</c>).</summary>
     public bool? EarlyEndpoint { get; init; }
 
@@ -164,6 +167,7 @@ public sealed record PipelineEventPayload
         DroppedSeconds = Math.Round(m.DroppedAudio.TotalSeconds, 3),
         UtteranceEnd = Snake(m.UtteranceEnd.ToString()),
         SpeculativeTranscript = m.SpeculativeTranscript ? true : null,
+        PauseExtended = m.PauseExtended ? true : null,
         EarlyEndpoint = m.EarlyEndpoint,
     };
 

@@ -43,4 +43,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Early endpoint in session {SessionId}: \"{Transcript}\" (confidence {Confidence}) is a complete command")]
     public static partial void EarlyEndpoint(ILogger logger, string sessionId, string transcript, float confidence);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Debug, Message = "Session {SessionId}: the user paused mid-command; the pause may last {Milliseconds} ms")]
+    public static partial void PauseExtended(ILogger logger, string sessionId, double milliseconds);
 }

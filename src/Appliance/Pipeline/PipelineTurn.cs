@@ -44,6 +44,9 @@ internal sealed class PipelineTurn(PipelineSession session, int index, bool hold
     /// <summary>The transcript is the speculative one (no decode after the endpoint).</summary>
     public bool SpeculativeTranscript { get; set; }
 
+    /// <summary>A pause was let run longer because the guess was an unfinished command.</summary>
+    public bool PauseExtended { get; set; }
+
     /// <summary><c>turn_ended</c> was published.</summary>
     public bool Ended { get; set; }
 }

@@ -60,6 +60,12 @@ internal sealed class Speculation : IDisposable
         var segments = 0;
         try
         {
+            if (stt is ISpeculativeSpeechToText guesser)
+            {
+                var guess = await guesser.GuessAsync(audio, linked.Token).ConfigureAwait(false);
+                return linked.IsCancellationRequested ? null : new SpeculativeTranscript(guess.Text.Trim(), guess.Confidence, c.Time.GetElapsedTime(started), guess.Unfinished);
+            }
+
             await foreach (var segment in stt.TranscribeAsync(audio, linked.Token).ConfigureAwait(false))
             {
                 var piece = segment.Text.Trim();
@@ -92,5 +98,8 @@ internal sealed class Speculation : IDisposable
     }
 }
 
-/// <summary>What a speculative transcription heard: the text (empty when the engine rejected the audio), the lowest segment confidence, and the decode time.</summary>
-internal sealed record SpeculativeTranscript(string Text, float Confidence, TimeSpan SttTime);
+/// <summary>
+/// What a speculative transcription heard: the text (empty when the engine rejected the audio), the lowest segment
+/// confidence, the decode time, and whether the engine judged the audio an unfinished command (<see cref="SpeechGuess.Unfinished"/>).
+/// </summary>
+internal sealed record SpeculativeTranscript(string Text, float Confidence, TimeSpan SttTime, bool Unfinished = false);

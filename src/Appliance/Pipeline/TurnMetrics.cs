@@ -49,6 +49,12 @@ public sealed record TurnMetrics
     /// </summary>
     public bool SpeculativeTranscript { get; init; }
 
+    /// <summary>
+    /// A pause in this turn was let run up to <see cref="EarlyEndpointOptions.UnfinishedSilence"/> because its guess
+    /// was an unfinished command (the user hesitated mid-command).
+    /// </summary>
+    public bool PauseExtended { get; init; }
+
     /// <summary>The turn ended early: its speculative transcript was a complete command (<see cref="UtteranceEnd.EarlyEndpoint"/>).</summary>
     public bool EarlyEndpoint => UtteranceEnd == UtteranceEnd.EarlyEndpoint;
 

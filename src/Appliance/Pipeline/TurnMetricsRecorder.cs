@@ -36,6 +36,7 @@ internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
         {
             EndOfSpeechToTranscriptMs = elapsed.TotalMilliseconds,
             SpeculativeTranscript = turn.SpeculativeTranscript,
+            PauseExtended = turn.PauseExtended,
             SttRealTimeFactor = turn.Metrics.UtteranceDuration > TimeSpan.Zero ? turn.SttTime / turn.Metrics.UtteranceDuration : null,
         };
     }

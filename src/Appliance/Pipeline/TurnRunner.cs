@@ -64,6 +64,23 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
     private async Task EndEarlyIfCompleteAsync(PipelineTurn turn, Speculation speculation)
     {
         var guess = await speculation.Result.ConfigureAwait(false);
+        if (guess is { Unfinished: true })
+        {
+            // Stopped mid-command ("set a timer for ..."): let this pause run longer before it ends the utterance.
+            lock (_c.Gate)
+            {
+                if (_c.IsCurrent(turn) && ReferenceEquals(turn.Speculation, speculation) && _c.Machine.State == PipelineState.Listening && !turn.Ended
+                    && _c.Options.EarlyEndpoint.UnfinishedSilence > _c.Options.Endpointing.SilenceToEnd)
+                {
+                    _c.FrontEnd.ExtendPauseLocked(_c.Options.EarlyEndpoint.UnfinishedSilence);
+                    turn.PauseExtended = true;
+                    PipelineLog.PauseExtended(_c.Logger, turn.Session.Id, _c.Options.EarlyEndpoint.UnfinishedSilence.TotalMilliseconds);
+                }
+            }
+
+            return;
+        }
+
         if (guess is null || guess.Text.Length == 0 || guess.Confidence < _c.Options.EarlyEndpoint.MinConfidence)
         {
             return;

@@ -20,7 +20,7 @@ namespace VoiceAppliance.Models.Grammar;
 /// Two decoders per instance when <see cref="GrammarOptions.ConcurrentPasses"/> (the phone loop runs on another core,
 /// concurrently with the grammar), else one; calls are serialised.
 /// </summary>
-public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposable
+public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToText, IDisposable
 {
     private const int SampleRate = 16000;
     private const int FrameRate = 100;
@@ -174,6 +174,21 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeechToText, IDisposa
             yield return new TranscriptSegment(result.Text, result.Start, result.End, result.Confidence);
         }
     }
+
+    /// <summary>
+    /// A guess on an utterance that may be unfinished: the accepted command, or <see cref="SpeechGuess.Unfinished"/>
+    /// when the grammar search reached no final state (the audio stops inside every command it could be).
+    /// </summary>
+    public Task<SpeechGuess> GuessAsync(ReadOnlyMemory<float> audio, CancellationToken cancellationToken) =>
+        Task.Run(
+            () =>
+            {
+                var result = Recognize(audio.Span, cancellationToken);
+                return result.Accepted
+                    ? new SpeechGuess(result.Text, result.Confidence, Unfinished: false)
+                    : new SpeechGuess(string.Empty, 0f, Unfinished: result.Text.Length == 0);
+            },
+            cancellationToken);
 
     /// <summary>Decodes one utterance of 16 kHz mono audio (blocking; serialised per instance).</summary>
     /// <exception cref="ArgumentException">The audio is shorter than 0.1 s.</exception>

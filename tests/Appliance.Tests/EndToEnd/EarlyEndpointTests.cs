@@ -129,6 +129,51 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         Assert.Equal(45, result.FinalVolume);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AUserWhoStopsMidCommandGetsALongerPauseAndIsUnderstoodWhole(bool extend)
+    {
+        // "set a timer for" ... 1.6 s ... "ten minutes": longer than the 1.2 s window, shorter than the 3 s allowed to an
+        // unfinished command. The microphone runs at real time and the window is wide, so the guess taken 200 ms into
+        // the pause has a second of wall time to arrive even on a loaded machine.
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say("set a timer for", engines.Speech("Set a timer for"))
+            .Noise(1.6)
+            .Say("ten minutes", engines.Speech("ten minutes."))
+            .Noise(3.5);
+        var options = new RigOptions
+        {
+            MicSpeed = 1,
+            Pipeline = new PipelineOptions
+            {
+                Endpointing = new EndpointingOptions { SilenceToEnd = TimeSpan.FromMilliseconds(1200) },
+                EarlyEndpoint = new EarlyEndpointOptions { UnfinishedSilence = extend ? TimeSpan.FromSeconds(3) : TimeSpan.Zero },
+            },
+        };
+
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
+
+        Assert.Empty(result.Errors);
+        var first = result.Turns[0];
+        if (extend)
+        {
+            var turn = Assert.Single(result.Turns);
+            Assert.True(turn.Metrics.PauseExtended, "the pause after 'set a timer for' must have been extended");
+            Assert.Equal("set a timer for ten minutes", turn.Transcript);
+            Assert.Equal("StartTimer", turn.Intent);
+            Assert.Contains("\"pause_extended\":true", PipelineEventPayload.ToJson(turn), StringComparison.Ordinal);
+        }
+        else
+        {
+            // Today's window: the turn ends in the pause, on a command cut in half that nothing understands.
+            Assert.False(first.Metrics.PauseExtended);
+            Assert.NotEqual("set a timer for ten minutes", first.Transcript);
+            Assert.Null(first.Intent);
+        }
+    }
+
     [Fact]
     public async Task WithEarlyEndpointOffTheTurnIsTranscribedOnceAfterTheEndpoint()
     {

@@ -145,6 +145,26 @@ public sealed class EndpointerTests
     }
 
     [Fact]
+    public void An_extended_pause_ends_later_and_speech_restores_the_window()
+    {
+        var e = new Endpointer(new EndpointingOptions(), 16000);
+        Feed(e, 0.9f, 0.5);
+        Assert.Equal(EndpointDecision.Continue, Feed(e, 0.0f, 0.3));
+        e.ExtendPause(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(TimeSpan.FromSeconds(1.5), e.PauseToEnd);
+        Assert.Equal(EndpointDecision.Continue, Feed(e, 0.0f, 1.1)); // 1.4 s of silence: past the 0.7 s window
+        Feed(e, 0.9f, 0.2);
+        Assert.Equal(TimeSpan.FromSeconds(0.7), e.PauseToEnd);
+        Assert.Equal(EndpointDecision.Continue, Feed(e, 0.0f, 0.6));
+        Assert.Equal(EndpointDecision.EndOfSpeech, Feed(e, 0.0f, 0.2));
+
+        // Never shorter than the configured window, and a new utterance starts with the window.
+        e.Reset();
+        e.ExtendPause(TimeSpan.FromSeconds(0.1));
+        Assert.Equal(TimeSpan.FromSeconds(0.7), e.PauseToEnd);
+    }
+
+    [Fact]
     public void Hold_mode_ignores_silence_and_the_no_speech_timeout_but_not_the_cap()
     {
         var e = new Endpointer(new EndpointingOptions(), 16000);
