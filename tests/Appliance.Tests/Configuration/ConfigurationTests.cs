@@ -295,6 +295,13 @@ public sealed class ConfigurationTests
             Assert.Contains(issues, i => i.Key == "Models:Vad" && i.Severity == ConfigSeverity.Warning && i.Message.Contains("models fetch", StringComparison.Ordinal));
             Assert.Contains(issues, i => i.Key == "Leds:SpiDevice" && i.Message.Contains("dtparam=spi=on", StringComparison.Ordinal));
             Assert.Contains(issues, i => i.Key == "Mqtt:Enabled" && i.Severity == ConfigSeverity.Error);
+
+            // A GPIO chip this machine lacks (the build machines have none): a warning through the daemon's own
+            // libgpiod stack that names the chip asked for.
+            File.WriteAllText(path, $$"""{ "Models": { "Directory": "{{dir}}" }, "Gpio": { "Chip": "pinctrl-nowhere" }, "Button": { "Enabled": true } }""");
+            var gpio = Assert.Single(ConfigCheck.Run(path, s_noEnv, portable: true), i => i.Key == "Gpio:Chip");
+            Assert.Equal(ConfigSeverity.Warning, gpio.Severity);
+            Assert.Contains("pinctrl-nowhere", gpio.Message, StringComparison.Ordinal);
         }
         finally
         {
