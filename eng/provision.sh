@@ -76,11 +76,13 @@ PIPER_VOICE_DIR=models/piper/en_US-libritts_r-medium
 PIPER_MODEL_SHA=acd9425049d887a4d04681010c3b2ed143898b824e5bc1f2ef6ddaee4b11ad0e
 PIPER_TOKENS_SHA=620e1aecf1a68fea3ba5850d137b0138fa2037c9b372dad13b95a2a215d0849a
 
-# Debian packages: runtime libraries (libgomp1: whisper.cpp's OpenMP in Whisper.net.Runtime), test tools (gcc and
-# libc6-dev: tests that compile against the kernel's gpio.h; time: the fuzz tests measure a command's peak RSS), the NativeAOT toolchain (clang + llvm;
+# Debian packages: runtime libraries (libgomp1: whisper.cpp's OpenMP in Whisper.net.Runtime; libgpiod2: libgpiod 1.6,
+# the v1 API System.Device.Gpio's LibGpiodDriver loads for the button and GPIO LEDs), gcc and libc6-dev
+# (libc6-dev: the C runtime files of the native links; gcc was for the removed gpio.h layout tests), time (the fuzz
+# tests measure a command's peak RSS), the NativeAOT toolchain (clang + llvm;
 # gcc-aarch64-linux-gnu and libc6-dev-arm64-cross for the linux-arm64 link), qemu-user-static to run the arm64
 # binary, and cmake/g++ for the benchmark's whisper-cli (--bench).
-APT_RUNTIME="libasound2 alsa-utils libmosquitto1 mosquitto mosquitto-clients libespeak-ng1 espeak-ng-data libpocketsphinx3 pocketsphinx-en-us libgomp1 libssl3"
+APT_RUNTIME="libasound2 alsa-utils libgpiod2 libmosquitto1 mosquitto mosquitto-clients libespeak-ng1 espeak-ng-data libpocketsphinx3 pocketsphinx-en-us libgomp1 libssl3"
 APT_BUILD="sox espeak-ng ca-certificates openssl gcc libc6-dev clang llvm time"
 APT_CROSS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
 APT_BENCH="cmake g++ make"

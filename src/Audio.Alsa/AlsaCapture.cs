@@ -128,7 +128,6 @@ public sealed partial class AlsaCapture : IBlockingAudioCapture
         {
             IsBackground = true,
             Name = "alsa-capture",
-            Priority = ThreadPriority.AboveNormal,
         };
         _thread.Start();
     }
@@ -230,6 +229,7 @@ public sealed partial class AlsaCapture : IBlockingAudioCapture
 
     private void Run()
     {
+        RealTimeScheduling.ApplyToCurrentThread(_options.RealTimePriority, "alsa-capture", _logger);
         var backoff = new ReopenBackoff(_options.ReopenInitialDelay, _options.ReopenMaxDelay);
         var everOpened = false;
         long startTimestamp = 0;

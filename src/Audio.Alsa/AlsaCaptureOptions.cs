@@ -38,6 +38,12 @@ public sealed record AlsaCaptureOptions
     /// <summary>Periods in the device buffer.</summary>
     public int Periods { get; init; } = 4;
 
+    /// <summary>
+    /// <c>SCHED_FIFO</c> priority of the audio thread (1..99; 0 = normal scheduling). Denied (no CAP_SYS_NICE, and
+    /// <c>RLIMIT_RTPRIO</c> below it) falls back to normal scheduling with one warning per process.
+    /// </summary>
+    public int RealTimePriority { get; init; }
+
     /// <summary>Linear gain applied during conversion (1 = unchanged).</summary>
     public float Gain { get; init; } = 1f;
 

@@ -84,7 +84,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
         }
 
         Volume = options.Volume;
-        _thread = new Thread(Run) { IsBackground = true, Name = "alsa-playback", Priority = ThreadPriority.AboveNormal };
+        _thread = new Thread(Run) { IsBackground = true, Name = "alsa-playback" };
         _thread.Start();
     }
 
@@ -336,6 +336,7 @@ public sealed partial class AlsaPlayback : IAudioPlayback
 
     private void Run()
     {
+        RealTimeScheduling.ApplyToCurrentThread(_options.RealTimePriority, "alsa-playback", _logger);
         var backoff = new ReopenBackoff(_options.ReopenInitialDelay, _options.ReopenMaxDelay);
         var everOpened = false;
         var stopsHandled = 0;

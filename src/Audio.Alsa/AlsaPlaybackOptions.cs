@@ -26,6 +26,12 @@ public sealed record AlsaPlaybackOptions
     /// <summary>Periods in the device buffer.</summary>
     public int Periods { get; init; } = 4;
 
+    /// <summary>
+    /// <c>SCHED_FIFO</c> priority of the audio thread (1..99; 0 = normal scheduling). Denied (no CAP_SYS_NICE, and
+    /// <c>RLIMIT_RTPRIO</c> below it) falls back to normal scheduling with one warning per process.
+    /// </summary>
+    public int RealTimePriority { get; init; }
+
     /// <summary>Initial volume, 0-100.</summary>
     public int Volume { get; init; } = 100;
 

@@ -7,7 +7,8 @@ namespace VoiceAppliance.Cli;
 /// <c>appliance dev whisper-test-model FILE [--seed N]</c> (hidden, not in the usage text): writes the generated
 /// random-weight ggml Whisper model the tests use (the models library's <c>GgmlWhisperModelWriter</c>, small English
 /// dimensions), so CI can run <c>transcribe --stt whisper</c> on the JIT build and the NativeAOT binaries without
-/// real weights, which the build machines cannot obtain.
+/// real weights, which the build machines cannot obtain. <c>appliance dev audio-latency ...</c>: the audio threads'
+/// wake-up latency with and without real-time priority (<see cref="AudioLatencyCommand"/>).
 /// </summary>
 public static class DevCommand
 {
@@ -20,6 +21,11 @@ public static class DevCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
+        if (args is ["audio-latency", .. var latencyArgs])
+        {
+            return await AudioLatencyCommand.RunAsync(latencyArgs, stdout, stderr).ConfigureAwait(false);
+        }
+
         if (args is not ["whisper-test-model", var file, .. var rest] || file.StartsWith("--", StringComparison.Ordinal))
         {
             await stderr.WriteLineAsync(Usage).ConfigureAwait(false);

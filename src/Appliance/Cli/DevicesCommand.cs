@@ -3,6 +3,7 @@ using VoiceAppliance.Audio.Alsa;
 using VoiceAppliance.Audio.Alsa.Dsp;
 using VoiceAppliance.Device;
 using VoiceAppliance.Device.Gpio;
+using VoiceAppliance.Device.Leds;
 
 namespace VoiceAppliance.Cli;
 
@@ -47,23 +48,48 @@ public static class DevicesCommand
             await stdout.WriteLineAsync($"  {p.Id,-20} {p.Channels} ch, {p.Description}").ConfigureAwait(false);
         }
 
-        await stdout.WriteLineAsync("GPIO chips (Gpio:Chip, by label):").ConfigureAwait(false);
+        await stdout.WriteLineAsync("GPIO chips (Gpio:Chip, by label; through libgpiod):").ConfigureAwait(false);
         try
         {
-            var chips = new ChardevGpioDriver().ListChips();
+            using var gpio = GpioChips.LibGpiod();
+            var chips = gpio.List();
             if (chips.Count == 0)
             {
-                await stdout.WriteLineAsync("  none (no /dev/gpiochip*: not a Raspberry Pi, or the GPIO character device is not enabled)").ConfigureAwait(false);
+                await stdout.WriteLineAsync("  none (no /dev/gpiochip* this user can open: not a board with GPIO, or not in the 'gpio' group)").ConfigureAwait(false);
             }
 
             foreach (var chip in chips)
             {
-                await stdout.WriteLineAsync($"  {chip}").ConfigureAwait(false);
+                var header = GpioChips.RaspberryPiHeaderLabels.Contains(chip.Label, StringComparer.OrdinalIgnoreCase) ? "  (Raspberry Pi header: Gpio:Chip auto finds it)" : string.Empty;
+                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  /dev/{chip.Name,-12} '{chip.Label}', {chip.NumLines} lines{header}")).ConfigureAwait(false);
             }
         }
         catch (DeviceIOException ex)
         {
             await stdout.WriteLineAsync($"  unavailable: {ex.Message}").ConfigureAwait(false);
+        }
+
+        await stdout.WriteLineAsync("SPI devices (Leds:SpiDevice; System.Device.Spi bus.chip-select):").ConfigureAwait(false);
+        var spi = Directory.Exists("/dev") ? Directory.EnumerateFiles("/dev", "spidev*").Order(StringComparer.Ordinal).ToList() : [];
+        if (spi.Count == 0)
+        {
+            await stdout.WriteLineAsync("  none (enable SPI: dtparam=spi=on in /boot/firmware/config.txt, then reboot)").ConfigureAwait(false);
+        }
+
+        foreach (var path in spi)
+        {
+            string line;
+            try
+            {
+                var settings = LedFactory.SpiSettings(path, 8_000_000);
+                line = string.Create(CultureInfo.InvariantCulture, $"bus {settings.BusId}, chip select {settings.ChipSelectLine}, {Access(path)}");
+            }
+            catch (DeviceIOException ex)
+            {
+                line = ex.Message;
+            }
+
+            await stdout.WriteLineAsync($"  {path,-20} {line}").ConfigureAwait(false);
         }
 
         return ExitCodes.Ok;
@@ -150,6 +176,26 @@ public static class DevicesCommand
         {
             await stderr.WriteLineAsync($"appliance mic-test: {ex.Message.TrimEnd('.')}. List devices with 'appliance devices'.").ConfigureAwait(false);
             return ExitCodes.MissingDependency;
+        }
+    }
+
+    private static string Access(string path)
+    {
+        try
+        {
+            using (File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
+            {
+            }
+
+            return "usable";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "permission denied (add the user to the 'spi' group)";
+        }
+        catch (IOException ex)
+        {
+            return $"unavailable: {ex.Message}";
         }
     }
 

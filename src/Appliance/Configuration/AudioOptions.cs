@@ -17,6 +17,9 @@ namespace VoiceAppliance.Configuration;
 /// <param name="CaptureFormat">Capture sample format; the profile's when absent.</param>
 /// <param name="Channel">Which channels make the speech signal: <c>0</c>, <c>mix</c> or a list <c>0,2</c>; the profile's when absent.</param>
 /// <param name="PeriodMs">ALSA period of the capture device.</param>
+/// <param name="CaptureBufferMs">ALSA buffer of the capture device (a whole number of periods, at least two): how long
+/// the capture thread may be kept from running before the device overruns.</param>
+/// <param name="RealTimePriority">SCHED_FIFO priority of the capture and playback threads (0: normal scheduling).</param>
 /// <param name="PlaybackRate">Playback device rate.</param>
 /// <param name="PlaybackChannels">Playback device channels (1 or 2).</param>
 /// <param name="Volume">Initial playback volume 0-100.</param>
@@ -30,6 +33,8 @@ public sealed record AudioOptions(
     AlsaSampleFormat CaptureFormat,
     ChannelSelection Channel,
     int PeriodMs,
+    int CaptureBufferMs,
+    int RealTimePriority,
     int PlaybackRate,
     int PlaybackChannels,
     int Volume,
@@ -49,6 +54,8 @@ public sealed record AudioOptions(
         SampleRate = CaptureRate,
         Channels = CaptureChannels,
         PeriodFrames = Math.Max(64, CaptureRate * PeriodMs / 1000),
+        Periods = CaptureBufferMs / PeriodMs,
+        RealTimePriority = RealTimePriority,
     };
 
     /// <summary>The playback settings.</summary>
@@ -60,6 +67,7 @@ public sealed record AudioOptions(
         Channels = PlaybackChannels,
         Volume = Volume,
         MixerCard = MixerCard,
+        RealTimePriority = RealTimePriority,
     };
 
     /// <summary>Reads and validates the section.</summary>
@@ -95,6 +103,24 @@ public sealed record AudioOptions(
             selection = ChannelSelection.Downmix;
         }
 
+        var periodMs = r.GetInt("PeriodMs", 20, 5, 200);
+        var bufferMs = r.GetInt("CaptureBufferMs", 4 * periodMs, 10, 2000);
+        if (bufferMs < 2 * periodMs)
+        {
+            r.Error("CaptureBufferMs", $"{bufferMs} ms is less than two periods (2 x PeriodMs = {2 * periodMs} ms); ALSA needs at least two periods in the buffer. Raise CaptureBufferMs or lower PeriodMs.");
+            bufferMs = 2 * periodMs;
+        }
+        else if (bufferMs / periodMs > 64)
+        {
+            r.Error("CaptureBufferMs", $"{bufferMs} ms is more than 64 periods of {periodMs} ms; ALSA allows at most 64. Lower CaptureBufferMs or raise PeriodMs.");
+            bufferMs = 64 * periodMs;
+        }
+        else if (bufferMs % periodMs != 0)
+        {
+            r.Error("CaptureBufferMs", $"{bufferMs} ms is not a whole number of {periodMs} ms periods; use {bufferMs / periodMs * periodMs} or {((bufferMs / periodMs) + 1) * periodMs}.");
+            bufferMs = bufferMs / periodMs * periodMs;
+        }
+
         return new AudioOptions(
             r.GetString("CaptureDevice", "default"),
             r.GetString("PlaybackDevice", "default"),
@@ -103,7 +129,9 @@ public sealed record AudioOptions(
             channels,
             r.GetEnum("CaptureFormat", profile.Format),
             selection,
-            r.GetInt("PeriodMs", 20, 5, 200),
+            periodMs,
+            bufferMs,
+            r.GetInt("RealTimePriority", 20, 0, 99),
             r.GetInt("PlaybackRate", 48000, 8000, 192000),
             r.GetInt("PlaybackChannels", 1, 1, 2),
             r.GetInt("Volume", 100, 0, 100),

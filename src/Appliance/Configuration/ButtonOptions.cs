@@ -7,7 +7,7 @@ namespace VoiceAppliance.Configuration;
 
 /// <summary>Section <c>Button</c>: the push-to-talk button.</summary>
 /// <param name="Enabled">False: no button.</param>
-/// <param name="Line">Line offset or name (ReSpeaker 2-Mic HAT button: 17).</param>
+/// <param name="Line">Line offset, or <c>GPIO</c> and the offset (ReSpeaker 2-Mic HAT button: 17).</param>
 /// <param name="Chip">Chip of this line; null uses <see cref="GpioOptions.Chip"/>.</param>
 /// <param name="Bias">Pull resistor.</param>
 /// <param name="ActiveLow">True when the button pulls the line to ground.</param>
@@ -28,16 +28,6 @@ public sealed record ButtonOptions(
 {
     /// <summary>The section name.</summary>
     public const string SectionName = "Button";
-
-    /// <summary>The line address, with the chip resolved against the <c>Gpio</c> section.</summary>
-    public GpioLineAddress Address(GpioOptions gpio)
-    {
-        ArgumentNullException.ThrowIfNull(gpio);
-        return new GpioLineAddress(Chip ?? gpio.Chip, Line);
-    }
-
-    /// <summary>The input settings for the driver (kernel debounce = the software debounce).</summary>
-    public GpioInputSettings InputSettings => new(Bias, ActiveLow, Timings.Debounce);
 
     /// <summary>Reads and validates the section.</summary>
     public static ButtonOptions Read(ConfigSectionReader r)

@@ -103,10 +103,21 @@ public static class ConfigCheck
             issues.Add(new ConfigIssue(ConfigSeverity.Warning, "Leds:SpiDevice", $"{c.Leds.SpiDevice} does not exist on this machine; enable SPI (dtparam=spi=on in /boot/firmware/config.txt) or set Leds:Kind to none."));
         }
 
-        if ((c.Button.Enabled || c.Leds.Kind == LedKind.Gpio) && !Directory.EnumerateFiles("/dev", "gpiochip*").Any())
+        var gpioChips = new[] { c.Button.Enabled ? c.Button.Chip ?? c.Gpio.Chip : null, c.Leds.Kind == LedKind.Gpio || (c.Leds.Kind == LedKind.Apa102 && c.Leds.PowerLine is not null) ? c.Gpio.Chip : null }
+            .OfType<string>().Distinct(StringComparer.Ordinal);
+        foreach (var selector in gpioChips)
         {
-            // A board without GPIO still runs (the appliance keeps going without the peripheral): a warning.
-            issues.Add(new ConfigIssue(ConfigSeverity.Warning, c.Button.Enabled ? "Button:Enabled" : "Leds:Kind", "no /dev/gpiochip* on this machine; the button and GPIO LEDs work only on a board with GPIO."));
+            // The chip the button / LEDs name, through the same libgpiod stack the daemon uses. A board without it
+            // still runs (the appliance keeps going without the peripheral): a warning naming the chips and the fix.
+            try
+            {
+                using var chips = Device.Gpio.GpioChips.LibGpiod();
+                _ = chips.Resolve(selector);
+            }
+            catch (Device.DeviceIOException ex)
+            {
+                issues.Add(new ConfigIssue(ConfigSeverity.Warning, "Gpio:Chip", $"{ex.Message} The button and GPIO-driven LEDs work only on a board with that chip."));
+            }
         }
 
         if (c.Workflow is { Kind: WorkflowKind.Intents, IntentsFile: var intents } && !File.Exists(intents))

@@ -1,14 +1,8 @@
-using VoiceAppliance.Device.Button;
-using VoiceAppliance.Device.Gpio;
-using VoiceAppliance.Device.Leds;
-using VoiceAppliance.Pipeline;
-
 namespace VoiceAppliance.Configuration;
 
 /// <summary>Section <c>Gpio</c>: which GPIO chip the header lines are on.</summary>
-/// <param name="Chip">Chip path, kernel name, label (<c>pinctrl-rp1</c> on a Pi 5) or <c>auto</c> (the Pi header chip).</param>
-/// <param name="Consumer">The name <c>gpioinfo</c> shows for lines this daemon holds.</param>
-public sealed record GpioOptions(string Chip, string Consumer)
+/// <param name="Chip">Chip label (<c>pinctrl-rp1</c> on a Pi 5), kernel name (<c>gpiochip0</c>), path or <c>auto</c> (the Pi header chip).</param>
+public sealed record GpioOptions(string Chip)
 {
     /// <summary>The section name.</summary>
     public const string SectionName = "Gpio";
@@ -17,6 +11,6 @@ public sealed record GpioOptions(string Chip, string Consumer)
     public static GpioOptions Read(ConfigSectionReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        return new GpioOptions(r.GetString("Chip", "auto"), r.GetString("Consumer", "appliance"));
+        return new GpioOptions(r.GetString("Chip", "auto"));
     }
 }

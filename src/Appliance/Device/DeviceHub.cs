@@ -1,3 +1,4 @@
+using System.Device.Spi;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using VoiceAppliance.Configuration;
@@ -13,15 +14,18 @@ namespace VoiceAppliance.Device;
 /// <c>Button:Enabled</c>) and the LEDs (when <c>Leds:Kind</c> is not none). The daemon forwards pipeline state
 /// events to <see cref="OnStateChanged"/> and mic levels to <see cref="OnLevel"/>, and subscribes to
 /// <see cref="Command"/> (pipeline) and <see cref="Gesture"/> (MQTT). LEDs that cannot be opened at start
-/// (SPI disabled, HAT missing) are logged and left out; the appliance runs on without them.
+/// (SPI disabled, HAT missing, line busy) are logged with the fix and left out; the appliance runs on without them.
+/// It owns the <see cref="GpioChips"/> it is given and closes them on dispose.
 /// </summary>
 public sealed partial class DeviceHub : IDisposable
 {
     private readonly ILogger _logger;
     private readonly ILedStrip? _strip;
+    private readonly GpioChips _chips;
 
-    private DeviceHub(ButtonService? button, ILedStrip? strip, LedController? leds, ILogger logger)
+    private DeviceHub(GpioChips chips, ButtonService? button, ILedStrip? strip, LedController? leds, ILogger logger)
     {
+        _chips = chips;
         Button = button;
         _strip = strip;
         Leds = leds;
@@ -53,22 +57,22 @@ public sealed partial class DeviceHub : IDisposable
     /// <summary>False while a configured button line is not open (the watchdog predicate may include this).</summary>
     public bool IsHealthy => Button?.IsHealthy ?? true;
 
-    /// <summary>Builds the panel; <paramref name="openSpi"/> replaces <see cref="SpidevDevice"/> in tests.</summary>
-    public static DeviceHub Create(LoadedConfiguration configuration, IGpioDriver driver, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null, Func<string, uint, ISpiDevice>? openSpi = null)
+    /// <summary>Builds the panel; <paramref name="openSpi"/> replaces <see cref="LedFactory.OpenSpi"/> in tests.</summary>
+    public static DeviceHub Create(LoadedConfiguration configuration, GpioChips chips, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null, Func<SpiConnectionSettings, SpiDevice>? openSpi = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentNullException.ThrowIfNull(driver);
+        ArgumentNullException.ThrowIfNull(chips);
         ArgumentNullException.ThrowIfNull(timeProvider);
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         var logger = factory.CreateLogger<DeviceHub>();
         ButtonService? button = configuration.Button.Enabled
-            ? new ButtonService(driver, configuration.Gpio, configuration.Button, timeProvider, factory.CreateLogger<ButtonService>())
+            ? new ButtonService(chips, configuration.Gpio, configuration.Button, timeProvider, factory.CreateLogger<ButtonService>())
             : null;
         ILedStrip? strip = null;
         LedController? leds = null;
         try
         {
-            strip = LedFactory.Create(configuration.Leds, configuration.Gpio, driver, openSpi);
+            strip = LedFactory.Create(configuration.Leds, configuration.Gpio, chips, openSpi);
             if (strip is not null)
             {
                 leds = new LedController(strip, configuration.Leds.Patterns, timeProvider, configuration.Leds.FrameInterval);
@@ -76,12 +80,12 @@ public sealed partial class DeviceHub : IDisposable
         }
         catch (IOException ex)
         {
-            LogLedsUnavailable(logger, configuration.Leds.Kind, ex);
+            LogLedsUnavailable(logger, configuration.Leds.Kind, ex.Message, ex);
             strip?.Dispose();
             strip = null;
         }
 
-        return new DeviceHub(button, strip, leds, logger);
+        return new DeviceHub(chips, button, strip, leds, logger);
     }
 
     /// <summary>Starts watching the button.</summary>
@@ -103,10 +107,11 @@ public sealed partial class DeviceHub : IDisposable
         Button?.Dispose();
         Leds?.Dispose();
         _strip?.Dispose();
+        _chips.Dispose();
     }
 
-    [LoggerMessage(EventId = 811, Level = LogLevel.Warning, Message = "LEDs ({Kind}) unavailable; running without them")]
-    private static partial void LogLedsUnavailable(ILogger logger, LedKind kind, Exception error);
+    [LoggerMessage(EventId = 811, Level = LogLevel.Warning, Message = "LEDs ({Kind}) unavailable, running without them: {Reason}")]
+    private static partial void LogLedsUnavailable(ILogger logger, LedKind kind, string reason, Exception error);
 
     [LoggerMessage(EventId = 812, Level = LogLevel.Warning, Message = "LED frame could not be written; retrying on the next frame")]
     private static partial void LogLedFault(ILogger logger, Exception error);

@@ -15,8 +15,9 @@ public sealed record ApplianceHostOptions
     /// <summary>Pace capture and playback at the device rate (ALSA <c>type file</c> PCMs are not paced by a clock).</summary>
     public bool PaceAudioInRealTime { get; init; }
 
-    /// <summary>The GPIO driver (null: the kernel's GPIO character devices).</summary>
-    public IGpioDriver? GpioDriver { get; init; }
+    /// <summary>The GPIO chips (null: <see cref="GpioChips.LibGpiod"/>, the machine's chips through libgpiod); the
+    /// runtime's device hub owns and disposes them.</summary>
+    public GpioChips? GpioChips { get; init; }
 
     /// <summary>Logging setup (null: the console in systemd journal format at <c>Service:LogLevel</c>).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }

@@ -110,8 +110,7 @@ public sealed class ApplianceRuntime : IAsyncDisposable, IDisposable
                 }
             }
 
-            var driver = options.GpioDriver ?? new ChardevGpioDriver(configuration.Gpio.Consumer);
-            runtime.Devices = DeviceHub.Create(configuration, driver, time, loggerFactory);
+            runtime.Devices = DeviceHub.Create(configuration, options.GpioChips ?? GpioChips.LibGpiod(), time, loggerFactory);
             runtime.Notifier = SystemdNotifier.FromEnvironment(options.Environment);
             runtime.WatchdogTimeout = SystemdNotifier.WatchdogTimeout(options.Environment);
             return runtime;

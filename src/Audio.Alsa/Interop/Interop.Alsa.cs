@@ -209,5 +209,34 @@ internal static partial class Interop
     {
         [LibraryImport(Libraries.Libc)]
         internal static partial void free(IntPtr pointer);
+
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct SchedParam
+        {
+            internal int sched_priority;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct RLimit
+        {
+            internal ulong rlim_cur;
+            internal ulong rlim_max;
+        }
+
+        [LibraryImport(Libraries.Libc)]
+        internal static partial nuint pthread_self();
+
+        // Returns the error number itself (0 on success); errno is not set.
+        [LibraryImport(Libraries.Libc)]
+        internal static unsafe partial int pthread_setschedparam(nuint thread, int policy, SchedParam* param);
+
+        [LibraryImport(Libraries.Libc, SetLastError = true)]
+        internal static partial int sched_getscheduler(int pid);
+
+        [LibraryImport(Libraries.Libc, SetLastError = true)]
+        internal static unsafe partial int sched_getparam(int pid, SchedParam* param);
+
+        [LibraryImport(Libraries.Libc, SetLastError = true)]
+        internal static unsafe partial int getrlimit(int resource, RLimit* limit);
     }
 }

@@ -17,6 +17,32 @@ public sealed class ConfigurationTests
     private static ConfigIssue Single(LoadedConfiguration c, string key)
         => Assert.Single(c.Issues, i => string.Equals(i.Key, key, StringComparison.OrdinalIgnoreCase));
 
+    [Fact]
+    public void Capture_buffer_and_real_time_priority_reach_the_capture_and_playback_options()
+    {
+        var c = Load("""{ "Audio": { "PeriodMs": 10, "CaptureBufferMs": 120, "RealTimePriority": 15 } }""");
+        Assert.False(c.HasErrors, string.Join("; ", c.Issues));
+        var capture = c.Audio.ToCaptureOptions();
+        Assert.Equal((12, 15), (capture.Periods, capture.RealTimePriority));
+        Assert.Equal(15, c.Audio.ToPlaybackOptions().RealTimePriority);
+
+        var defaults = Load("{}").Audio;
+        Assert.Equal((4, 20), (defaults.ToCaptureOptions().Periods, defaults.RealTimePriority));
+    }
+
+    [Theory]
+    [InlineData("""{ "Audio": { "PeriodMs": 20, "CaptureBufferMs": 30 } }""", "less than two periods")]
+    [InlineData("""{ "Audio": { "PeriodMs": 20, "CaptureBufferMs": 90 } }""", "use 80 or 100")]
+    [InlineData("""{ "Audio": { "PeriodMs": 5, "CaptureBufferMs": 1000 } }""", "more than 64 periods")]
+    [InlineData("""{ "Audio": { "RealTimePriority": 120 } }""", "120")]
+    public void A_bad_capture_buffer_or_priority_is_a_clear_error(string json, string expected)
+    {
+        var c = Load(json);
+        Assert.True(c.HasErrors);
+        var issue = Assert.Single(c.Issues, i => i.Key.StartsWith("Audio:", StringComparison.Ordinal));
+        Assert.Contains(expected, issue.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("smart-speaker.json")]
     [InlineData("intercom.json")]
@@ -286,6 +312,13 @@ public sealed class ConfigurationTests
             Assert.Contains(issues, i => i.Key == "Models:Vad" && i.Severity == ConfigSeverity.Warning && i.Message.Contains("models fetch", StringComparison.Ordinal));
             Assert.Contains(issues, i => i.Key == "Leds:SpiDevice" && i.Message.Contains("dtparam=spi=on", StringComparison.Ordinal));
             Assert.Contains(issues, i => i.Key == "Mqtt:Enabled" && i.Severity == ConfigSeverity.Error);
+
+            // A GPIO chip this machine lacks (the build machines have none): a warning through the daemon's own
+            // libgpiod stack that names the chip asked for.
+            File.WriteAllText(path, $$"""{ "Models": { "Directory": "{{dir}}" }, "Gpio": { "Chip": "pinctrl-nowhere" }, "Button": { "Enabled": true } }""");
+            var gpio = Assert.Single(ConfigCheck.Run(path, s_noEnv, portable: true), i => i.Key == "Gpio:Chip");
+            Assert.Equal(ConfigSeverity.Warning, gpio.Severity);
+            Assert.Contains("pinctrl-nowhere", gpio.Message, StringComparison.Ordinal);
         }
         finally
         {

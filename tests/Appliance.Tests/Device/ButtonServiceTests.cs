@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Device.Gpio;
 using VoiceAppliance.Configuration;
 using VoiceAppliance.Device.Button;
 using VoiceAppliance.Device.Gpio;
@@ -8,30 +9,15 @@ using VoiceAppliance.Testing;
 
 namespace VoiceAppliance.Tests.Device;
 
-/// <summary>The assembled button: fake GPIO line, real edge thread, detector and controller.</summary>
+/// <summary>
+/// The assembled button: a real <see cref="GpioController"/> over the fake chip (a <see cref="GpioDriver"/>), the
+/// real detector and push-to-talk controller. Time is a <see cref="ManualTimeProvider"/>: gestures come from timers.
+/// </summary>
 public sealed class ButtonServiceTests
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(5);
 
     private static LoadedConfiguration Config(string json) => ApplianceConfiguration.CreateDefault().LoadJson(json, new Dictionary<string, string?>());
-
-    private static FakeGpioDriver.FakeInput WaitForInput(FakeGpioDriver driver, string key)
-    {
-        var deadline = DateTime.UtcNow + s_wait;
-        while (DateTime.UtcNow < deadline)
-        {
-            // Ready once the edge monitor has read the initial level: an edge pushed before that would be
-            // taken as the initial state.
-            if (driver.Inputs.TryGetValue(key, out var input) && !input.Disposed && input.Reads > 0)
-            {
-                return input;
-            }
-
-            Thread.Sleep(5);
-        }
-
-        throw new TimeoutException($"line {key} was never opened");
-    }
 
     private static T Take<T>(BlockingCollection<T> items)
     {
@@ -44,39 +30,117 @@ public sealed class ButtonServiceTests
     {
         var c = Config("""{ "Gpio": { "Chip": "pinctrl-rp1" }, "Button": { "Enabled": true, "Line": "GPIO17", "DebounceMs": 0, "Mode": "hold" } }""");
         var driver = new FakeGpioDriver();
-        var time = new ManualTimeProvider();
+        using var chips = driver.Chips("pinctrl-rp1", id: 4);
         var commands = new BlockingCollection<ButtonCommand>();
         var gestures = new BlockingCollection<ButtonGesture>();
-        using var service = new ButtonService(driver, c.Gpio, c.Button, time);
+        using var service = new ButtonService(chips, c.Gpio, c.Button, new ManualTimeProvider());
         service.Command += commands.Add;
         service.Gesture += e => gestures.Add(e.Gesture);
         service.Start();
 
-        var line = WaitForInput(driver, "pinctrl-rp1:GPIO17");
-        Assert.Equal(new GpioInputSettings(GpioBias.PullUp, true, TimeSpan.Zero), line.Settings);
-        line.Push(true);
+        var line = driver.WaitForInput(17);
+        Assert.Equal(PinMode.InputPullUp, line.Mode);
+        line.Press();
         Assert.Equal(ButtonGesture.Pressed, Take(gestures));
         Assert.Equal(ButtonCommand.StartListening, Take(commands));
         service.OnStateChanged(PipelineState.Listening);
-        line.Push(false);
+        line.Release();
         Assert.Equal(ButtonGesture.Released, Take(gestures));
         Assert.Equal(ButtonCommand.StopListening, Take(commands));
         Assert.True(service.IsHealthy);
     }
 
     [Fact]
-    public void A_line_that_fails_to_open_is_retried()
+    public void Bounces_shorter_than_the_debounce_are_ignored_and_a_stable_press_counts_once()
+    {
+        var c = Config("""{ "Button": { "Enabled": true, "DebounceMs": 30, "DoublePressMs": 0 } }""");
+        var driver = new FakeGpioDriver();
+        using var chips = driver.Chips();
+        var time = new ManualTimeProvider();
+        var gestures = new BlockingCollection<ButtonGesture>();
+        using var service = new ButtonService(chips, c.Gpio, c.Button, time);
+        service.Gesture += e => gestures.Add(e.Gesture);
+        service.Start();
+        var line = driver.WaitForInput(17);
+
+        line.Press();
+        time.Advance(TimeSpan.FromMilliseconds(5));
+        line.Release();
+        time.Advance(TimeSpan.FromMilliseconds(5));
+        line.Press(); // contact bounce: the level settles pressed
+        Assert.Empty(gestures);
+        time.Advance(TimeSpan.FromMilliseconds(30));
+        Assert.Equal(ButtonGesture.Pressed, Take(gestures));
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        line.Release();
+        time.Advance(TimeSpan.FromMilliseconds(30));
+        Assert.Equal(ButtonGesture.Released, Take(gestures));
+        Assert.Equal(ButtonGesture.Tap, Take(gestures));
+        Assert.Empty(gestures);
+    }
+
+    [Fact]
+    public void Long_press_mutes_and_double_press_runs_its_action_through_the_real_line()
+    {
+        var c = Config("""{ "Button": { "Enabled": true, "DebounceMs": 0, "Mode": "tap", "DoublePressAction": "cancel" } }""");
+        var driver = new FakeGpioDriver();
+        using var chips = driver.Chips();
+        var time = new ManualTimeProvider();
+        var commands = new BlockingCollection<ButtonCommand>();
+        using var service = new ButtonService(chips, c.Gpio, c.Button, time);
+        service.Command += commands.Add;
+        service.Start();
+        var line = driver.WaitForInput(17);
+
+        line.Press();
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(ButtonCommand.ToggleMute, Take(commands));
+        line.Release();
+
+        line.Press();
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        line.Release();
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        line.Press();
+        Assert.Equal(ButtonCommand.Cancel, Take(commands));
+        line.Release();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Empty(commands);
+    }
+
+    [Fact]
+    public void A_busy_line_is_retried_with_backoff_and_then_works()
     {
         var c = Config("""{ "Button": { "Enabled": true, "DebounceMs": 0 } }""");
-        var driver = new FakeGpioDriver { FailNextOpen = new VoiceAppliance.Device.DeviceIOException("/dev/gpiochip0: open failed: No such file or directory (errno 2).") };
-        using var service = new ButtonService(driver, c.Gpio, c.Button, new ManualTimeProvider());
+        var driver = new FakeGpioDriver { FailNextOpen = new IOException("Error 16 (Device or resource busy) requesting pin 17") };
+        using var chips = driver.Chips();
+        var time = new ManualTimeProvider();
+        using var service = new ButtonService(chips, c.Gpio, c.Button, time);
         var commands = new BlockingCollection<ButtonCommand>();
         service.Command += commands.Add;
         service.Start();
-        var line = WaitForInput(driver, "auto:17");
+        Assert.False(service.IsHealthy);
+        Assert.Equal(1, driver.OpenCount);
+        time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(2, driver.OpenCount);
-        line.Push(true);
+        Assert.True(service.IsHealthy);
+        var line = driver.WaitForInput(17);
+        line.Press();
         Assert.Equal(ButtonCommand.StartListening, Take(commands));
+    }
+
+    [Fact]
+    public void Dispose_releases_the_line_and_its_callback()
+    {
+        var c = Config("""{ "Button": { "Enabled": true } }""");
+        var driver = new FakeGpioDriver();
+        using var chips = driver.Chips();
+        var service = new ButtonService(chips, c.Gpio, c.Button, new ManualTimeProvider());
+        service.Start();
+        var line = driver.WaitForInput(17);
+        service.Dispose();
+        Assert.False(line.IsOpen);
+        Assert.False(line.HasCallback);
     }
 
     [Fact]
@@ -84,20 +148,21 @@ public sealed class ButtonServiceTests
     {
         var c = Config("""{ "Leds": { "Preset": "respeaker-4mic" } }""");
         var driver = new FakeGpioDriver();
+        using var chips = driver.Chips();
         FakeSpiDevice? spi = null;
         string? opened = null;
-        using var strip = LedFactory.Create(c.Leds, c.Gpio, driver, (path, hz) =>
+        using var strip = LedFactory.Create(c.Leds, c.Gpio, chips, settings =>
         {
-            opened = $"{path}@{hz}";
-            return spi = new FakeSpiDevice();
+            opened = $"{settings.BusId}.{settings.ChipSelectLine}@{settings.ClockFrequency}";
+            return spi = new FakeSpiDevice(settings.BusId, settings.ChipSelectLine);
         });
         Assert.IsType<Apa102Strip>(strip);
         Assert.Equal(12, strip!.Count);
-        Assert.Equal("/dev/spidev0.1@8000000", opened);
-        Assert.True(driver.Outputs["auto:5"].Value);
+        Assert.Equal("0.1@8000000", opened);
+        Assert.True(driver.Pins[5].High); // LED power on
         strip.Show(new Rgb[12]);
-        Assert.Equal(Apa102Strip.FrameLength(12), spi!.Writes.Single().Length);
-        Assert.Equal(0xE0 | 16, spi.Writes[0][4]);
+        Assert.Equal(4 + (4 * 12) + 4, spi!.Writes[^1].Length);
+        Assert.Equal(0xE0 | 16, spi.Writes[^1][4]);
     }
 
     [Fact]
@@ -105,13 +170,14 @@ public sealed class ButtonServiceTests
     {
         var gpio = Config("""{ "Leds": { "Kind": "gpio", "GpioLines": ["24", "25"] } }""");
         var driver = new FakeGpioDriver();
-        using (var strip = LedFactory.Create(gpio.Leds, gpio.Gpio, driver))
+        using var chips = driver.Chips();
+        using (var strip = LedFactory.Create(gpio.Leds, gpio.Gpio, chips))
         {
             Assert.Equal(2, strip!.Count);
-            Assert.Contains("auto:24", driver.Outputs.Keys);
+            Assert.Equal(PinMode.Output, driver.Pins[24].Mode);
         }
 
         var none = Config("{}");
-        Assert.Null(LedFactory.Create(none.Leds, none.Gpio, driver));
+        Assert.Null(LedFactory.Create(none.Leds, none.Gpio, chips));
     }
 }

@@ -7,15 +7,17 @@ namespace VoiceAppliance.Tests.Device;
 /// <summary>The per-frame paths allocate nothing (counted bytes, not timings).</summary>
 public sealed class DeviceAllocationTests
 {
-    private sealed class NullSpi : ISpiDevice
+    private sealed class NullSpi : System.Device.Spi.SpiDevice
     {
         public long Bytes { get; private set; }
 
-        public void Write(ReadOnlySpan<byte> data) => Bytes += data.Length;
+        public override System.Device.Spi.SpiConnectionSettings ConnectionSettings { get; } = new(0, 1);
 
-        public void Dispose()
-        {
-        }
+        public override void Write(ReadOnlySpan<byte> buffer) => Bytes += buffer.Length;
+
+        public override void Read(Span<byte> buffer) => throw new NotSupportedException();
+
+        public override void TransferFullDuplex(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer) => throw new NotSupportedException();
     }
 
     [Fact]

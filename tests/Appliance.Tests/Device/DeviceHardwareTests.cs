@@ -21,7 +21,8 @@ public sealed class DeviceHardwareTests
         var line = Environment.GetEnvironmentVariable("APPLIANCE_HW_BUTTON")!;
         var config = ApplianceConfiguration.CreateDefault().LoadJson($$"""{ "Button": { "Enabled": true, "Line": "{{line}}" } }""", new Dictionary<string, string?>());
         var gestures = new BlockingCollection<ButtonGesture>();
-        using var service = new ButtonService(new ChardevGpioDriver(), config.Gpio, config.Button, TimeProvider.System);
+        using var chips = GpioChips.LibGpiod();
+        using var service = new ButtonService(chips, config.Gpio, config.Button, TimeProvider.System);
         service.Gesture += e => gestures.Add(e.Gesture);
         service.Start();
         Console.WriteLine($"press and release the button on line {line} now");
@@ -41,7 +42,8 @@ public sealed class DeviceHardwareTests
         var config = ApplianceConfiguration.CreateDefault().LoadJson(
             $$"""{ "Leds": { "Kind": "apa102", "SpiDevice": "{{parts[0]}}", "Count": {{parts[1]}}{{power}} } }""", new Dictionary<string, string?>());
         Assert.False(config.HasErrors, string.Join("; ", config.Issues));
-        using var strip = LedFactory.Create(config.Leds, config.Gpio, new ChardevGpioDriver())!;
+        using var chips = GpioChips.LibGpiod();
+        using var strip = LedFactory.Create(config.Leds, config.Gpio, chips)!;
         using var leds = new LedController(strip, config.Leds.Patterns, TimeProvider.System);
         var faults = new List<Exception>();
         leds.Faulted += faults.Add;

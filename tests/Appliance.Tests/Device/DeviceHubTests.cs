@@ -17,7 +17,7 @@ public sealed class DeviceHubTests
         var driver = new FakeGpioDriver();
         var spi = new FakeSpiDevice();
         var time = new ManualTimeProvider();
-        using var hub = DeviceHub.Create(config, driver, time, openSpi: (_, _) => spi);
+        using var hub = DeviceHub.Create(config, driver.Chips(), time, openSpi: _ => spi);
         var commands = new System.Collections.Concurrent.BlockingCollection<ButtonCommand>();
         hub.Command += commands.Add;
         hub.Start();
@@ -26,20 +26,8 @@ public sealed class DeviceHubTests
         Assert.Equal([0xE0 | 16, 0, 0, 255], spi.Writes[^1].AsSpan(4, 4).ToArray());
         hub.OnStateChanged(PipelineState.Idle);
 
-        FakeGpioDriver.FakeInput? line = null;
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!driver.Inputs.TryGetValue("auto:17", out line) && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(5);
-        }
-
-        Assert.NotNull(line);
-        while (line.Reads == 0 && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(5); // the edge monitor reads the initial level after opening: press only after that
-        }
-
-        line.Push(true);
+        var line = driver.WaitForInput(17);
+        line.Press();
         Assert.True(commands.TryTake(out var command, TimeSpan.FromSeconds(5)));
         Assert.Equal(ButtonCommand.StartListening, command);
         Assert.True(hub.IsHealthy);
@@ -48,13 +36,41 @@ public sealed class DeviceHubTests
     [Fact]
     public void Missing_spi_device_leaves_the_appliance_running_without_leds()
     {
-        var config = Config("""{ "Leds": { "Kind": "apa102", "SpiDevice": "/dev/spidev-missing-9.9" } }""");
-        using var hub = DeviceHub.Create(config, new FakeGpioDriver(), new ManualTimeProvider());
+        var config = Config("""{ "Leds": { "Kind": "apa102", "SpiDevice": "/dev/spidev9.9" } }""");
+        var driver = new FakeGpioDriver();
+        using var hub = DeviceHub.Create(config, driver.Chips(), new ManualTimeProvider());
         Assert.Null(hub.Leds);
         Assert.Null(hub.Button);
         hub.OnStateChanged(PipelineState.Listening);
         hub.OnLevel(0.5f);
         Assert.True(hub.IsHealthy);
+    }
+
+    [Fact]
+    public void Missing_gpio_chip_leaves_the_appliance_running_and_the_led_power_line_is_not_left_held()
+    {
+        var config = Config("""{ "Gpio": { "Chip": "pinctrl-rp1" }, "Button": { "Enabled": true }, "Leds": { "Preset": "respeaker-4mic" } }""");
+        var driver = new FakeGpioDriver();
+        var spi = new FakeSpiDevice();
+        using var hub = DeviceHub.Create(config, driver.Chips("pinctrl-bcm2711"), new ManualTimeProvider(), openSpi: _ => spi);
+        hub.Start();
+        Assert.Null(hub.Leds); // the 4-Mic ring needs its power line on the chip that is not there
+        Assert.False(hub.IsHealthy); // the button is retried
+        Assert.Empty(driver.Pins);
+        hub.OnStateChanged(PipelineState.Listening);
+    }
+
+    [Fact]
+    public void Disposing_the_hub_closes_the_chips()
+    {
+        var config = Config("""{ "Button": { "Enabled": true } }""");
+        var driver = new FakeGpioDriver();
+        var hub = DeviceHub.Create(config, driver.Chips(), new ManualTimeProvider());
+        hub.Start();
+        Assert.True(driver.WaitForInput(17).IsOpen);
+        hub.Dispose();
+        Assert.True(driver.Disposed);
+        Assert.False(driver.Pins[17].IsOpen);
     }
 
     [Fact]

@@ -1,3 +1,7 @@
+using System.Device.Gpio;
+using System.Device.Spi;
+using VoiceAppliance.Configuration;
+using VoiceAppliance.Device;
 using VoiceAppliance.Device.Gpio;
 using VoiceAppliance.Device.Leds;
 using VoiceAppliance.Pipeline;
@@ -5,8 +9,11 @@ using VoiceAppliance.Testing;
 
 namespace VoiceAppliance.Tests.Device;
 
-/// <summary>An SPI device at the hardware seam: keeps a copy of every transfer.</summary>
-public sealed class FakeSpiDevice : ISpiDevice
+/// <summary>
+/// An SPI device at the hardware seam, as a System.Device.Spi <see cref="SpiDevice"/>: keeps a copy of every
+/// transfer (the bytes the APA102 binding clocks out).
+/// </summary>
+public sealed class FakeSpiDevice(int bus = 0, int chipSelect = 1) : SpiDevice
 {
     public List<byte[]> Writes { get; } = [];
 
@@ -14,17 +21,27 @@ public sealed class FakeSpiDevice : ISpiDevice
 
     public bool Disposed { get; private set; }
 
-    public void Write(ReadOnlySpan<byte> data)
+    public override SpiConnectionSettings ConnectionSettings { get; } = new(bus, chipSelect);
+
+    public override void Write(ReadOnlySpan<byte> buffer)
     {
         if (FailWrites)
         {
-            throw new IOException("spidev0.1 gone");
+            throw new IOException("Error 19 (No such device).");
         }
 
-        Writes.Add(data.ToArray());
+        Writes.Add(buffer.ToArray());
     }
 
-    public void Dispose() => Disposed = true;
+    public override void Read(Span<byte> buffer) => throw new NotSupportedException("APA102 is write-only");
+
+    public override void TransferFullDuplex(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer) => throw new NotSupportedException("APA102 is write-only");
+
+    protected override void Dispose(bool disposing)
+    {
+        Disposed = true;
+        base.Dispose(disposing);
+    }
 }
 
 /// <summary>A strip that records frames as colours.</summary>
@@ -57,36 +74,49 @@ public sealed class Apa102StripTests
             0xEA, 3, 2, 1,
             0xEA, 0, 0, 0xFF,
             0xEA, 0, 0, 0,
-            0, 0, 0, 0, 0,
+            0xFF, 0xFF, 0xFF, 0xFF,
         ];
-        Assert.Equal(expected, spi.Writes.Single());
+        Assert.Equal(expected, spi.Writes[^1]);
     }
 
-    [Theory]
-    [InlineData(1, 13)]
-    [InlineData(3, 21)]
-    [InlineData(12, 57)]
-    [InlineData(16, 73)]
-    [InlineData(17, 78)]
-    public void End_frame_has_four_bytes_plus_one_per_sixteen_leds(int count, int length)
-        => Assert.Equal(length, Apa102Strip.FrameLength(count));
+    [Fact]
+    public void The_strip_writes_an_all_off_frame_when_it_opens()
+    {
+        var spi = new FakeSpiDevice();
+        using var strip = new Apa102Strip(spi, 2, globalBrightness: 31);
+        Assert.Equal([0, 0, 0, 0, 0xFF, 0, 0, 0, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF], spi.Writes.Single());
+    }
 
     [Fact]
     public void Power_line_is_on_while_the_strip_lives_and_leds_go_dark_on_dispose()
     {
         var spi = new FakeSpiDevice();
         var gpio = new FakeGpioDriver();
-        var power = gpio.OpenOutput(new GpioLineAddress("auto", "5"), activeLow: false, initialActive: false);
+        using var chips = gpio.Chips();
+        var power = GpioOutputLine.Open(chips, "auto", "5", activeLow: false, initialActive: false);
         var strip = new Apa102Strip(spi, 12, power: power);
-        Assert.True(gpio.Outputs["auto:5"].Value);
+        Assert.True(gpio.Pins[5].High);
+        strip.Show(Enumerable.Repeat(new Rgb(9, 9, 9), 12).ToArray());
         strip.Dispose();
-        Assert.False(gpio.Outputs["auto:5"].Value);
-        Assert.True(gpio.Outputs["auto:5"].Disposed);
+        Assert.Equal([false, true, false], gpio.Pins[5].Writes);
+        Assert.False(gpio.Pins[5].IsOpen);
+        Assert.True(spi.Disposed);
         var last = spi.Writes[^1];
         for (var i = 0; i < 12; i++)
         {
             Assert.Equal([0xE0, 0, 0, 0], last.AsSpan(4 + (4 * i), 4).ToArray());
         }
+    }
+
+    [Fact]
+    public void A_failing_first_frame_names_the_device_and_the_fix_and_releases_it()
+    {
+        var spi = new FakeSpiDevice(0, 1) { FailWrites = true };
+        var ex = Assert.Throws<DeviceIOException>(() => new Apa102Strip(spi, 3));
+        Assert.Contains("/dev/spidev0.1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("dtparam=spi=on", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'spi' group", ex.Message, StringComparison.Ordinal);
+        Assert.True(spi.Disposed);
     }
 
     [Fact]
@@ -99,6 +129,74 @@ public sealed class Apa102StripTests
     [Fact]
     public void Brightness_above_five_bits_is_rejected()
         => Assert.Throws<ArgumentOutOfRangeException>(() => new Apa102Strip(new FakeSpiDevice(), 3, 32));
+
+    [Fact]
+    public void Spidev_paths_become_bus_and_chip_select_and_bad_ones_say_what_is_expected()
+    {
+        var s = LedFactory.SpiSettings("/dev/spidev0.1", 4_000_000);
+        Assert.Equal((0, 1, 4_000_000, SpiMode.Mode0, 8), (s.BusId, s.ChipSelectLine, s.ClockFrequency, s.Mode, s.DataBitLength));
+        Assert.Equal("/dev/spidev10.2", Apa102Strip.DevicePath(LedFactory.SpiSettings("/dev/spidev10.2", 1)));
+        var ex = Assert.Throws<DeviceIOException>(() => LedFactory.SpiSettings("/dev/spi0", 1));
+        Assert.Contains("/dev/spidevB.C", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_spidev_node_says_to_enable_spi()
+    {
+        var ex = Assert.Throws<DeviceIOException>(() => LedFactory.OpenSpi(new SpiConnectionSettings(97, 3)));
+        Assert.Contains("/dev/spidev97.3 does not exist", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("dtparam=spi=on", ex.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// The frame the ReSpeaker 2-Mic HAT's three APA102 LEDs get when each pipeline state begins (default patterns,
+/// brightness 16 = header 0xF0), byte for byte as the binding clocks them out over SPI.
+/// </summary>
+public sealed class Apa102StateFrameTests
+{
+    private static byte[] Frame(params byte[][] leds) => [0, 0, 0, 0, .. leds.SelectMany(l => l), 0xFF, 0xFF, 0xFF, 0xFF];
+
+    private static byte[] Led(byte r, byte g, byte b) => [0xF0, b, g, r];
+
+    public static TheoryData<PipelineState, byte[]> Frames => new()
+    {
+        // Idle: off.
+        { PipelineState.Idle, Frame(Led(0, 0, 0), Led(0, 0, 0), Led(0, 0, 0)) },
+
+        // Listening: solid blue.
+        { PipelineState.Listening, Frame(Led(0, 0, 255), Led(0, 0, 255), Led(0, 0, 255)) },
+
+        // Transcribing: cyan (0, 160, 255) spin, head on LED 0, the 35 % tail on the LED behind it (LED 2).
+        { PipelineState.Transcribing, Frame(Led(0, 160, 255), Led(0, 0, 0), Led(0, 56, 89)) },
+
+        // Thinking: purple (128, 0, 255) spin, same shape.
+        { PipelineState.Thinking, Frame(Led(128, 0, 255), Led(0, 0, 0), Led(45, 0, 89)) },
+
+        // Speaking: green (0, 255, 64) pulse starts at its 30 % floor.
+        { PipelineState.Speaking, Frame(Led(0, 76, 19), Led(0, 76, 19), Led(0, 76, 19)) },
+
+        // Muted: solid red.
+        { PipelineState.Muted, Frame(Led(255, 0, 0), Led(255, 0, 0), Led(255, 0, 0)) },
+
+        // Error: orange (255, 64, 0) blink, on for the first half period.
+        { PipelineState.Error, Frame(Led(255, 64, 0), Led(255, 64, 0), Led(255, 64, 0)) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Frames))]
+    public void Each_state_starts_with_its_frame(PipelineState state, byte[] expected)
+    {
+        var config = ApplianceConfiguration.CreateDefault().LoadJson("""{ "Leds": { "Preset": "respeaker-2mic" } }""", new Dictionary<string, string?>());
+        var spi = new FakeSpiDevice();
+        var gpio = new FakeGpioDriver();
+        using var chips = gpio.Chips();
+        using var strip = LedFactory.Create(config.Leds, config.Gpio, chips, _ => spi)!;
+        using var leds = new LedController(strip, config.Leds.Patterns, new ManualTimeProvider(), config.Leds.FrameInterval);
+        leds.OnStateChanged(state == PipelineState.Muted ? PipelineState.Listening : PipelineState.Muted); // something else first
+        leds.OnStateChanged(state);
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(spi.Writes[^1]));
+    }
 }
 
 public sealed class GpioLedStripTests
@@ -107,12 +205,27 @@ public sealed class GpioLedStripTests
     public void Leds_follow_the_colour_threshold_and_only_changes_are_written()
     {
         var gpio = new FakeGpioDriver();
-        var lines = new[] { "17", "27" }.Select(l => gpio.OpenOutput(new GpioLineAddress("auto", l), false, false)).ToList();
-        using var strip = new GpioLedStrip(lines, threshold: 96);
+        using var chips = gpio.Chips();
+        var lines = new[] { "17", "GPIO27" }.Select(l => GpioOutputLine.Open(chips, "pinctrl-bcm2711", l, false, false)).ToList();
+        var strip = new GpioLedStrip(lines, threshold: 96);
         strip.Show([new Rgb(255, 0, 0), new Rgb(10, 10, 10)]);
         strip.Show([new Rgb(255, 0, 0), new Rgb(0, 200, 0)]);
-        Assert.Equal([false, false, true], gpio.Outputs["auto:17"].Writes);
-        Assert.Equal([false, false, true], gpio.Outputs["auto:27"].Writes);
+        Assert.Equal(PinMode.Output, gpio.Pins[17].Mode);
+        Assert.Equal([false, false, true], gpio.Pins[17].Writes);
+        Assert.Equal([false, false, true], gpio.Pins[27].Writes);
+        strip.Dispose();
+        Assert.Equal([false, false, true, false], gpio.Pins[17].Writes);
+        Assert.False(gpio.Pins[17].IsOpen);
+    }
+
+    [Fact]
+    public void An_active_low_line_is_driven_low_when_on()
+    {
+        var gpio = new FakeGpioDriver();
+        using var chips = gpio.Chips();
+        using var line = GpioOutputLine.Open(chips, "auto", "6", activeLow: true, initialActive: false);
+        line.Write(true);
+        Assert.Equal([true, false], gpio.Pins[6].Writes);
     }
 }
 

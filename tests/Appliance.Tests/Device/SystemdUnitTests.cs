@@ -66,6 +66,16 @@ public sealed class SystemdUnitTests
         }
     }
 
+    [Fact]
+    public void Unit_grants_the_real_time_priority_the_default_configuration_asks_for()
+    {
+        var unit = File.ReadAllLines(UnitPath).Select(l => l.Trim()).Where(l => !l.StartsWith('#')).ToList();
+        Assert.DoesNotContain("RestrictRealtime=yes", unit);
+        var limit = int.Parse(unit.Single(l => l.StartsWith("LimitRTPRIO=", StringComparison.Ordinal))["LimitRTPRIO=".Length..], CultureInfo.InvariantCulture);
+        var defaults = VoiceAppliance.Configuration.ApplianceConfiguration.CreateDefault().LoadJson("{}", new Dictionary<string, string?>());
+        Assert.InRange(defaults.Audio.RealTimePriority, 1, limit);
+    }
+
     [RequiresProgramFact("systemd-analyze")]
     public void Security_exposure_is_low()
     {

@@ -60,7 +60,7 @@ public sealed class ApplianceHostTests : IDisposable
             ["--config", config],
             TextWriter.Null,
             stderr,
-            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioDriver = gpio, ConfigureLogging = _ => { } },
+            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioChips = gpio.Chips(), ConfigureLogging = _ => { } },
             env,
             cts.Token));
 
@@ -91,11 +91,11 @@ public sealed class ApplianceHostTests : IDisposable
             "unmuted");
 
         // The button (hold to talk): press starts a session, release ends the turn; both are reported on MQTT.
-        var button = DriverInput(gpio, "auto:17");
-        button.Push(true);
+        var button = gpio.WaitForInput(17);
+        button.Press();
         peer.WaitFor("appliance/test/event/button", m => m.Json.GetProperty("event_type").GetString() == "press", 20);
         peer.WaitFor("appliance/test/event/session", m => m.Json.GetProperty("event_type").GetString() == "session_started" && m.Json.GetProperty("trigger").GetString() == "button", 20);
-        button.Push(false);
+        button.Release();
         peer.WaitFor("appliance/test/event/button", m => m.Json.GetProperty("event_type").GetString() == "release", 20);
         peer.WaitUntil(
             all => all.Count(m => m.Topic == "appliance/test/event/session" && m.Json.GetProperty("event_type").GetString() == "session_ended") == 2,
@@ -154,7 +154,7 @@ public sealed class ApplianceHostTests : IDisposable
             ["--config", config],
             TextWriter.Null,
             stderr,
-            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioDriver = new FakeGpioDriver(), ConfigureLogging = _ => { } },
+            new ApplianceHostOptions { Environment = env, AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioChips = new FakeGpioDriver().Chips(), ConfigureLogging = _ => { } },
             env,
             cts.Token));
 
@@ -253,7 +253,7 @@ public sealed class ApplianceHostTests : IDisposable
             ["--config", config],
             TextWriter.Null,
             stderr,
-            new ApplianceHostOptions { AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioDriver = new FakeGpioDriver(), ConfigureLogging = b => b.AddProvider(logs) },
+            new ApplianceHostOptions { AlsaConfigurationFile = devices.ConfigurationPath, PaceAudioInRealTime = true, GpioChips = new FakeGpioDriver().Chips(), ConfigureLogging = b => b.AddProvider(logs) },
             new Dictionary<string, string?>(),
             cts.Token);
         Assert.Equal(ExitCodes.Config, code);
@@ -297,18 +297,6 @@ public sealed class ApplianceHostTests : IDisposable
             var code = await CommandLine.RunAsync(["config", "check", "--portable", "--config", Path.Combine(TestPaths.Root, "config", example)], output, TextWriter.Null, CancellationToken.None);
             Assert.True(code == ExitCodes.Ok, example + ": " + output);
         }
-    }
-
-    internal static FakeGpioDriver.FakeInput DriverInput(FakeGpioDriver driver, string line)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        FakeGpioDriver.FakeInput? input;
-        while (!driver.Inputs.TryGetValue(line, out input) && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(10);
-        }
-
-        return input ?? throw new TimeoutException($"the daemon did not open GPIO line {line}");
     }
 
     private static string Json(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);

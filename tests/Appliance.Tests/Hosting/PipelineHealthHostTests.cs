@@ -60,7 +60,7 @@ public sealed class PipelineHealthHostTests : IDisposable
                 Environment = env,
                 AlsaConfigurationFile = devices.ConfigurationPath,
                 PaceAudioInRealTime = true,
-                GpioDriver = gpio,
+                GpioChips = gpio.Chips(),
                 ConfigureLogging = _ => { },
                 WrapEngines = e => e with { Vad = new AlwaysSpeech(e.Vad), Stt = stt },
             },
@@ -73,10 +73,10 @@ public sealed class PipelineHealthHostTests : IDisposable
             notifications.WaitFor("WATCHDOG=1", run, stderr); // healthy while idle
 
             // Hold to talk (the VAD hears speech), release: the turn goes to the STT engine, which never returns.
-            var button = ApplianceHostTests.DriverInput(gpio, "auto:17");
-            button.Push(true);
+            var button = gpio.WaitForInput(17);
+            button.Press();
             await Task.Delay(300, cts.Token);
-            button.Push(false);
+            button.Release();
             await stt.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
             // The turn watchdog ends the session, but the engine ignores the cancellation: the pipeline is wedged

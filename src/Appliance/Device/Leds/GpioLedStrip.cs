@@ -3,17 +3,17 @@ using VoiceAppliance.Device.Gpio;
 namespace VoiceAppliance.Device.Leds;
 
 /// <summary>
-/// Plain on/off LEDs on GPIO output lines, one line per LED. A LED is on when the brightest channel of its
-/// colour reaches <see cref="Threshold"/>, so pulses become blinks and dim idle colours stay off.
+/// Plain on/off LEDs on GPIO output lines (System.Device.Gpio), one line per LED. A LED is on when the brightest
+/// channel of its colour reaches <see cref="Threshold"/>, so pulses become blinks and dim idle colours stay off.
 /// Writes only the lines whose state changes.
 /// </summary>
 public sealed class GpioLedStrip : ILedStrip
 {
-    private readonly IGpioOutput[] _lines;
+    private readonly GpioOutputLine[] _lines;
     private readonly bool[] _state;
 
-    /// <summary>Creates the strip over already-requested output lines (all switched off now).</summary>
-    public GpioLedStrip(IReadOnlyList<IGpioOutput> lines, byte threshold = 96)
+    /// <summary>Creates the strip over already-requested output lines (owned; all switched off now).</summary>
+    public GpioLedStrip(IReadOnlyList<GpioOutputLine> lines, byte threshold = 96)
     {
         ArgumentNullException.ThrowIfNull(lines);
         if (lines.Count == 0)
@@ -56,15 +56,6 @@ public sealed class GpioLedStrip : ILedStrip
     {
         foreach (var line in _lines)
         {
-            try
-            {
-                line.Write(false);
-            }
-            catch (IOException)
-            {
-                // line gone
-            }
-
             line.Dispose();
         }
     }
