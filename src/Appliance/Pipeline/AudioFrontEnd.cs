@@ -209,6 +209,8 @@ internal sealed partial class AudioFrontEnd
                         // The user spoke again (the silence run restarted): the guess is dropped, unseen.
                         turn.Speculation = null;
                         stale.Cancel();
+                        turn.Prefetch?.Cancel();
+                        turn.Prefetch = null;
                     }
                 }
                 else if (silence - frame.Length < _speculatePause)

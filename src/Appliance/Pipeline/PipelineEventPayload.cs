@@ -84,6 +84,9 @@ public sealed record PipelineEventPayload
     /// <summary>turn_ended: true when the transcript was taken during a pause and kept (no decode after the endpoint); absent otherwise.</summary>
     public bool? SpeculativeTranscript { get; init; }
 
+    /// <summary>turn_ended: true when the reply's first sentence was synthesised before the turn was confirmed; absent otherwise.</summary>
+    public bool? PrefetchedReply { get; init; }
+
     /// <summary>turn_ended: true when a pause was let run longer because the user stopped mid-command; absent otherwise.</summary>
     public bool? PauseExtended { get; init; }
 
@@ -168,6 +171,7 @@ public sealed record PipelineEventPayload
         UtteranceEnd = Snake(m.UtteranceEnd.ToString()),
         SpeculativeTranscript = m.SpeculativeTranscript ? true : null,
         PauseExtended = m.PauseExtended ? true : null,
+        PrefetchedReply = m.PrefetchedReply ? true : null,
         EarlyEndpoint = m.EarlyEndpoint,
     };
 

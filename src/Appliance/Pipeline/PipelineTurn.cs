@@ -47,6 +47,12 @@ internal sealed class PipelineTurn(PipelineSession session, int index, bool hold
     /// <summary>A pause was let run longer because the guess was an unfinished command.</summary>
     public bool PauseExtended { get; set; }
 
+    /// <summary>The first sentence of the reply to the pause's guess, synthesised before the turn is confirmed.</summary>
+    public SpeechPrefetch? Prefetch { get; set; }
+
+    /// <summary>The reply's voice when it may use <see cref="Prefetch"/>; says whether it did.</summary>
+    public PrefetchingTextToSpeech? PrefetchingVoice { get; set; }
+
     /// <summary><c>turn_ended</c> was published.</summary>
     public bool Ended { get; set; }
 }

@@ -40,6 +40,12 @@ internal sealed partial class SessionController
             speculation = null;
         }
 
+        if (speculation is null && turn.Prefetch is { } prefetch)
+        {
+            prefetch.Cancel();
+            turn.Prefetch = null;
+        }
+
         if (speech is null)
         {
             TurnMetricsRecorder.NoSpeech(turn, how);

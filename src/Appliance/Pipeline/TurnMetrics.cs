@@ -55,6 +55,9 @@ public sealed record TurnMetrics
     /// </summary>
     public bool PauseExtended { get; init; }
 
+    /// <summary>The reply's first sentence was synthesised from the pause's guess before the turn was confirmed (<see cref="SpeechPrefetch"/>).</summary>
+    public bool PrefetchedReply { get; init; }
+
     /// <summary>The turn ended early: its speculative transcript was a complete command (<see cref="UtteranceEnd.EarlyEndpoint"/>).</summary>
     public bool EarlyEndpoint => UtteranceEnd == UtteranceEnd.EarlyEndpoint;
 

@@ -61,6 +61,7 @@ internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
         turn.Metrics = turn.Metrics with
         {
             TtsRealTimeFactor = result.AudioDuration > TimeSpan.Zero ? result.SynthesisTime / result.AudioDuration : null,
+            PrefetchedReply = turn.PrefetchingVoice?.Used == true,
         };
 
     /// <summary>The reply was cut after <paramref name="heard"/> (barge-in, stop).</summary>

@@ -81,7 +81,13 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
             return;
         }
 
-        if (guess is null || guess.Text.Length == 0 || guess.Confidence < _c.Options.EarlyEndpoint.MinConfidence)
+        if (guess is null || guess.Text.Length == 0)
+        {
+            return;
+        }
+
+        PrefetchReply(turn, speculation, guess.Text);
+        if (guess.Confidence < _c.Options.EarlyEndpoint.MinConfidence)
         {
             return;
         }
@@ -108,6 +114,38 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
             {
                 PipelineLog.EarlyEndpoint(_c.Logger, turn.Session.Id, guess.Text, guess.Confidence);
                 _c.EndListeningLocked(turn, UtteranceEnd.EarlyEndpoint);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The guess is an accepted transcript: if the workflow can preview its reply, synthesise the reply's first
+    /// sentence now (<see cref="SpeechPrefetch"/>), while the silence window runs or the workflow's actions run.
+    /// </summary>
+    private void PrefetchReply(PipelineTurn turn, Speculation speculation, string transcript)
+    {
+        string? preview;
+        try
+        {
+            preview = _c.Engines.Workflow.PreviewReply(transcript);
+        }
+        catch (Exception ex)
+        {
+            PipelineLog.SpeculationFailed(_c.Logger, ex, turn.Session.Id);
+            return;
+        }
+
+        var sentences = string.IsNullOrWhiteSpace(preview) ? [] : Models.Text.SentenceSplitter.Split(preview);
+        if (sentences.Count == 0)
+        {
+            return;
+        }
+
+        lock (_c.Gate)
+        {
+            if (_c.IsCurrent(turn) && ReferenceEquals(turn.Speculation, speculation) && !turn.Ended && turn.Prefetch is null)
+            {
+                turn.Prefetch = SpeechPrefetch.Start(providers.TextToSpeech(), sentences[0], turn.ReplyCts.Token);
             }
         }
     }
@@ -165,7 +203,14 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
                     return;
                 }
 
-                streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(), _c.Engines.Playback, _c.Time);
+                var tts = providers.TextToSpeech();
+                if (turn.SpeculativeTranscript && turn.Prefetch is { } prefetch)
+                {
+                    // The reply may start with the sentence synthesised while the turn was unconfirmed.
+                    tts = turn.PrefetchingVoice = new PrefetchingTextToSpeech(tts, prefetch);
+                }
+
+                streamer = turn.Streamer = new ReplyStreamer(tts, _c.Engines.Playback, _c.Time);
             }
 
             stage = PipelineErrorSource.Workflow;

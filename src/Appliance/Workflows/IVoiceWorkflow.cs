@@ -29,4 +29,11 @@ public interface IVoiceWorkflow
     /// <see cref="Intents.CompletenessKind.Unsure"/>: the turn waits for the whole window.
     /// </summary>
     Intents.CompletenessKind Completeness(string transcript) => Intents.CompletenessKind.Unsure;
+
+    /// <summary>
+    /// The reply <see cref="RespondAsync"/> would give to <paramref name="transcript"/>, predicted without doing
+    /// anything (no action, no publish, no state change), so the pipeline can synthesise its first sentence before
+    /// the turn is confirmed; null when the reply cannot be known in advance (the default).
+    /// </summary>
+    string? PreviewReply(string transcript) => null;
 }

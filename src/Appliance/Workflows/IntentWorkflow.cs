@@ -81,15 +81,7 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
         turn.Intent = match.Intent;
         LogRecognized(_logger, match.Intent, match.Score);
         var intent = _byName[match.Intent];
-        var now = _time.GetLocalNow();
-        var values = new Dictionary<string, string>(match.Slots, StringComparer.Ordinal)
-        {
-            ["time"] = now.ToString("h:mm tt", CultureInfo.InvariantCulture),
-            ["date"] = now.ToString("dddd, MMMM d", CultureInfo.InvariantCulture),
-            ["intent"] = match.Intent,
-        };
-
-        var extra = new StringBuilder();
+        var values = Values(match);
         foreach (var action in intent.Actions)
         {
             switch (action.Kind)
@@ -103,12 +95,6 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
                     break;
                 case IntentActionKind.Mute:
                     turn.Appliance.MuteAfterReply();
-                    break;
-                case IntentActionKind.TellTime when intent.Reply is null:
-                    extra.Append(CultureInfo.InvariantCulture, $" It is {values["time"]}.");
-                    break;
-                case IntentActionKind.TellDate when intent.Reply is null:
-                    extra.Append(CultureInfo.InvariantCulture, $" Today is {values["date"]}.");
                     break;
                 case IntentActionKind.StartTimer:
                     var amount = Number(action, values, intent);
@@ -130,11 +116,55 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
             turn.ContinueSession();
         }
 
-        var reply = (intent.Reply is null ? string.Empty : ReplyTemplate.Render(intent.Reply, values)) + extra;
-        if (reply.Trim().Length > 0)
+        var reply = Reply(intent, values);
+        if (reply.Length > 0)
         {
-            yield return reply.Trim();
+            yield return reply;
         }
+    }
+
+    /// <inheritdoc />
+    public string? PreviewReply(string transcript)
+    {
+        var match = Recognizer.Recognize(transcript);
+        if (match is null)
+        {
+            return null;
+        }
+
+        var reply = Reply(_byName[match.Intent], Values(match));
+        return reply.Length > 0 ? reply : null;
+    }
+
+    /// <summary>The spoken reply: the intent's template, or the time or date its actions tell.</summary>
+    private static string Reply(IntentDefinition intent, Dictionary<string, string> values)
+    {
+        var reply = new StringBuilder(intent.Reply is null ? string.Empty : ReplyTemplate.Render(intent.Reply, values));
+        if (intent.Reply is null)
+        {
+            foreach (var action in intent.Actions)
+            {
+                _ = action.Kind switch
+                {
+                    IntentActionKind.TellTime => reply.Append(CultureInfo.InvariantCulture, $" It is {values["time"]}."),
+                    IntentActionKind.TellDate => reply.Append(CultureInfo.InvariantCulture, $" Today is {values["date"]}."),
+                    _ => reply,
+                };
+            }
+        }
+
+        return reply.ToString().Trim();
+    }
+
+    private Dictionary<string, string> Values(IntentMatch match)
+    {
+        var now = _time.GetLocalNow();
+        return new Dictionary<string, string>(match.Slots, StringComparer.Ordinal)
+        {
+            ["time"] = now.ToString("h:mm tt", CultureInfo.InvariantCulture),
+            ["date"] = now.ToString("dddd, MMMM d", CultureInfo.InvariantCulture),
+            ["intent"] = match.Intent,
+        };
     }
 
     /// <summary>Cancels the pending timers.</summary>

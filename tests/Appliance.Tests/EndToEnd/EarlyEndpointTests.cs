@@ -49,9 +49,13 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         var call = Assert.Single(stt!.Calls);
         output.WriteLine($"confidence {call.Confidence:F3}");
 
+        // The reply's first sentence was synthesised from the guess, before the turn was confirmed, and played.
+        Assert.True(turn.Metrics.PrefetchedReply, "the reply's first sentence should come from the prefetch");
+
         // The turn_ended report says so.
         var json = PipelineEventPayload.ToJson(turn);
         Assert.Contains("\"early_endpoint\":true", json, StringComparison.Ordinal);
+        Assert.Contains("\"prefetched_reply\":true", json, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -127,6 +131,9 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         Assert.All(result.Events.OfType<TranscriptEvent>(), t => Assert.Equal("set the volume to forty five percent", t.Text));
         Assert.Equal("SetVolume", turn.Intent);
         Assert.Equal(45, result.FinalVolume);
+
+        // A reply prefetched for the dropped guess ("... to 40") is never played.
+        Assert.False(turn.Metrics.PrefetchedReply);
     }
 
     [Theory]

@@ -269,6 +269,30 @@ public sealed class IntentWorkflowTests
         Assert.False(turn.IntentNotRecognized);
     }
 
+    [Theory]
+    [InlineData("Turn off the bedroom light.")]
+    [InlineData("please what time is it")]
+    [InlineData("what day is it")]
+    [InlineData("set the volume to forty percent")]
+    [InlineData("stop listening")]
+    [InlineData("set a timer for ten minutes")]
+    public async Task The_preview_is_the_reply_and_does_nothing(string transcript)
+    {
+        var publisher = new RecordingPublisher();
+        using var workflow = new IntentWorkflow(Options(), publisher, new ManualTimeProvider(new DateTimeOffset(2026, 3, 5, 15, 7, 0, TimeSpan.Zero)));
+        var appliance = new FakeAppliance();
+        var preview = workflow.PreviewReply(transcript);
+
+        // Nothing happened: no publish, no volume, no mute, no timer.
+        Assert.Empty(publisher.Messages);
+        Assert.Equal(new FakeAppliance().Volume, appliance.Volume);
+        Assert.Equal(0, workflow.ActiveTimers);
+
+        var (reply, _) = await Ask(workflow, transcript, appliance);
+        Assert.Equal(reply, preview);
+        Assert.Null(workflow.PreviewReply("what is the meaning of life"));
+    }
+
     [Fact]
     public async Task Time_and_date_come_from_the_time_provider()
     {
