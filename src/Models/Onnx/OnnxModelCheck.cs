@@ -31,7 +31,10 @@ public static class OnnxModelCheck
     public static unsafe void CheckFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var length = new FileInfo(path).Length;
+
+        // Through the file itself: a symbolic link's FileInfo.Length is the link's own size.
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        var length = file.Length;
         if (length == 0)
         {
             throw Fail(path, "the file is empty (0 bytes)", 0);
@@ -42,7 +45,7 @@ public static class OnnxModelCheck
             throw Fail(path, $"the file is {length} bytes, over protobuf's 2 GiB limit for one model", 0);
         }
 
-        using var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        using var map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);

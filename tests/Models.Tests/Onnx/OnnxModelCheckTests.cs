@@ -21,6 +21,14 @@ public sealed class OnnxModelCheckTests : IDisposable
         OnnxModelCheck.Check(File.ReadAllBytes(path), model);
     }
 
+    [Fact]
+    public void A_model_behind_a_symbolic_link_is_checked_as_the_file_it_points_to()
+    {
+        var link = Path.Combine(_dir, "linked.onnx");
+        File.CreateSymbolicLink(link, TestPaths.Model("silero_vad_v5.onnx"));
+        OnnxModelCheck.CheckFile(link);
+    }
+
     [Theory]
     [InlineData(0.0001)]
     [InlineData(0.1)]
