@@ -81,12 +81,40 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
         turn.Intent = match.Intent;
         LogRecognized(_logger, match.Intent, match.Score);
         var intent = _byName[match.Intent];
+        var reply = await RunAsync(intent, match.Slots, turn, cancellationToken).ConfigureAwait(false);
+        if (intent.ContinueSession)
+        {
+            turn.ContinueSession();
+        }
+
+        if (reply.Length > 0)
+        {
+            yield return reply;
+        }
+    }
+
+    /// <summary>The configured intents.</summary>
+    public IReadOnlyList<IntentDefinition> Intents => _options.Intents;
+
+    /// <summary>The intent named <paramref name="name"/>, or null.</summary>
+    public IntentDefinition? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Runs <paramref name="intent"/>'s actions with <paramref name="slots"/> (publish, volume, mute, timer, time,
+    /// date) and returns its rendered reply (trimmed; empty when it has none). Used for recognised utterances and for
+    /// an assistant's tool calls; the caller has validated the slot values.
+    /// </summary>
+    public async ValueTask<string> RunAsync(IntentDefinition intent, IReadOnlyDictionary<string, string> slots, WorkflowTurn turn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        ArgumentNullException.ThrowIfNull(slots);
+        ArgumentNullException.ThrowIfNull(turn);
         var now = _time.GetLocalNow();
-        var values = new Dictionary<string, string>(match.Slots, StringComparer.Ordinal)
+        var values = new Dictionary<string, string>(slots, StringComparer.Ordinal)
         {
             ["time"] = now.ToString("h:mm tt", CultureInfo.InvariantCulture),
             ["date"] = now.ToString("dddd, MMMM d", CultureInfo.InvariantCulture),
-            ["intent"] = match.Intent,
+            ["intent"] = intent.Name,
         };
 
         var extra = new StringBuilder();
@@ -95,7 +123,7 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
             switch (action.Kind)
             {
                 case IntentActionKind.Publish:
-                    var payload = action.Payload is null ? match.Intent : ReplyTemplate.Render(action.Payload, values);
+                    var payload = action.Payload is null ? intent.Name : ReplyTemplate.Render(action.Payload, values);
                     await _publisher.PublishAsync(ReplyTemplate.Render(action.Topic!, values), payload, cancellationToken).ConfigureAwait(false);
                     break;
                 case IntentActionKind.SetVolume:
@@ -125,16 +153,8 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
             }
         }
 
-        if (intent.ContinueSession)
-        {
-            turn.ContinueSession();
-        }
-
         var reply = (intent.Reply is null ? string.Empty : ReplyTemplate.Render(intent.Reply, values)) + extra;
-        if (reply.Trim().Length > 0)
-        {
-            yield return reply.Trim();
-        }
+        return reply.Trim();
     }
 
     /// <summary>Cancels the pending timers.</summary>
