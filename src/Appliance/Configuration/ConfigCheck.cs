@@ -109,10 +109,12 @@ public static class ConfigCheck
             issues.Add(new ConfigIssue(ConfigSeverity.Warning, c.Button.Enabled ? "Button:Enabled" : "Leds:Kind", "no /dev/gpiochip* on this machine; the button and GPIO LEDs work only on a board with GPIO."));
         }
 
-        if (c.Workflow is { Kind: WorkflowKind.Intents, IntentsFile: var intents } && !File.Exists(intents))
+        if (c.Workflow is { Kind: WorkflowKind.Intents or WorkflowKind.IntentsThenLlm, IntentsFile: var intents } && !File.Exists(intents))
         {
             Missing("Workflow:IntentsFile", intents, "create it or point Workflow:IntentsFile at it.");
         }
+
+        CheckCloud(c, issues, machine);
 
         var mqttEnabled = string.Equals(c.Value("Mqtt:Enabled")?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
         if (c.Workflow.Kind == WorkflowKind.Mqtt && !mqttEnabled)
@@ -129,6 +131,38 @@ public static class ConfigCheck
         if (mqttEnabled && c.Value("Mqtt:PasswordFile") is { Length: > 0 } pw && !File.Exists(pw))
         {
             Missing("Mqtt:PasswordFile", pw, "create it (mode 600, owned by the service user) or remove the key.");
+        }
+    }
+
+    private static void CheckCloud(LoadedConfiguration c, List<ConfigIssue> issues, ConfigSeverity machine)
+    {
+        var cloud = c.Cloud;
+        if (c.Workflow.Kind is WorkflowKind.Llm or WorkflowKind.IntentsThenLlm && cloud.Llm is null)
+        {
+            issues.Add(new ConfigIssue(ConfigSeverity.Error, "Workflow:Kind", $"'{c.Workflow.Kind}' needs the assistant configured in Cloud:Llm (BaseUrl, Model, ApiKeyFile); or use 'intents'."));
+        }
+
+        if (cloud.Llm is not null && c.Workflow.Kind is not (WorkflowKind.Llm or WorkflowKind.IntentsThenLlm))
+        {
+            issues.Add(new ConfigIssue(ConfigSeverity.Warning, "Cloud:Llm", $"is configured but Workflow:Kind is '{c.Workflow.Kind}', so it is not used; set Workflow:Kind to llm or intents-then-llm."));
+        }
+
+        foreach (var provider in new[] { cloud.Llm, cloud.Stt, cloud.Tts })
+        {
+            if (provider?.ApiKeyFile is not { } file)
+            {
+                continue;
+            }
+
+            try
+            {
+                // Validates the file (exists, one line); the key itself is never shown.
+                _ = Cloud.ApiKey.Load($"Cloud:{provider.Kind}:ApiKeyFile", file);
+            }
+            catch (Cloud.CloudConfigurationException ex)
+            {
+                issues.Add(new ConfigIssue(machine, $"Cloud:{provider.Kind}:ApiKeyFile", ex.Message));
+            }
         }
     }
 }

@@ -90,6 +90,12 @@ public sealed record PipelineEventPayload
     /// <summary>session_ended: number of turns.</summary>
     public int? Turns { get; init; }
 
+    /// <summary>The providers that served the turn (<c>stt=... llm=... tts=...</c>).</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>The fallbacks taken in the turn and why.</summary>
+    public string? FallbackReason { get; init; }
+
     /// <summary>session_ended: duration (ms).</summary>
     public double? DurationMs { get; init; }
 
@@ -146,7 +152,7 @@ public sealed record PipelineEventPayload
     }
 
     private static string Metrics(TurnMetrics m) => string.Create(CultureInfo.InvariantCulture,
-        $"speech {m.SpeechDuration.TotalSeconds:0.00} s, end {Snake(m.UtteranceEnd.ToString())}, EOS->transcript {Ms(m.EndOfSpeechToTranscriptMs)}, ->first text {Ms(m.EndOfSpeechToFirstReplyTextMs)}, ->first audio {Ms(m.EndOfSpeechToFirstAudioMs)}, last voice->first audio {Ms(m.LastVoiceToFirstAudioMs)}, STT RTF {Rtf(m.SttRealTimeFactor)}, TTS RTF {Rtf(m.TtsRealTimeFactor)}, dropped {m.DroppedAudio.TotalMilliseconds:0} ms");
+        $"speech {m.SpeechDuration.TotalSeconds:0.00} s, end {Snake(m.UtteranceEnd.ToString())}, EOS->transcript {Ms(m.EndOfSpeechToTranscriptMs)}, ->first text {Ms(m.EndOfSpeechToFirstReplyTextMs)}, ->first audio {Ms(m.EndOfSpeechToFirstAudioMs)}, last voice->first audio {Ms(m.LastVoiceToFirstAudioMs)}, STT RTF {Rtf(m.SttRealTimeFactor)}, TTS RTF {Rtf(m.TtsRealTimeFactor)}, dropped {m.DroppedAudio.TotalMilliseconds:0} ms{(m.Provider is null ? string.Empty : ", " + m.Provider)}{(m.FallbackReason is null ? string.Empty : ", fallback: " + m.FallbackReason)}");
 
     private static string Ms(double? v) => v is { } x ? string.Create(CultureInfo.InvariantCulture, $"{x:0} ms") : "-";
 
@@ -164,6 +170,8 @@ public sealed record PipelineEventPayload
         DroppedSeconds = Math.Round(m.DroppedAudio.TotalSeconds, 3),
         UtteranceEnd = Snake(m.UtteranceEnd.ToString()),
         SpeculativeTranscript = m.SpeculativeTranscript ? true : null,
+        Provider = m.Provider,
+        FallbackReason = m.FallbackReason,
         EarlyEndpoint = m.EarlyEndpoint,
     };
 

@@ -123,7 +123,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
         var stage = "stt";
         try
         {
-            var stt = providers.SpeechToText();
+            var stt = providers.SpeechToText(turn);
             string transcript;
             if (speculation is not null && await speculation.Result.ConfigureAwait(false) is { } guess)
             {
@@ -148,7 +148,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
                     return;
                 }
 
-                streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(), _c.Engines.Playback, _c.Time);
+                streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(turn), _c.Engines.Playback, _c.Time);
             }
 
             stage = "workflow";
@@ -185,7 +185,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
                     return;
                 }
 
-                streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(), _c.Engines.Playback, _c.Time, options);
+                streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(turn), _c.Engines.Playback, _c.Time, options);
             }
 
             var result = await streamer.RunAsync(Once(text), new Observer(_c, turn), token).ConfigureAwait(false);

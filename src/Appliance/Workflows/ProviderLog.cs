@@ -49,6 +49,15 @@ public sealed class ProviderLog
         }
     }
 
+    /// <summary>Whether a fallback was already taken for <paramref name="stage"/> in this turn.</summary>
+    public bool FellBackIn(string stage)
+    {
+        lock (_gate)
+        {
+            return _fallbacks.Any(f => f.StartsWith(stage + ": ", StringComparison.Ordinal) && f.Contains(" -> ", StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>Whether any fallback was taken.</summary>
     public bool AnyFallback
     {
