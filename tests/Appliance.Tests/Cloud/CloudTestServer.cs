@@ -120,11 +120,19 @@ internal sealed class CloudTestServer : IAsyncDisposable
         Json(c, $"{{\"error\":{{\"message\":{Quote(message)},\"type\":\"test\"}}}}", status, headers);
 
     /// <summary>Streams <paramref name="events"/> as server-sent events (each a <c>data:</c> line and a blank line), then <c>data: [DONE]</c> unless <paramref name="done"/> is false.</summary>
-    public static async Task Sse(HttpListenerContext c, IEnumerable<string> events, TimeSpan gap = default, bool done = true, bool close = true)
+    public static async Task Sse(HttpListenerContext c, IEnumerable<string> events, TimeSpan gap = default, bool done = true, bool close = true, long? declaredLength = null)
     {
         c.Response.StatusCode = 200;
         c.Response.ContentType = "text/event-stream";
-        c.Response.SendChunked = true;
+        if (declaredLength is { } length)
+        {
+            c.Response.ContentLength64 = length;
+        }
+        else
+        {
+            c.Response.SendChunked = true;
+        }
+
         var output = c.Response.OutputStream;
         await Write(output, ": keep-alive comment\n\n");
         foreach (var e in events)
@@ -174,18 +182,31 @@ internal sealed class CloudTestServer : IAsyncDisposable
         yield return "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}";
     }
 
-    /// <summary>Streams <paramref name="body"/> chunked, <paramref name="chunkBytes"/> at a time; <paramref name="cutAfter"/> resets the connection after that many bytes.</summary>
-    public static async Task Audio(HttpListenerContext c, byte[] body, string contentType, int chunkBytes = 4800, TimeSpan gap = default, int? cutAfter = null)
+    /// <summary>
+    /// Streams <paramref name="body"/> chunked, <paramref name="chunkBytes"/> at a time. <paramref name="cutAfter"/>
+    /// declares the whole length instead and drops the connection after that many bytes (the client sees the body end
+    /// before its Content-Length: a connection cut mid-answer).
+    /// </summary>
+    public static async Task AudioBody(HttpListenerContext c, byte[] body, string contentType, int chunkBytes = 4800, TimeSpan gap = default, int? cutAfter = null)
     {
         c.Response.StatusCode = 200;
         c.Response.ContentType = contentType;
-        c.Response.SendChunked = true;
+        if (cutAfter is null)
+        {
+            c.Response.SendChunked = true;
+        }
+        else
+        {
+            c.Response.ContentLength64 = body.Length;
+        }
+
         var output = c.Response.OutputStream;
         for (var i = 0; i < body.Length; i += chunkBytes)
         {
             if (cutAfter is { } cut && i >= cut)
             {
                 await output.FlushAsync();
+                await Task.Delay(50);
                 c.Response.Abort();
                 return;
             }
@@ -255,10 +276,10 @@ internal sealed class CloudTestServer : IAsyncDisposable
         c.Response.Abort();
     }
 
-    /// <summary>Sends <paramref name="events"/> then resets the connection.</summary>
+    /// <summary>Sends <paramref name="events"/> then drops the connection before the declared length was sent.</summary>
     public static async Task SseThenReset(HttpListenerContext c, IEnumerable<string> events)
     {
-        await Sse(c, events, done: false, close: false);
+        await Sse(c, events, done: false, close: false, declaredLength: 64 * 1024);
         await c.Response.OutputStream.FlushAsync();
         await Task.Delay(50);
         c.Response.Abort();
