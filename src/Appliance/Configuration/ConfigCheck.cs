@@ -24,6 +24,7 @@ public static class ConfigCheck
         }
 
         CheckMachine(loaded, issues, portable ? ConfigSeverity.Warning : ConfigSeverity.Error);
+        CheckCloud(loaded, issues, portable ? ConfigSeverity.Warning : ConfigSeverity.Error, environment);
         return issues;
     }
 
@@ -114,8 +115,6 @@ public static class ConfigCheck
             Missing("Workflow:IntentsFile", intents, "create it or point Workflow:IntentsFile at it.");
         }
 
-        CheckCloud(c, issues, machine);
-
         var mqttEnabled = string.Equals(c.Value("Mqtt:Enabled")?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
         if (c.Workflow.Kind == WorkflowKind.Mqtt && !mqttEnabled)
         {
@@ -134,7 +133,7 @@ public static class ConfigCheck
         }
     }
 
-    private static void CheckCloud(LoadedConfiguration c, List<ConfigIssue> issues, ConfigSeverity machine)
+    private static void CheckCloud(LoadedConfiguration c, List<ConfigIssue> issues, ConfigSeverity machine, IReadOnlyDictionary<string, string?>? environment)
     {
         var cloud = c.Cloud;
         if (c.Workflow.Kind is WorkflowKind.Llm or WorkflowKind.IntentsThenLlm && cloud.Llm is null)
@@ -157,7 +156,7 @@ public static class ConfigCheck
             try
             {
                 // Validates the file (exists, one line); the key itself is never shown.
-                _ = Cloud.ApiKey.Load($"Cloud:{provider.Kind}:ApiKeyFile", file);
+                _ = Cloud.ApiKey.Load($"Cloud:{provider.Kind}:ApiKeyFile", file, environment);
             }
             catch (Cloud.CloudConfigurationException ex)
             {
