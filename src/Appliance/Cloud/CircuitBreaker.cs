@@ -2,7 +2,8 @@ namespace VoiceAppliance.Cloud;
 
 /// <summary>
 /// After <c>threshold</c> consecutive failures the provider is skipped for <c>coolDown</c> (open); then one call is let
-/// through (half-open): success closes the circuit, failure opens it for another cool-down. Thread-safe.
+/// through (half-open): success closes the circuit, failure opens it for another cool-down. A probe whose caller never
+/// reports (its turn was cancelled) expires after a cool-down, so the circuit cannot stay stuck half-open. Thread-safe.
 /// </summary>
 public sealed class CircuitBreaker(int threshold, TimeSpan coolDown, TimeProvider time)
 {
@@ -10,6 +11,7 @@ public sealed class CircuitBreaker(int threshold, TimeSpan coolDown, TimeProvide
     private int _failures;
     private long _openUntil;
     private bool _probing;
+    private long _probeUntil;
 
     /// <summary>Consecutive failures so far.</summary>
     public int Failures
@@ -45,12 +47,14 @@ public sealed class CircuitBreaker(int threshold, TimeSpan coolDown, TimeProvide
                 return true;
             }
 
-            if (time.GetTimestamp() < _openUntil || _probing)
+            var now = time.GetTimestamp();
+            if (now < _openUntil || (_probing && now < _probeUntil))
             {
                 return false;
             }
 
             _probing = true;
+            _probeUntil = now + (long)(coolDown.TotalSeconds * time.TimestampFrequency);
             return true;
         }
     }
