@@ -160,7 +160,9 @@ public static class ConfigCheck
             }
             catch (Cloud.CloudConfigurationException ex)
             {
-                issues.Add(new ConfigIssue(machine, $"Cloud:{provider.Kind}:ApiKeyFile", ex.Message));
+                var key = $"Cloud:{provider.Kind}:ApiKeyFile";
+                var message = ex.Message.StartsWith(key + ": ", StringComparison.Ordinal) ? ex.Message[(key.Length + 2)..] : ex.Message;
+                issues.Add(new ConfigIssue(machine, key, message));
             }
         }
     }

@@ -40,7 +40,8 @@ internal sealed class ProviderSelector(PipelineEngines engines)
 
     private sealed class BoundSpeechToText(IReportingSpeechToText chain, ProviderLog providers) : ISpeechToText
     {
-        public string Name => chain.Name;
+        /// <summary>The engine that served the turn once it is known (the transcript events name it), else the chain.</summary>
+        public string Name => providers.ProviderOf("stt") ?? chain.Name;
 
         public IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> audio, CancellationToken cancellationToken) =>
             chain.TranscribeAsync(audio, providers, cancellationToken);

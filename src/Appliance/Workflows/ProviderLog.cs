@@ -49,6 +49,23 @@ public sealed class ProviderLog
         }
     }
 
+    /// <summary>The provider that last served <paramref name="stage"/>, or null.</summary>
+    public string? ProviderOf(string stage)
+    {
+        lock (_gate)
+        {
+            for (var i = _used.Count - 1; i >= 0; i--)
+            {
+                if (_used[i].Stage == stage)
+                {
+                    return _used[i].Provider;
+                }
+            }
+
+            return null;
+        }
+    }
+
     /// <summary>Whether a fallback was already taken for <paramref name="stage"/> in this turn.</summary>
     public bool FellBackIn(string stage)
     {

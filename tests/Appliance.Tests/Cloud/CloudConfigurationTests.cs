@@ -132,7 +132,7 @@ public sealed class CloudConfigurationTests
                 """);
             var issues = ConfigCheck.Run(path, s_noEnv, portable: true);
             Assert.Contains(issues, i => i.Key == "Workflow:Kind" && i.Severity == ConfigSeverity.Error && i.Message.Contains("Cloud:Llm", StringComparison.Ordinal));
-            Assert.Contains(issues, i => i.Key == "Cloud:Stt:ApiKeyFile" && i.Message.Contains("does not exist", StringComparison.Ordinal));
+            Assert.Contains(issues, i => i.Key == "Cloud:Stt:ApiKeyFile" && i.Message.StartsWith("the key file", StringComparison.Ordinal) && i.Message.Contains("does not exist", StringComparison.Ordinal));
             Assert.DoesNotContain(issues, i => i.Key == "Cloud:Tts:ApiKeyFile");
             using var printed = new StringWriter();
             ConfigCheck.Print(printed, path, issues);

@@ -239,7 +239,7 @@ public sealed class LlmWorkflowTests
 
         var log = new LogCapture();
         using var intents = new IntentWorkflow(ShippedIntents());
-        using var endpoint = CloudTestKit.Endpoint(CloudTestKit.Options(CloudProviderKind.Llm, baseUrl, o => o with { FirstByteTimeout = TimeSpan.FromMilliseconds(800), MaxResponseBytes = 256 * 1024 }), log);
+        using var endpoint = CloudTestKit.Endpoint(CloudTestKit.Options(CloudProviderKind.Llm, baseUrl, o => o with { FirstByteTimeout = TimeSpan.FromSeconds(3), MaxResponseBytes = 256 * 1024 }), log);
         var workflow = new LlmWorkflow(endpoint, intents, intentsFirst: false, log.CreateLogger("llm"));
         var turn = CloudTestKit.Turn(Question, new RecordingAppliance());
 

@@ -50,6 +50,7 @@ public sealed class CloudPipelineTests(EndToEndFixture engines, ITestOutputHelpe
         var turn = Assert.Single(result.Turns);
         Assert.Equal(question, turn.Transcript);
         Assert.Equal(answer, turn.ReplyText);
+        Assert.Equal("cloud-stt", result.Events.OfType<TranscriptEvent>().Single(t => t.IsFinal).Engine);
         Assert.Equal("stt=cloud-stt llm=cloud-llm tts=cloud-tts", turn.Metrics.Provider);
         Assert.Null(turn.Metrics.FallbackReason);
         Assert.Contains("\"provider\":\"stt=cloud-stt llm=cloud-llm tts=cloud-tts\"", PipelineEventPayload.ToJson(turn), StringComparison.Ordinal);
@@ -91,6 +92,7 @@ public sealed class CloudPipelineTests(EndToEndFixture engines, ITestOutputHelpe
         Assert.Equal($"stt={engines.Grammar.Name} llm=intents tts={engines.Voice.Name}", turn.Metrics.Provider);
         Assert.Equal($"stt: cloud-stt http_503 -> {engines.Grammar.Name}; tts: cloud-tts http_500 -> {engines.Voice.Name}", turn.Metrics.FallbackReason);
         Assert.Contains("\"fallback_reason\":", PipelineEventPayload.ToJson(turn), StringComparison.Ordinal);
+        Assert.Equal(engines.Grammar.Name, result.Events.OfType<TranscriptEvent>().Single(t => t.IsFinal).Engine); // who really transcribed
         Assert.Equal(0, server.Count(Chat)); // a command the intents know never leaves the device
         Assert.Equal(2, server.Count(Transcriptions)); // 503 is retried once
         Assert.InRange(result.Speaker.Duration.TotalSeconds, engines.ReplySeconds("Turning off the bedroom light.") * 0.9, 10);

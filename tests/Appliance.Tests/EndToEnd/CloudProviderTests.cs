@@ -88,7 +88,7 @@ public sealed class CloudProviderTests(EndToEndFixture engines)
         };
         server.Always(Transcriptions, script);
         var log = new LogCapture();
-        using var endpoint = CloudTestKit.Endpoint(CloudTestKit.Options(CloudProviderKind.Stt, server.BaseUrl, o => o with { FirstByteTimeout = TimeSpan.FromMilliseconds(800) }), log);
+        using var endpoint = CloudTestKit.Endpoint(CloudTestKit.Options(CloudProviderKind.Stt, server.BaseUrl, o => o with { FirstByteTimeout = TimeSpan.FromSeconds(3) }), log);
         var stt = new FallbackSpeechToText(new CloudSpeechToText(endpoint), engines.Grammar, log.CreateLogger("stt"));
         var providers = new ProviderLog();
 
