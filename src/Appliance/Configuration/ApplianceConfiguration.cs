@@ -33,6 +33,7 @@ public sealed class ApplianceConfiguration
         .Add(ModelsOptions.SectionName, ModelsOptions.Read)
         .Add(WorkflowOptions.SectionName, WorkflowOptions.Read)
         .Add(ServiceOptions.SectionName, ServiceOptions.Read)
+        .Add(global::VoiceAppliance.Cloud.CloudOptions.SectionName, global::VoiceAppliance.Cloud.CloudOptions.Read)
         .AddPipelineAndMqtt();
 
     /// <summary>

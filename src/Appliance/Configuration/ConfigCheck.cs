@@ -24,6 +24,7 @@ public static class ConfigCheck
         }
 
         CheckMachine(loaded, issues, portable ? ConfigSeverity.Warning : ConfigSeverity.Error);
+        CheckCloud(loaded, issues, portable ? ConfigSeverity.Warning : ConfigSeverity.Error, environment);
         return issues;
     }
 
@@ -120,7 +121,7 @@ public static class ConfigCheck
             }
         }
 
-        if (c.Workflow is { Kind: WorkflowKind.Intents, IntentsFile: var intents } && !File.Exists(intents))
+        if (c.Workflow is { Kind: WorkflowKind.Intents or WorkflowKind.IntentsThenLlm, IntentsFile: var intents } && !File.Exists(intents))
         {
             Missing("Workflow:IntentsFile", intents, "create it or point Workflow:IntentsFile at it.");
         }
@@ -140,6 +141,40 @@ public static class ConfigCheck
         if (mqttEnabled && c.Value("Mqtt:PasswordFile") is { Length: > 0 } pw && !File.Exists(pw))
         {
             Missing("Mqtt:PasswordFile", pw, "create it (mode 600, owned by the service user) or remove the key.");
+        }
+    }
+
+    private static void CheckCloud(LoadedConfiguration c, List<ConfigIssue> issues, ConfigSeverity machine, IReadOnlyDictionary<string, string?>? environment)
+    {
+        var cloud = c.Cloud;
+        if (c.Workflow.Kind is WorkflowKind.Llm or WorkflowKind.IntentsThenLlm && cloud.Llm is null)
+        {
+            issues.Add(new ConfigIssue(ConfigSeverity.Error, "Workflow:Kind", $"'{c.Workflow.Kind}' needs the assistant configured in Cloud:Llm (BaseUrl, Model, ApiKeyFile); or use 'intents'."));
+        }
+
+        if (cloud.Llm is not null && c.Workflow.Kind is not (WorkflowKind.Llm or WorkflowKind.IntentsThenLlm))
+        {
+            issues.Add(new ConfigIssue(ConfigSeverity.Warning, "Cloud:Llm", $"is configured but Workflow:Kind is '{c.Workflow.Kind}', so it is not used; set Workflow:Kind to llm or intents-then-llm."));
+        }
+
+        foreach (var provider in new[] { cloud.Llm, cloud.Stt, cloud.Tts })
+        {
+            if (provider?.ApiKeyFile is not { } file)
+            {
+                continue;
+            }
+
+            try
+            {
+                // Validates the file (exists, one line); the key itself is never shown.
+                _ = Cloud.ApiKey.Load($"Cloud:{provider.Kind}:ApiKeyFile", file, environment);
+            }
+            catch (Cloud.CloudConfigurationException ex)
+            {
+                var key = $"Cloud:{provider.Kind}:ApiKeyFile";
+                var message = ex.Message.StartsWith(key + ": ", StringComparison.Ordinal) ? ex.Message[(key.Length + 2)..] : ex.Message;
+                issues.Add(new ConfigIssue(machine, key, message));
+            }
         }
     }
 }

@@ -31,6 +31,9 @@ public sealed class LoadedConfiguration
             ? t
             : throw new InvalidOperationException($"configuration section '{section}' is not registered as {typeof(T).Name}");
 
+    /// <summary>Section <c>Cloud</c> (<see cref="global::VoiceAppliance.Cloud.CloudOptions.None"/> when absent).</summary>
+    public global::VoiceAppliance.Cloud.CloudOptions Cloud => _sections.TryGetValue(global::VoiceAppliance.Cloud.CloudOptions.SectionName, out var c) && c is global::VoiceAppliance.Cloud.CloudOptions cloud ? cloud : global::VoiceAppliance.Cloud.CloudOptions.None;
+
     /// <summary>Section <c>Gpio</c>.</summary>
     public GpioOptions Gpio => Get<GpioOptions>(GpioOptions.SectionName);
 

@@ -19,4 +19,10 @@ public enum WorkflowKind
 
     /// <summary>Say the transcript back (tests and demos).</summary>
     Echo,
+
+    /// <summary>An OpenAI-compatible assistant (<c>Cloud:Llm</c>) with the intents as its tools; the intents answer when it cannot be reached.</summary>
+    Llm,
+
+    /// <summary>The local intents first (a matching utterance never leaves the device), the assistant (<c>Cloud:Llm</c>) for the rest.</summary>
+    IntentsThenLlm,
 }

@@ -5,6 +5,7 @@ using VoiceAppliance.Models.Grammar;
 using VoiceAppliance.Models.Piper;
 using VoiceAppliance.Models.Vad;
 using VoiceAppliance.Models.Whisper;
+using VoiceAppliance.Cloud;
 using VoiceAppliance.Workflows;
 using VoiceAppliance.Workflows.Intents;
 
@@ -81,10 +82,32 @@ public sealed class ApplianceEngines : IDisposable
 
             var vad = Own(owned, SileroVad.Open(vadPath));
 
+            var cloud = configuration.Cloud;
+            var kind = configuration.Workflow.Kind;
             IVoiceWorkflow workflow;
             IntentWorkflow? intents = null;
-            switch (configuration.Workflow.Kind)
+            switch (kind)
             {
+                case WorkflowKind.Llm or WorkflowKind.IntentsThenLlm:
+                    if (cloud.Llm is null)
+                    {
+                        throw new ConfigurationException(
+                            $"Workflow:Kind = {kind} needs the assistant configured in Cloud:Llm (BaseUrl, Model, ApiKeyFile); or use 'intents'.",
+                            [new ConfigIssue(ConfigSeverity.Error, "Workflow:Kind", $"'{kind}' needs Cloud:Llm.")]);
+                    }
+
+                    var intentsFile = configuration.Workflow.IntentsFile;
+                    if (File.Exists(intentsFile))
+                    {
+                        intents = Own(owned, new IntentWorkflow(IntentsFile.Load(intentsFile), publisher, timeProvider, loggerFactory.CreateLogger<IntentWorkflow>()));
+                    }
+                    else if (kind == WorkflowKind.IntentsThenLlm)
+                    {
+                        throw new MissingDependencyException($"Workflow:IntentsFile: '{intentsFile}' does not exist, and intents-then-llm answers the intents first. Fix: copy config/intents.json there, or use Workflow:Kind = llm.");
+                    }
+
+                    workflow = new LlmWorkflow(CloudEndpointFor(cloud.Llm, owned, timeProvider, loggerFactory), intents, kind == WorkflowKind.IntentsThenLlm, loggerFactory.CreateLogger<LlmWorkflow>());
+                    break;
                 case WorkflowKind.Intents:
                     var intentsPath = configuration.Workflow.IntentsFile;
                     if (!File.Exists(intentsPath))
@@ -113,6 +136,13 @@ public sealed class ApplianceEngines : IDisposable
                         [new ConfigIssue(ConfigSeverity.Error, "Models:Stt", "'grammar' needs Workflow:Kind = intents; use 'whisper' with other workflows.")]);
                 }
 
+                if (kind == WorkflowKind.Llm && cloud.Stt is null)
+                {
+                    throw new ConfigurationException(
+                        "Models:Stt = grammar hears only the intents' sentences, so Workflow:Kind = llm would never hear a question; use Models:Stt = whisper, configure Cloud:Stt, or use Workflow:Kind = intents-then-llm.",
+                        [new ConfigIssue(ConfigSeverity.Error, "Models:Stt", "'grammar' with Workflow:Kind = llm needs Cloud:Stt; or use 'whisper'.")]);
+                }
+
                 stt = Own(owned, new GrammarSpeechToText(intents.Jsgf, models.ToGrammarOptions(), loggerFactory.CreateLogger<GrammarSpeechToText>()));
             }
             else
@@ -123,7 +153,18 @@ public sealed class ApplianceEngines : IDisposable
                 stt = new WhisperSpeechToText(model, whisperOptions);
             }
 
-            return new ApplianceEngines(vad, stt, tts, workflow, owned);
+            if (cloud.Stt is { } cloudStt)
+            {
+                stt = new FallbackSpeechToText(new CloudSpeechToText(CloudEndpointFor(cloudStt, owned, timeProvider, loggerFactory)), stt, loggerFactory.CreateLogger<FallbackSpeechToText>());
+            }
+
+            ITextToSpeech speech = tts;
+            if (cloud.Tts is { } cloudTts)
+            {
+                speech = new FallbackTextToSpeech(new CloudTextToSpeech(CloudEndpointFor(cloudTts, owned, timeProvider, loggerFactory)), tts, loggerFactory.CreateLogger<FallbackTextToSpeech>());
+            }
+
+            return new ApplianceEngines(vad, stt, speech, workflow, owned);
         }
         catch (DllNotFoundException ex)
         {
@@ -141,6 +182,22 @@ public sealed class ApplianceEngines : IDisposable
     public void Dispose()
     {
         DisposeAll(_owned);
+    }
+
+    /// <summary>The HTTP side of a configured provider; only called for providers that are configured.</summary>
+    private static CloudEndpoint CloudEndpointFor(CloudProviderOptions options, List<IDisposable> owned, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        ApiKey? key;
+        try
+        {
+            key = options.ApiKeyFile is { } file ? ApiKey.Load($"Cloud:{options.Kind}:ApiKeyFile", file) : null;
+        }
+        catch (CloudConfigurationException ex)
+        {
+            throw new MissingDependencyException(ex.Message, ex);
+        }
+
+        return Own(owned, new CloudEndpoint(options, key, timeProvider, loggerFactory.CreateLogger<CloudEndpoint>()));
     }
 
     private static string Require(string path, string key, string modelName)

@@ -96,6 +96,12 @@ public sealed record PipelineEventPayload
     /// <summary>session_ended: number of turns.</summary>
     public int? Turns { get; init; }
 
+    /// <summary>The providers that served the turn (<c>stt=... llm=... tts=...</c>).</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>The fallbacks taken in the turn and why.</summary>
+    public string? FallbackReason { get; init; }
+
     /// <summary>session_ended: duration (ms).</summary>
     public double? DurationMs { get; init; }
 
@@ -152,7 +158,7 @@ public sealed record PipelineEventPayload
     }
 
     private static string Metrics(TurnMetrics m) => string.Create(CultureInfo.InvariantCulture,
-        $"speech {m.SpeechDuration.TotalSeconds:0.00} s, end {Snake(m.UtteranceEnd.ToString())}, EOS->transcript {Ms(m.EndOfSpeechToTranscriptMs)}, ->first text {Ms(m.EndOfSpeechToFirstReplyTextMs)}, ->first audio {Ms(m.EndOfSpeechToFirstAudioMs)}, last voice->first audio {Ms(m.LastVoiceToFirstAudioMs)}, STT RTF {Rtf(m.SttRealTimeFactor)}, TTS RTF {Rtf(m.TtsRealTimeFactor)}, dropped {m.DroppedAudio.TotalMilliseconds:0} ms");
+        $"speech {m.SpeechDuration.TotalSeconds:0.00} s, end {Snake(m.UtteranceEnd.ToString())}, EOS->transcript {Ms(m.EndOfSpeechToTranscriptMs)}, ->first text {Ms(m.EndOfSpeechToFirstReplyTextMs)}, ->first audio {Ms(m.EndOfSpeechToFirstAudioMs)}, last voice->first audio {Ms(m.LastVoiceToFirstAudioMs)}, STT RTF {Rtf(m.SttRealTimeFactor)}, TTS RTF {Rtf(m.TtsRealTimeFactor)}, dropped {m.DroppedAudio.TotalMilliseconds:0} ms{(m.Provider is null ? string.Empty : ", " + m.Provider)}{(m.FallbackReason is null ? string.Empty : ", fallback: " + m.FallbackReason)}");
 
     private static string Ms(double? v) => v is { } x ? string.Create(CultureInfo.InvariantCulture, $"{x:0} ms") : "-";
 
@@ -172,6 +178,8 @@ public sealed record PipelineEventPayload
         SpeculativeTranscript = m.SpeculativeTranscript ? true : null,
         PauseExtended = m.PauseExtended ? true : null,
         PrefetchedReply = m.PrefetchedReply ? true : null,
+        Provider = m.Provider,
+        FallbackReason = m.FallbackReason,
         EarlyEndpoint = m.EarlyEndpoint,
     };
 

@@ -55,4 +55,7 @@ internal sealed class PipelineTurn(PipelineSession session, int index, bool hold
 
     /// <summary><c>turn_ended</c> was published.</summary>
     public bool Ended { get; set; }
+
+    /// <summary>The providers that served the turn and the fallbacks taken.</summary>
+    public Workflows.ProviderLog Providers { get; } = new();
 }

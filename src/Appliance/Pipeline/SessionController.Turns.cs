@@ -84,7 +84,7 @@ internal sealed partial class SessionController
 
         Machine.TransitionTo(PipelineState.Thinking);
         Watchdog.ArmLocked();
-        var workflowTurn = new WorkflowTurn(turn.Session.Id, turn.Index, transcript, audio, SampleRate, appliance);
+        var workflowTurn = new WorkflowTurn(turn.Session.Id, turn.Index, transcript, audio, SampleRate, appliance) { Providers = turn.Providers };
         turn.WorkflowTurn = workflowTurn;
         return workflowTurn;
     }

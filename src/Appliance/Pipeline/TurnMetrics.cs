@@ -63,4 +63,10 @@ public sealed record TurnMetrics
 
     /// <summary>Reply audio heard before a barge-in cut it, when one did.</summary>
     public TimeSpan? HeardBeforeBargeIn { get; init; }
+
+    /// <summary>The providers that served the turn, e.g. <c>stt=cloud-stt llm=cloud-llm tts=piper</c> (null: none recorded).</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>Every fallback taken in the turn and why, e.g. <c>tts: cloud-tts http_500 -> piper</c> (null: none).</summary>
+    public string? FallbackReason { get; init; }
 }

@@ -71,7 +71,12 @@ internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
     public void TurnEnded(PipelineTurn turn, long droppedSamplesNow)
     {
         var dropped = Math.Max(0, droppedSamplesNow - turn.DroppedAtStart);
-        turn.Metrics = turn.Metrics with { DroppedAudio = TimeSpan.FromSeconds((double)dropped / sampleRate) };
+        turn.Metrics = turn.Metrics with
+        {
+            DroppedAudio = TimeSpan.FromSeconds((double)dropped / sampleRate),
+            Provider = turn.Providers.Summary,
+            FallbackReason = turn.Providers.FallbackReasons,
+        };
         turn.Session.LastMetrics = turn.Metrics;
     }
 }

@@ -145,7 +145,10 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
         {
             if (_c.IsCurrent(turn) && ReferenceEquals(turn.Speculation, speculation) && !turn.Ended && turn.Prefetch is null)
             {
-                turn.Prefetch = SpeechPrefetch.Start(providers.TextToSpeech(), sentences[0], turn.ReplyCts.Token);
+                if (providers.TextToSpeechForPrefetch() is { } voice)
+                {
+                    turn.Prefetch = SpeechPrefetch.Start(voice, sentences[0], turn.ReplyCts.Token);
+                }
             }
         }
     }
@@ -178,7 +181,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
         var stage = PipelineErrorSource.Stt;
         try
         {
-            var stt = providers.SpeechToText();
+            var stt = providers.SpeechToText(turn);
             string transcript;
             if (speculation is not null && await speculation.Result.ConfigureAwait(false) is { } guess)
             {
@@ -203,7 +206,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
                     return;
                 }
 
-                var tts = providers.TextToSpeech();
+                var tts = providers.TextToSpeech(turn);
                 if (turn.SpeculativeTranscript && turn.Prefetch is { } prefetch)
                 {
                     // The reply may start with the sentence synthesised while the turn was unconfirmed.
@@ -247,7 +250,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
                     return;
                 }
 
-                streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(), _c.Engines.Playback, _c.Time, options);
+                streamer = turn.Streamer = new ReplyStreamer(providers.TextToSpeech(turn), _c.Engines.Playback, _c.Time, options);
             }
 
             var result = await streamer.RunAsync(Once(text), new Observer(_c, turn), token).ConfigureAwait(false);

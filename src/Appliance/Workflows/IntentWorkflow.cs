@@ -81,13 +81,41 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
         turn.Intent = match.Intent;
         LogRecognized(_logger, match.Intent, match.Score);
         var intent = _byName[match.Intent];
-        var values = Values(match);
+        var reply = await RunAsync(intent, match.Slots, turn, cancellationToken).ConfigureAwait(false);
+        if (intent.ContinueSession)
+        {
+            turn.ContinueSession();
+        }
+
+        if (reply.Length > 0)
+        {
+            yield return reply;
+        }
+    }
+
+    /// <summary>The configured intents.</summary>
+    public IReadOnlyList<IntentDefinition> Intents => _options.Intents;
+
+    /// <summary>The intent named <paramref name="name"/>, or null.</summary>
+    public IntentDefinition? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Runs <paramref name="intent"/>'s actions with <paramref name="slots"/> (publish, volume, mute, timer, time,
+    /// date) and returns its rendered reply (trimmed; empty when it has none). Used for recognised utterances and for
+    /// an assistant's tool calls; the caller has validated the slot values.
+    /// </summary>
+    public async ValueTask<string> RunAsync(IntentDefinition intent, IReadOnlyDictionary<string, string> slots, WorkflowTurn turn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        ArgumentNullException.ThrowIfNull(slots);
+        ArgumentNullException.ThrowIfNull(turn);
+        var values = Values(intent.Name, slots);
         foreach (var action in intent.Actions)
         {
             switch (action.Kind)
             {
                 case IntentActionKind.Publish:
-                    var payload = action.Payload is null ? match.Intent : ReplyTemplate.Render(action.Payload, values);
+                    var payload = action.Payload is null ? intent.Name : ReplyTemplate.Render(action.Payload, values);
                     await _publisher.PublishAsync(ReplyTemplate.Render(action.Topic!, values), payload, cancellationToken).ConfigureAwait(false);
                     break;
                 case IntentActionKind.SetVolume:
@@ -111,16 +139,7 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
             }
         }
 
-        if (intent.ContinueSession)
-        {
-            turn.ContinueSession();
-        }
-
-        var reply = Reply(intent, values);
-        if (reply.Length > 0)
-        {
-            yield return reply;
-        }
+        return Reply(intent, values);
     }
 
     /// <inheritdoc />
@@ -132,7 +151,7 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
             return null;
         }
 
-        var reply = Reply(_byName[match.Intent], Values(match));
+        var reply = Reply(_byName[match.Intent], Values(match.Intent, match.Slots));
         return reply.Length > 0 ? reply : null;
     }
 
@@ -156,14 +175,14 @@ public sealed partial class IntentWorkflow : IVoiceWorkflow, IDisposable
         return reply.ToString().Trim();
     }
 
-    private Dictionary<string, string> Values(IntentMatch match)
+    private Dictionary<string, string> Values(string intent, IReadOnlyDictionary<string, string> slots)
     {
         var now = _time.GetLocalNow();
-        return new Dictionary<string, string>(match.Slots, StringComparer.Ordinal)
+        return new Dictionary<string, string>(slots, StringComparer.Ordinal)
         {
             ["time"] = now.ToString("h:mm tt", CultureInfo.InvariantCulture),
             ["date"] = now.ToString("dddd, MMMM d", CultureInfo.InvariantCulture),
-            ["intent"] = match.Intent,
+            ["intent"] = intent,
         };
     }
 

@@ -41,6 +41,9 @@ public sealed class WorkflowTurn
     /// <summary>Volume, mute, and speaking later.</summary>
     public IApplianceControl Appliance { get; }
 
+    /// <summary>Which providers served the turn and the fallbacks taken (the pipeline reports them in <c>turn_ended</c>).</summary>
+    public ProviderLog Providers { get; init; } = new();
+
     /// <summary>The intent the workflow recognised, for the turn report.</summary>
     public string? Intent { get; set; }
 

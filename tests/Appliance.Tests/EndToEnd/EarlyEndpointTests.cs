@@ -19,8 +19,9 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
     [InlineData("Set the volume to forty five percent.", "set the volume to forty five percent", "SetVolume")]
     public async Task ACompleteCommandEndsTheTurnEarlyWithTheTranscriptTakenInThePause(string spoken, string expected, string intent)
     {
-        // A 4 s silence window, so the early endpoint never races the window on a loaded machine: a turn that
-        // did not end early would end on silence 3.8 s after the guess was taken, and fail here.
+        // A 4 s silence window and the microphone at twice real time, so the early endpoint never races the window on
+        // a loaded machine: the guess has 1.9 s of wall time to arrive; a turn that did not end early would end on
+        // silence 3.8 s of audio after the guess was taken, and fail here.
         var recording = new ScriptedRecording()
             .Noise(0.5).TapWhenIdle().Noise(0.4)
             .Say(spoken, engines.Speech(spoken))
@@ -28,7 +29,7 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         var stt = (CountingStt?)null;
         var options = new RigOptions
         {
-            MicSpeed = 4,
+            MicSpeed = 2,
             Pipeline = new PipelineOptions { Endpointing = new EndpointingOptions { SilenceToEnd = TimeSpan.FromSeconds(4) } },
             Wrap = e => e with { Stt = stt = new CountingStt(e.Stt) },
         };
