@@ -43,4 +43,10 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Early endpoint in session {SessionId}: \"{Transcript}\" (confidence {Confidence}) is a complete command")]
     public static partial void EarlyEndpoint(ILogger logger, string sessionId, string transcript, float confidence);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Wake word {Word} heard (score {Score}) while {State}")]
+    public static partial void WakeWordHeard(ILogger logger, string word, float score, PipelineState state);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "The wake word chain failed ({Count} failure(s) so far); it starts afresh on the next window")]
+    public static partial void WakeWordFailed(ILogger logger, Exception exception, long count);
 }

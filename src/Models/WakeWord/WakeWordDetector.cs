@@ -123,6 +123,9 @@ public sealed class WakeWordDetector : IDisposable
     /// <summary>80 ms frames scored since the last reset.</summary>
     public long Frames => _frames;
 
+    /// <summary>80 ms frames scored since the detector was made (resets do not clear it).</summary>
+    public long TotalFrames { get; private set; }
+
     /// <summary>Samples consumed since the last reset (scored frames plus the partial frame waiting).</summary>
     public long Samples => (_frames * WakeWordFeatureModels.FrameSamples) + _pendingCount;
 
@@ -241,6 +244,7 @@ public sealed class WakeWordDetector : IDisposable
         _embedding.Span.CopyTo(history[^Embedding..]);
 
         _frames++;
+        TotalFrames++;
         var warm = _frames > WarmupFrames;
         for (var i = 0; i < _targets.Length; i++)
         {
