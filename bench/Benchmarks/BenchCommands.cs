@@ -16,6 +16,7 @@ public static class BenchCommands
         ["pipeline"] = Pipeline.PipelineBench.Run,
         ["grammar"] = Grammar.GrammarRejectionBench.Run,
         ["idle"] = Idle.IdleBench.Run,
+        ["wake"] = WakeWord.WakeWordBench.Run,
     };
 
     /// <summary>Runs the command named by <paramref name="args"/>[0] if there is one.</summary>
