@@ -113,8 +113,8 @@ internal sealed partial class AudioFrontEnd
             }
 
             epoch = _epoch;
-            resetVad = _vadResetPending;
-            _vadResetPending = false;
+            resetVad = use != FrameUse.PreRollOnly && _vadResetPending;
+            _vadResetPending &= !resetVad;
         }
 
         if (use == FrameUse.PreRollOnly)
@@ -307,7 +307,7 @@ internal sealed partial class AudioFrontEnd
             }
         }
 
-        _utteranceFloor = _ring.Total - n + middle;
+        _utteranceFloor = Math.Max(_ring.Total - n + middle, 0);
         return false;
     }
 
