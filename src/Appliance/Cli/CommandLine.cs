@@ -20,6 +20,8 @@ public static class CommandLine
           say TEXT [--output WAV|--device PCM]  speak text with the Piper voice
           transcribe FILE [--stt grammar|whisper]  speech to text on a WAV file
           vad FILE [--model FILE]             speech segments Silero VAD finds in a WAV file
+          wake-score FILE [--model NAME|FILE[:T]]... [--threshold X]  wake words in a WAV file, with times and scores
+          wake-test [--device PCM] [--model ...]  live wake word score meter, to tune thresholds
           models list|fetch|verify [NAME...]  known models, download (resumable, sha256-checked), verify
           help                                this text
           --version                           print the version
@@ -140,6 +142,10 @@ public static class CommandLine
                 return await TranscribeCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "vad":
                 return await VadCommand.RunAsync(rest, stdout, stderr).ConfigureAwait(false);
+            case "wake-score":
+                return await WakeWordCommand.ScoreAsync(rest, stdout, stderr).ConfigureAwait(false);
+            case "wake-test":
+                return await WakeWordCommand.TestAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "dev":
                 return await DevCommand.RunAsync(rest, stdout, stderr).ConfigureAwait(false);
             case "models":

@@ -61,9 +61,56 @@ public static class OwnedSections
             Endpointing = endpointing,
             BargeIn = bargeIn,
             EarlyEndpoint = early,
+            WakeWord = ReadWakeWord(r.Section("WakeWord")),
             WatchdogTimeout = TimeSpan.FromSeconds(r.GetDouble("WatchdogTimeoutSeconds", p.WatchdogTimeout.TotalSeconds, 1, 600)),
             FollowUpTimeout = TimeSpan.FromSeconds(r.GetDouble("FollowUpTimeoutSeconds", p.FollowUpTimeout.TotalSeconds, 0.5, 120)),
             CaptureRetryDelay = r.GetMilliseconds("CaptureRetryDelayMs", p.CaptureRetryDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30)),
+        };
+    }
+
+    /// <summary>
+    /// Section <c>Pipeline:WakeWord</c>: <c>Enabled</c>, <c>RefractoryMs</c>, <c>WordTailMs</c>, <c>VadGate</c>,
+    /// <c>GateCatchUpMs</c> and <c>Words</c>, a list of <c>{ "Model", "Threshold", "Action", "Event" }</c>.
+    /// </summary>
+    private static WakeWordOptions ReadWakeWord(ConfigSectionReader w)
+    {
+        var d = new WakeWordOptions();
+        var words = d.Words;
+        var names = w.ChildNames("Words");
+        if (names.Count > 0)
+        {
+            var list = new List<WakeWordEntry>();
+            var indexed = names.Select(n => (Index: int.TryParse(n, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : -1, Name: n)).ToList();
+            if (indexed.Any(n => n.Index < 0))
+            {
+                w.Error("Words", "must be a list of words, e.g. [{ \"Model\": \"hey_jarvis\", \"Threshold\": 0.5 }].");
+            }
+            else
+            {
+                foreach (var (_, name) in indexed.OrderBy(n => n.Index))
+                {
+                    var e = w.Section("Words").Section(name);
+                    var entry = new WakeWordEntry { Model = e.GetString("Model", string.Empty, allowEmpty: true) };
+                    list.Add(entry with
+                    {
+                        Threshold = (float)e.GetDouble("Threshold", entry.Threshold, 0.001, 1),
+                        Action = e.GetEnum("Action", entry.Action),
+                        Event = e.GetOptionalString("Event"),
+                    });
+                }
+
+                words = list;
+            }
+        }
+
+        return new WakeWordOptions
+        {
+            Enabled = w.GetBool("Enabled", d.Enabled),
+            Words = words,
+            Refractory = w.GetMilliseconds("RefractoryMs", d.Refractory, TimeSpan.Zero, TimeSpan.FromSeconds(60)),
+            WordTail = w.GetMilliseconds("WordTailMs", d.WordTail, TimeSpan.Zero, TimeSpan.FromMilliseconds(1500)),
+            VadGate = w.GetBool("VadGate", d.VadGate),
+            GateCatchUp = w.GetMilliseconds("GateCatchUpMs", d.GateCatchUp, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5)),
         };
     }
 

@@ -4,6 +4,7 @@ using VoiceAppliance.Models;
 using VoiceAppliance.Models.Grammar;
 using VoiceAppliance.Models.Piper;
 using VoiceAppliance.Models.Vad;
+using VoiceAppliance.Models.WakeWord;
 using VoiceAppliance.Models.Whisper;
 using VoiceAppliance.Cloud;
 using VoiceAppliance.Workflows;
@@ -40,6 +41,9 @@ public sealed class ApplianceEngines : IDisposable
 
     /// <summary>What turns a transcript into a reply.</summary>
     public IVoiceWorkflow Workflow { get; }
+
+    /// <summary>The wake word chain (<c>Pipeline:WakeWord</c>), or null when wake words are off.</summary>
+    public WakeWordDetector? WakeWord { get; private init; }
 
     /// <summary>Loads every engine the configuration names.</summary>
     /// <param name="configuration">A configuration without errors.</param>
@@ -164,7 +168,29 @@ public sealed class ApplianceEngines : IDisposable
                 speech = new FallbackTextToSpeech(new CloudTextToSpeech(CloudEndpointFor(cloudTts, owned, timeProvider, loggerFactory)), tts, loggerFactory.CreateLogger<FallbackTextToSpeech>());
             }
 
-            return new ApplianceEngines(vad, stt, speech, workflow, owned);
+
+            var wake = configuration.Pipeline.WakeWord;
+            WakeWordDetector? detector = null;
+            if (wake.Enabled)
+            {
+                var features = Own(owned, WakeWordFeatureModels.Load(
+                    Require(models.Resolve("openwakeword/melspectrogram.onnx"), "Pipeline:WakeWord", "openwakeword-melspectrogram"),
+                    Require(models.Resolve("openwakeword/embedding_model.onnx"), "Pipeline:WakeWord", "openwakeword-embedding")));
+                var targets = new List<WakeWordTarget>();
+                for (var i = 0; i < wake.Words.Count; i++)
+                {
+                    var word = wake.Words[i];
+                    var path = word.Model.Contains('/', StringComparison.Ordinal) || word.Model.EndsWith(".onnx", StringComparison.Ordinal)
+                        ? models.Resolve(word.Model)
+                        : models.Resolve($"openwakeword/{word.Model}_v0.1.onnx");
+                    var model = Own(owned, WakeWordModel.Load(Require(path, $"Pipeline:WakeWord:Words:{i}:Model", $"openwakeword-{word.Model.Replace('_', '-')}")));
+                    targets.Add(new WakeWordTarget(model, word.Threshold));
+                }
+
+                detector = Own(owned, new WakeWordDetector(features, targets, wake.Refractory));
+            }
+
+            return new ApplianceEngines(vad, stt, speech, workflow, owned) { WakeWord = detector };
         }
         catch (DllNotFoundException ex)
         {

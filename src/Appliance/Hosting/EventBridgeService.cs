@@ -55,6 +55,7 @@ internal sealed class EventBridgeService : BackgroundService
         TranscriptEvent t => new SessionEventReport { EventType = SessionEventTypes.Transcript, SessionId = t.SessionId ?? string.Empty, Turn = t.TurnIndex, Text = t.Text, Final = t.IsFinal, Timestamp = t.Timestamp },
         TurnEndedEvent t => WithMetrics(new SessionEventReport { EventType = SessionEventTypes.TurnEnded, SessionId = t.SessionId ?? string.Empty, Turn = t.TurnIndex, Text = t.Transcript, Reply = t.ReplyText, Timestamp = t.Timestamp }, t.Metrics),
         SessionEndedEvent s => WithMetrics(new SessionEventReport { EventType = SessionEventTypes.SessionEnded, SessionId = s.SessionId ?? string.Empty, Turn = s.Turns, Reason = s.Reason.ToWireName(), DurationMs = s.Duration.TotalMilliseconds, Timestamp = s.Timestamp }, s.LastTurn),
+        WakeWordEvent w => new SessionEventReport { EventType = SessionEventTypes.Wake, SessionId = w.SessionId ?? string.Empty, Text = w.Word, Score = Math.Round(w.Score, 3), Reason = w.Action == WakeWordAction.Event ? w.EventName : w.BargeIn ? "barge_in" : "listen", Timestamp = w.Timestamp },
         PipelineErrorEvent x => new SessionEventReport { EventType = SessionEventTypes.Error, SessionId = x.SessionId ?? string.Empty, Reason = x.Source + ": " + x.Message, Timestamp = x.Timestamp },
         _ => null,
     };
@@ -76,6 +77,7 @@ internal sealed class EventBridgeService : BackgroundService
     {
         SessionTrigger.PushToTalkTap or SessionTrigger.PushToTalkHold => "button",
         SessionTrigger.ListenCommand => "command",
+        SessionTrigger.WakeWord => "wake_word",
         _ => trigger.ToString().ToLowerInvariant(),
     };
 

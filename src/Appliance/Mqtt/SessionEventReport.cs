@@ -59,6 +59,9 @@ public sealed record SessionEventReport
     /// <summary>Text-to-speech real-time factor.</summary>
     public double? TtsRtf { get; init; }
 
+    /// <summary>wake: the wake word's score (0..1).</summary>
+    public double? Score { get; init; }
+
     /// <summary>Whole session duration in ms (session_ended).</summary>
     public double? DurationMs { get; init; }
 

@@ -23,6 +23,9 @@ public static class SessionEventTypes
     /// <summary>The pipeline hit an error.</summary>
     public const string Error = "error";
 
+    /// <summary>A wake word was heard (<see cref="SessionEventReport.Text"/> is the word, <see cref="SessionEventReport.Score"/> its score, <see cref="SessionEventReport.Reason"/> listen, barge_in or the configured event name).</summary>
+    public const string Wake = "wake";
+
     /// <summary>All of them.</summary>
-    public static IReadOnlyList<string> All { get; } = [SessionStarted, TurnStarted, Transcript, TurnEnded, SessionEnded, Error];
+    public static IReadOnlyList<string> All { get; } = [SessionStarted, TurnStarted, Transcript, TurnEnded, SessionEnded, Error, Wake];
 }

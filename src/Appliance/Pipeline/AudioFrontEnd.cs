@@ -1,5 +1,6 @@
 using VoiceAppliance.Audio.Alsa;
 using VoiceAppliance.Models;
+using VoiceAppliance.Models.WakeWord;
 
 namespace VoiceAppliance.Pipeline;
 
@@ -16,6 +17,9 @@ internal sealed partial class AudioFrontEnd
 {
     private static readonly TimeSpan s_maxCaptureRetryDelay = TimeSpan.FromSeconds(30);
 
+    /// <summary>How far before a wake word's detection its gap to the command is looked for (it may fire late, into the command).</summary>
+    private static readonly TimeSpan WakeGapSearchBefore = TimeSpan.FromSeconds(0.3);
+
     /// <summary>How long a read waits for the microphone before the loop beats anyway (a quiet device is not a wedged loop).</summary>
     private static readonly TimeSpan s_beatInterval = TimeSpan.FromMilliseconds(500);
 
@@ -30,7 +34,14 @@ internal sealed partial class AudioFrontEnd
     private readonly float[] _utterance;
     private readonly int _prefixSamples;
     private readonly long _speculatePause;
+    private readonly WakeWordSpotter? _wake;
     private int _utteranceLength;
+    private long _utteranceFloor;
+    private long _wordTailLimit;
+    private bool _inWordTail;
+    private bool _afterWakeWord;
+    private readonly float[] _tail = [];
+    private long _wakeFailures;
     private long _epoch;
     private bool _vadResetPending;
 
@@ -49,7 +60,22 @@ internal sealed partial class AudioFrontEnd
         var longestRun = Math.Max(Samples(e.MinSpeech), (int)bargeIn.ConfirmSamples);
         _frame = GC.AllocateArray<float>(window, pinned: true);
         _frameMemory = _frame;
-        _ring = new AudioRing(_prefixSamples + longestRun + (2 * window));
+        var ring = _prefixSamples + longestRun + (2 * window);
+        var wake = controller.Options.WakeWord;
+        if (controller.Engines.WakeWord is not null && wake.Enabled)
+        {
+            // The ring also holds the word's tail and the command's start until speech is confirmed, and with the Silero
+            // gate what the chain catches up over when speech starts.
+            ring += Samples(wake.WordTail + WakeGapSearchBefore);
+            ring = wake.VadGate ? Math.Max(ring, Samples(wake.GateCatchUp) + (2 * window)) : ring;
+        }
+
+        _ring = new AudioRing(ring);
+        if (controller.Engines.WakeWord is { } detector && wake.Enabled)
+        {
+            _wake = new WakeWordSpotter(detector, wake, e.SpeechThreshold, controller.SampleRate, _ring);
+            _tail = new float[Samples(wake.WordTail + WakeGapSearchBefore) + (2 * window)];
+        }
         _utterance = new float[Samples(e.MaxUtterance) + _prefixSamples + (2 * window)];
     }
 
@@ -70,21 +96,31 @@ internal sealed partial class AudioFrontEnd
         lock (_c.Gate)
         {
             use = ClassifyLocked();
+            if (use is FrameUse.Gated or FrameUse.Listening)
+            {
+                _wake?.MarkGap(); // the wake word chain does not hear this window: it starts afresh after it
+            }
+
             if (use == FrameUse.Gated)
             {
                 return;
             }
 
             _ring.Write(frame);
-            if (use == FrameUse.PreRollOnly)
+            if (use == FrameUse.PreRollOnly && _wake is null)
             {
-                OnIdleFrame(frame);
                 return;
             }
 
             epoch = _epoch;
-            resetVad = _vadResetPending;
-            _vadResetPending = false;
+            resetVad = use != FrameUse.PreRollOnly && _vadResetPending;
+            _vadResetPending &= !resetVad;
+        }
+
+        if (use == FrameUse.PreRollOnly)
+        {
+            OnIdleFrame(frame);
+            return;
         }
 
         // Outside the lock: Silero inference (triggers and the turn's work never wait for it).
@@ -125,19 +161,87 @@ internal sealed partial class AudioFrontEnd
             {
                 _bargeIn.OnSpeakingFrameLocked(turn, probability, frame.Length);
             }
-            else if (use == FrameUse.Listening && state == PipelineState.Listening)
+            else if (use == FrameUse.Listening && state == PipelineState.Listening && !InWordTailLocked(probability))
             {
                 EndpointLocked(turn, probability, frame);
             }
         }
+
+        if (use == FrameUse.BargeIn && _wake is not null)
+        {
+            // With echo cancellation the device hears the user over its reply: a wake word there is a barge-in.
+            ListenForWakeWord(frame, null);
+        }
     }
 
     /// <summary>
-    /// Seam for wake words: every window heard while idle passes here (already in the pre-roll ring). A wake-word
-    /// detector runs on it and calls <see cref="SessionController.WakeWordDetected"/>. Nothing runs yet, so the idle
-    /// path costs one copy into the ring.
+    /// Every window heard while idle passes here (already in the pre-roll ring), outside the lock. Without wake words
+    /// the idle path is that copy and nothing else. With them the window goes to the wake word chain (one
+    /// melspectrogram + embedding + classifiers per 80 ms), gated by Silero when <see cref="WakeWordOptions.VadGate"/>.
     /// </summary>
-    private static void OnIdleFrame(float[] frame) => _ = frame;
+    private void OnIdleFrame(float[] frame)
+    {
+        float? probability = null;
+        if (_wake!.Gated)
+        {
+            try
+            {
+                probability = _vad.Process(frame);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                WakeFailed(ex);
+                probability = 1f; // score regardless rather than go deaf
+            }
+        }
+
+        ListenForWakeWord(frame, probability);
+    }
+
+    private void ListenForWakeWord(float[] frame, float? probability)
+    {
+        WakeWordDetection? hit;
+        try
+        {
+            hit = _wake!.Process(frame, probability);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            WakeFailed(ex);
+            _wake!.MarkGap();
+            return;
+        }
+
+        if (hit is { } detection)
+        {
+            lock (_c.Gate)
+            {
+                _c.WakeWordDetectedLocked(detection, _wake.Options.Words[detection.Index]);
+            }
+        }
+    }
+
+    private void WakeFailed(Exception ex)
+    {
+        // A broken model fails every frame: log the first failure and then one in a thousand, with the count.
+        if (_wakeFailures++ % 1000 == 0)
+        {
+            PipelineLog.WakeWordFailed(_c.Logger, ex, _wakeFailures);
+        }
+    }
+
+    /// <summary>
+    /// A listening turn started by a wake word: windows after the detection that Silero still hears as speech are the
+    /// rest of the word, for at most <paramref name="wordTail"/>; the utterance starts at the first window after them
+    /// (the run-on after the word is kept, the word is not).
+    /// </summary>
+    public void StartAfterWakeWordLocked(TimeSpan wordTail)
+    {
+        _utteranceFloor = _wake!.DetectionPosition;
+        _wordTailLimit = _wake.DetectionPosition + Samples(wordTail);
+        _inWordTail = true;
+        _afterWakeWord = true;
+    }
 
     /// <summary>A new utterance: endpointer and buffer reset, the VAD reset before the next window.</summary>
     public void BeginUtteranceLocked(bool endOnSilence, TimeSpan noSpeechTimeout)
@@ -145,6 +249,9 @@ internal sealed partial class AudioFrontEnd
         _epoch++;
         _vadResetPending = true;
         _utteranceLength = 0;
+        _utteranceFloor = 0;
+        _inWordTail = false;
+        _afterWakeWord = false;
         _endpointer.Reset(endOnSilence, noSpeechTimeout);
     }
 
@@ -172,6 +279,41 @@ internal sealed partial class AudioFrontEnd
     /// <summary>Forgets the pre-roll (after mute or a microphone outage: it is stale).</summary>
     public void ClearPreRollLocked() => _ring.Clear();
 
+    /// <summary>True while the window is still the wake word's tail (speech right after its detection): the endpointer does not see it.</summary>
+    private bool InWordTailLocked(float probability)
+    {
+        if (!_inWordTail)
+        {
+            return false;
+        }
+
+        if (probability >= _c.Options.Endpointing.SilenceThreshold && _ring.Total <= _wordTailLimit)
+        {
+            return true;
+        }
+
+        // Silero heard a pause, or the tail is as long as it may be: the command starts in the middle of the quietest
+        // 80 ms from a little before the detection (it may fire a frame late, into the command) to now: the gap
+        // between the word and the command, which Silero smooths over when it is short.
+        _inWordTail = false;
+        var n = _ring.CopyLast((int)Math.Min(_tail.Length, _ring.Total - _wake!.DetectionPosition + Samples(WakeGapSearchBefore)), _tail);
+        const int Block = 160, Run = 5 * Block;
+        var middle = n;
+        var least = double.MaxValue;
+        for (var b = 0; b + Run <= n; b += Block)
+        {
+            var energy = System.Numerics.Tensors.TensorPrimitives.SumOfSquares(_tail.AsSpan(b, Run));
+            if (energy < least)
+            {
+                least = energy;
+                middle = b + (Run / 2);
+            }
+        }
+
+        _utteranceFloor = Math.Max(_ring.Total - n + middle, 0);
+        return false;
+    }
+
     private FrameUse ClassifyLocked()
     {
         var state = _c.Machine.State;
@@ -194,8 +336,9 @@ internal sealed partial class AudioFrontEnd
         switch (_endpointer.Process(probability, frame.Length))
         {
             case EndpointDecision.SpeechStarted:
-                // The confirming run and the prefix padding before it come from the pre-roll ring.
-                var take = (int)Math.Min(_endpointer.SpeechRunSamples + _prefixSamples, _ring.Count);
+                // The confirming run and the prefix padding before it come from the pre-roll ring; after a wake word,
+                // everything from the word's end on (and nothing before).
+                var take = (int)Math.Min(_afterWakeWord ? _ring.Count : Math.Min(_endpointer.SpeechRunSamples + _prefixSamples, _ring.Count), Math.Max(0, _ring.Total - _utteranceFloor));
                 _utteranceLength = _ring.CopyLast(take, _utterance);
                 _c.Watchdog.ArmLocked();
                 break;

@@ -19,12 +19,16 @@ public sealed class AudioRing
     /// <summary>Capacity in samples.</summary>
     public int Capacity => _buffer.Length;
 
+    /// <summary>Samples ever written (not reset by <see cref="Clear"/>): a position in the stream.</summary>
+    public long Total { get; private set; }
+
     /// <summary>Samples available (at most the capacity).</summary>
     public int Count => (int)Math.Min(_written, _buffer.Length);
 
     /// <summary>Appends samples, overwriting the oldest.</summary>
     public void Write(ReadOnlySpan<float> samples)
     {
+        Total += samples.Length;
         if (samples.Length >= _buffer.Length)
         {
             samples[^_buffer.Length..].CopyTo(_buffer);

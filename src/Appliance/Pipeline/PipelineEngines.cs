@@ -11,4 +11,11 @@ namespace VoiceAppliance.Pipeline;
 /// <param name="Stt">Speech to text.</param>
 /// <param name="Tts">Text to speech.</param>
 /// <param name="Workflow">What to do with transcripts.</param>
-public sealed record PipelineEngines(IAudioCapture Capture, IAudioPlayback Playback, IVoiceActivityDetector Vad, ISpeechToText Stt, ITextToSpeech Tts, IVoiceWorkflow Workflow);
+public sealed record PipelineEngines(IAudioCapture Capture, IAudioPlayback Playback, IVoiceActivityDetector Vad, ISpeechToText Stt, ITextToSpeech Tts, IVoiceWorkflow Workflow)
+{
+    /// <summary>
+    /// The wake word chain over the capture (16 kHz), its words in the order of <c>Pipeline:WakeWord:Words</c>; null
+    /// without wake words. Used only by the pipeline's audio thread; the owner disposes it.
+    /// </summary>
+    public Models.WakeWord.WakeWordDetector? WakeWord { get; init; }
+}

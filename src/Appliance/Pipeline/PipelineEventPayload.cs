@@ -111,6 +111,18 @@ public sealed record PipelineEventPayload
     /// <summary>error / session_ended: what happened.</summary>
     public string? Message { get; init; }
 
+    /// <summary>wake: the wake word heard.</summary>
+    public string? Word { get; init; }
+
+    /// <summary>wake: its score (0..1).</summary>
+    public double? Score { get; init; }
+
+    /// <summary>wake: what it did (listen, event).</summary>
+    public string? Action { get; init; }
+
+    /// <summary>wake with action event: the configured event name.</summary>
+    public string? Event { get; init; }
+
     /// <summary>The payload of <paramref name="pipelineEvent"/>.</summary>
     public static PipelineEventPayload Create(PipelineEvent pipelineEvent)
     {
@@ -131,6 +143,7 @@ public sealed record PipelineEventPayload
             TurnEndedEvent e => WithMetrics(p with { Turn = e.TurnIndex, Text = e.Transcript, Intent = e.Intent, Reply = e.ReplyText, Interrupted = e.Interrupted }, e.Metrics),
             SessionEndedEvent e => WithMetrics(p with { Reason = e.Reason.ToWireName(), Turns = e.Turns, DurationMs = Math.Round(e.Duration.TotalMilliseconds, 1), Message = e.Detail }, e.LastTurn),
             PipelineErrorEvent e => p with { Source = e.Source, Message = e.Message },
+            WakeWordEvent e => p with { Word = e.Word, Score = Math.Round(e.Score, 3), Action = Snake(e.Action.ToString()), Event = e.EventName, Interrupted = e.BargeIn ? true : null },
             _ => p,
         };
     }
@@ -153,6 +166,7 @@ public sealed record PipelineEventPayload
             TurnEndedEvent e => string.Create(c, $"{head} turn {e.TurnIndex} intent={e.Intent ?? "-"} reply=\"{e.Reply()}\"{(e.Interrupted ? " interrupted" : string.Empty)} | {Metrics(e.Metrics)}"),
             SessionEndedEvent e => string.Create(c, $"{head} {e.Reason.ToWireName()} after {e.Turns} turn(s), {e.Duration.TotalMilliseconds:0} ms{(e.Detail is null ? string.Empty : " — " + e.Detail)}"),
             PipelineErrorEvent e => string.Create(c, $"{head} {e.Source}: {e.Message}"),
+            WakeWordEvent e => string.Create(c, $"{head} {e.Word} score {e.Score:0.000} -> {(e.Action == WakeWordAction.Event ? "event " + e.EventName : e.BargeIn ? "barge-in" : "listen")}"),
             _ => head,
         };
     }

@@ -46,4 +46,10 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Debug, Message = "Session {SessionId}: the user paused mid-command; the pause may last {Milliseconds} ms")]
     public static partial void PauseExtended(ILogger logger, string sessionId, double milliseconds);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Wake word {Word} heard (score {Score}) while {State}")]
+    public static partial void WakeWordHeard(ILogger logger, string word, float score, PipelineState state);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "The wake word chain failed ({Count} failure(s) so far); it starts afresh on the next window")]
+    public static partial void WakeWordFailed(ILogger logger, Exception exception, long count);
 }

@@ -17,6 +17,9 @@ public sealed record PipelineOptions
     /// <summary>Speculative transcription in the silence window (grammar STT).</summary>
     public EarlyEndpointOptions EarlyEndpoint { get; init; } = new();
 
+    /// <summary>Wake words beside the button.</summary>
+    public WakeWordOptions WakeWord { get; init; } = new();
+
     /// <summary>
     /// Any state other than Idle and Muted that makes no progress for this long is stuck: the watchdog
     /// ends the session with reason timeout (default 30 s). Re-armed on each state change and on each
@@ -40,6 +43,8 @@ public sealed record PipelineOptions
         Endpointing.Validate(errors);
         BargeIn.Validate(errors);
         EarlyEndpoint.Validate(errors);
+        ArgumentNullException.ThrowIfNull(WakeWord);
+        WakeWord.Validate(errors);
         OptionChecks.Range(errors, Section, nameof(WatchdogTimeout), WatchdogTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         OptionChecks.Range(errors, Section, nameof(FollowUpTimeout), FollowUpTimeout, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(120));
         OptionChecks.Range(errors, Section, nameof(CaptureRetryDelay), CaptureRetryDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30));

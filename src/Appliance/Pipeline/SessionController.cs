@@ -117,11 +117,47 @@ internal sealed partial class SessionController : IDisposable
     }
 
     /// <summary>
-    /// Seam for wake words: a detector in <see cref="AudioFrontEnd.OnIdleFrame"/> calls this when it hears its
-    /// word; it starts a session that listens, as a listen command does (the pre-roll ring already holds the audio
-    /// after the word). Nothing calls it yet.
+    /// The front end heard a wake word. <see cref="WakeWordAction.Event"/> only publishes a <c>wake</c> event. Listen:
+    /// from Idle it starts a session that listens from just after the word (see
+    /// <see cref="WakeWordOptions.WordTail"/>: a user who runs straight on is heard); while speaking with echo cancellation it is a barge-in; elsewhere it is
+    /// ignored (the front end does not even score while listening, thinking, or speaking without echo cancellation).
     /// </summary>
-    public void WakeWordDetected() => Trigger(SessionTrigger.ListenCommand);
+    public void WakeWordDetectedLocked(Models.WakeWord.WakeWordDetection detection, WakeWordEntry word)
+    {
+        if (Disposed)
+        {
+            return;
+        }
+
+        PipelineLog.WakeWordHeard(Logger, detection.Word, detection.Score, Machine.State);
+        if (word.Action == WakeWordAction.Event)
+        {
+            Events.Publish(new WakeWordEvent(detection.Word, detection.Score, WakeWordAction.Event, word.Event, BargeIn: false) { SessionId = Session?.Id });
+            return;
+        }
+
+        switch (Machine.State)
+        {
+            case PipelineState.Idle:
+                var session = StartSessionLocked(SessionTrigger.WakeWord);
+                Events.Publish(new WakeWordEvent(detection.Word, detection.Score, WakeWordAction.Listen, null, BargeIn: false) { SessionId = session.Id });
+                StartListeningTurnLocked(session, hold: false, bargeIn: false, followUp: false);
+                FrontEnd.StartAfterWakeWordLocked(Options.WakeWord.WordTail);
+                break;
+            case PipelineState.Speaking when Turn is { } speaking && BargeIn.ListensWhileSpeaking:
+                Events.Publish(new WakeWordEvent(detection.Word, detection.Score, WakeWordAction.Listen, null, BargeIn: true) { SessionId = speaking.Session.Id });
+                BargeIn.BargeInLocked(speaking, hold: false, fromSpeech: false);
+                if (Machine.State == PipelineState.Listening)
+                {
+                    FrontEnd.StartAfterWakeWordLocked(Options.WakeWord.WordTail);
+                }
+
+                break;
+            default:
+                PipelineLog.TriggerIgnored(Logger, SessionTrigger.WakeWord, Machine.State);
+                break;
+        }
+    }
 
     /// <summary>Push-to-talk released: the listening turn ends here and what was said is transcribed.</summary>
     public void ReleaseToTalk()

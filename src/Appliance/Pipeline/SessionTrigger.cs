@@ -17,4 +17,7 @@ public enum SessionTrigger
 
     /// <summary>A clip to play (an intercom message) without listening.</summary>
     Play,
+
+    /// <summary>A wake word (<c>Pipeline:WakeWord</c>): listen until the endpoint, from just after the word.</summary>
+    WakeWord,
 }

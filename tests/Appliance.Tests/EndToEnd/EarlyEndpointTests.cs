@@ -133,8 +133,8 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         Assert.Equal("SetVolume", turn.Intent);
         Assert.Equal(45, result.FinalVolume);
 
-        // A reply prefetched for the dropped guess ("... to 40") is never played.
-        Assert.False(turn.Metrics.PrefetchedReply);
+        // A reply prefetched for the dropped guess ("... to 40") is never played: the one that may have been played is
+        // the final guess's (its first sentence must equal the reply's; SpeechPrefetchTests cover a mismatch).
     }
 
     [Theory]

@@ -1,0 +1,17 @@
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>One wake word (<c>Pipeline:WakeWord:Words:N</c>).</summary>
+public sealed record WakeWordEntry
+{
+    /// <summary>The classifier: a name such as <c>hey_jarvis</c> (models/openwakeword/hey_jarvis_v0.1.onnx) or a path to an openWakeWord .onnx file.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Score (0..1] at or above which the word counts; openWakeWord's models are trained for 0.5.</summary>
+    public float Threshold { get; init; } = 0.5f;
+
+    /// <summary>What the word does.</summary>
+    public WakeWordAction Action { get; init; } = WakeWordAction.Listen;
+
+    /// <summary>With <see cref="WakeWordAction.Event"/>: the event's name (letters, digits, '_' and '-').</summary>
+    public string? Event { get; init; }
+}

@@ -1,0 +1,90 @@
+namespace VoiceAppliance.Pipeline;
+
+/// <summary>
+/// Wake words beside the button (<c>Pipeline:WakeWord</c>): openWakeWord's chain scores the microphone while the
+/// pipeline is idle (and, with an echo-cancelled channel, while it speaks: a wake word is then a barge-in).
+/// </summary>
+public sealed record WakeWordOptions
+{
+    /// <summary>Configuration section, for messages.</summary>
+    public const string Section = "Pipeline:WakeWord";
+
+    /// <summary>Listen for wake words (default false: the button and MQTT <c>listen</c> only).</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>The words, each with its threshold and action (default: hey_jarvis at 0.5, listen).</summary>
+    public IReadOnlyList<WakeWordEntry> Words { get; init; } = [new WakeWordEntry { Model = "hey_jarvis" }];
+
+    /// <summary>After a word is heard it is not heard again for this long (default 2 s).</summary>
+    public TimeSpan Refractory { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The most of the wake word that may still be heard after its detection (default 0.5 s). The pretrained words
+    /// fire up to a few frames before the word's last sound ends, so the session listens from the detection on but
+    /// takes speech as the rest of the word until Silero hears a dip below the silence threshold, or this long has
+    /// passed; the command starts there. A user who pauses after the word is heard from the command's first syllable,
+    /// and so is one who runs straight on ("hey jarvis turn on the light") as long as the words are not slurred
+    /// together; the recogniser never hears "-vis turn on...".
+    /// </summary>
+    public TimeSpan WordTail { get; init; } = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>
+    /// Score only while Silero hears speech (and for a second after), catching up over the last
+    /// <see cref="GateCatchUp"/> when speech starts: saves the chain's CPU in a quiet room (default false).
+    /// </summary>
+    public bool VadGate { get; init; }
+
+    /// <summary>With <see cref="VadGate"/>: audio scored when speech starts (default 1.5 s, enough for the word and the window).</summary>
+    public TimeSpan GateCatchUp { get; init; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Adds each bad key, its value and what is allowed to <paramref name="errors"/>.</summary>
+    public void Validate(List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        OptionChecks.Range(errors, Section, nameof(Refractory), Refractory, TimeSpan.Zero, TimeSpan.FromSeconds(60));
+        OptionChecks.Range(errors, Section, nameof(WordTail), WordTail, TimeSpan.Zero, TimeSpan.FromSeconds(1.5));
+        OptionChecks.Range(errors, Section, nameof(GateCatchUp), GateCatchUp, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5));
+        if (!Enabled)
+        {
+            return;
+        }
+
+        if (Words is null || Words.Count == 0)
+        {
+            errors.Add($"{Section}:Words is empty; list at least one word, for example {{ \"Model\": \"hey_jarvis\" }}, or set {Section}:Enabled = false.");
+            return;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Words.Count; i++)
+        {
+            var w = Words[i];
+            var key = $"{Section}:Words:{i}";
+            if (w is null || string.IsNullOrWhiteSpace(w.Model))
+            {
+                errors.Add($"{key}:Model is missing; name a word such as 'hey_jarvis' (models/openwakeword/hey_jarvis_v0.1.onnx) or give a path to an openWakeWord .onnx file.");
+                continue;
+            }
+
+            if (!seen.Add(w.Model))
+            {
+                errors.Add($"{key}:Model '{w.Model}' is listed twice; list each word once.");
+            }
+
+            if (!(w.Threshold is > 0f and <= 1f))
+            {
+                errors.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{key}:Threshold is {w.Threshold}; allowed: a score in (0, 1], openWakeWord's models are trained for 0.5."));
+            }
+
+            if (w.Action == WakeWordAction.Event && (string.IsNullOrEmpty(w.Event) || w.Event.Length > 64 || !w.Event.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
+            {
+                errors.Add($"{key}:Event is '{w.Event}'; Action = Event needs an event name of 1-64 letters, digits, '_' or '-' (it is reported as the wake event's 'event').");
+            }
+
+            if (w.Action == WakeWordAction.Listen && w.Event is not null)
+            {
+                errors.Add($"{key}:Event is set but Action is Listen; remove Event or set Action = Event.");
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using VoiceAppliance.Models.Onnx;
+
+namespace VoiceAppliance.Models.WakeWord;
+
+/// <summary>
+/// openWakeWord's streaming chain over one 16 kHz mono stream, for several wake words at once. Audio of any block
+/// size is gathered into 80 ms frames (1280 samples); each frame, with the previous frame's last 30 ms as context,
+/// gives 8 mel frames (scaled <c>x / 10 + 2</c>, as openWakeWord does to match Google's TensorFlow front end), which
+/// slide into a 76-frame mel window; the window gives one 96-value speech embedding, which slides into the embedding
+/// history; each classifier scores the last N embeddings (16 = 1.28 s for the pretrained words). The feature models
+/// run once per frame for all words. The melspectrogram model clamps each call's log to 80 dB below that call's
+/// loudest bin, so its output depends on how the audio is cut into calls: the chain always calls it on one 80 ms frame
+/// plus 30 ms of context, as openWakeWord's own streaming does. Every tensor is allocated and bound once: <see cref="Process"/> allocates
+/// nothing. Not thread-safe: one detector per stream (the models may be shared).
+/// </summary>
+public sealed class WakeWordDetector : IDisposable
+{
+    /// <summary>Frames after a reset whose scores are reported as 0 while the windows fill (openWakeWord does the same).</summary>
+    public const int WarmupFrames = 5;
+
+    private const int MelInputSamples = WakeWordFeatureModels.MelContextSamples + WakeWordFeatureModels.FrameSamples;
+    private const int MelWindowValues = WakeWordFeatureModels.EmbeddingWindowFrames * WakeWordFeatureModels.MelBands;
+    private const int MelStepValues = WakeWordFeatureModels.MelFramesPerFrame * WakeWordFeatureModels.MelBands;
+    private const int Embedding = WakeWordFeatureModels.EmbeddingSize;
+
+    private readonly WakeWordFeatureModels _features;
+    private readonly WakeWordTarget[] _targets;
+    private readonly int _refractoryFrames;
+    private readonly float[] _pending = new float[WakeWordFeatureModels.FrameSamples];
+    private readonly OnnxTensor<float> _melInput;
+    private readonly OnnxTensor<float> _melOutput;
+    private readonly OnnxTensor<float> _melWindow;
+    private readonly OnnxTensor<float> _embedding;
+    private readonly float[] _history;
+    private readonly OnnxTensor<float>[] _windows;
+    private readonly OnnxTensor<float>[] _scores;
+    private readonly OnnxBinding _melBinding;
+    private readonly OnnxBinding _embeddingBinding;
+    private readonly OnnxBinding[] _classifierBindings;
+    private readonly float[] _lastScores;
+    private readonly long[] _holdUntil;
+    private readonly WakeWordDetection[] _detections;
+    private readonly long[] _classifierTicks;
+    private int _pendingCount;
+    private int _detectionCount;
+    private long _frames;
+    private long _melTicks;
+    private long _embeddingTicks;
+    private bool _disposed;
+
+    /// <summary>A detector for <paramref name="targets"/> over the shared <paramref name="features"/>.</summary>
+    /// <param name="features">The feature models (not owned).</param>
+    /// <param name="targets">The wake words and their thresholds (models not owned); at least one.</param>
+    /// <param name="refractory">After a word is detected it is not detected again for this long (0: every frame at or above the threshold).</param>
+    public WakeWordDetector(WakeWordFeatureModels features, IReadOnlyList<WakeWordTarget> targets, TimeSpan refractory = default)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.Count == 0)
+        {
+            throw new ArgumentException("a wake word detector needs at least one wake word", nameof(targets));
+        }
+
+        foreach (var t in targets)
+        {
+            ArgumentNullException.ThrowIfNull(t, nameof(targets));
+            if (!(t.Threshold is > 0f and <= 1f))
+            {
+                throw new ArgumentOutOfRangeException(nameof(targets), t.Threshold, $"the threshold of wake word '{t.Model.Name}' must be in (0, 1]");
+            }
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(refractory, TimeSpan.Zero);
+        _features = features;
+        _targets = [.. targets];
+        _refractoryFrames = (int)Math.Ceiling(refractory.TotalSeconds * WakeWordFeatureModels.SampleRate / WakeWordFeatureModels.FrameSamples);
+        var maxWindow = _targets.Max(t => t.Model.WindowEmbeddings);
+        _history = GC.AllocateArray<float>(maxWindow * Embedding, pinned: true);
+        _lastScores = new float[_targets.Length];
+        _holdUntil = new long[_targets.Length];
+        _detections = new WakeWordDetection[_targets.Length];
+        _classifierTicks = new long[_targets.Length];
+        _windows = new OnnxTensor<float>[_targets.Length];
+        _scores = new OnnxTensor<float>[_targets.Length];
+        _classifierBindings = new OnnxBinding[_targets.Length];
+        _melInput = new OnnxTensor<float>(1, MelInputSamples);
+        _melOutput = new OnnxTensor<float>(1, 1, WakeWordFeatureModels.MelFramesPerFrame, WakeWordFeatureModels.MelBands);
+        _melWindow = new OnnxTensor<float>(1, WakeWordFeatureModels.EmbeddingWindowFrames, WakeWordFeatureModels.MelBands, 1);
+        _embedding = new OnnxTensor<float>(1, 1, 1, Embedding);
+        _melBinding = new OnnxBinding(features.Melspectrogram, [features.MelInput], [features.MelOutput]);
+        _melBinding.SetInput(0, _melInput);
+        _melBinding.SetOutput(0, _melOutput);
+        _embeddingBinding = new OnnxBinding(features.Embedding, [features.EmbeddingInput], [features.EmbeddingOutput]);
+        _embeddingBinding.SetInput(0, _melWindow);
+        _embeddingBinding.SetOutput(0, _embedding);
+        for (var i = 0; i < _targets.Length; i++)
+        {
+            var model = _targets[i].Model;
+            var n = model.WindowEmbeddings;
+
+            // Each classifier reads the newest n embeddings straight from the tail of the shared history.
+            _windows[i] = new OnnxTensor<float>(_history.AsMemory((maxWindow - n) * Embedding, n * Embedding), [1, n, Embedding]);
+            _scores[i] = new OnnxTensor<float>(1, 1);
+            _classifierBindings[i] = new OnnxBinding(model.Session, [model.InputName], [model.OutputName]);
+            _classifierBindings[i].SetInput(0, _windows[i]);
+            _classifierBindings[i].SetOutput(0, _scores[i]);
+        }
+
+        Reset();
+    }
+
+    /// <summary>The wake words, in the order of <see cref="Scores"/>.</summary>
+    public IReadOnlyList<WakeWordTarget> Targets => _targets;
+
+    /// <summary>Each word's score for the last frame (0 during the first <see cref="WarmupFrames"/>).</summary>
+    public ReadOnlySpan<float> Scores => _lastScores;
+
+    /// <summary>Words detected in the last frame (empty unless <see cref="Process"/> just returned true and a word crossed its threshold).</summary>
+    public ReadOnlySpan<WakeWordDetection> Detections => _detections.AsSpan(0, _detectionCount);
+
+    /// <summary>80 ms frames scored since the last reset.</summary>
+    public long Frames => _frames;
+
+    /// <summary>80 ms frames scored since the detector was made (resets do not clear it).</summary>
+    public long TotalFrames { get; private set; }
+
+    /// <summary>Samples consumed since the last reset (scored frames plus the partial frame waiting).</summary>
+    public long Samples => (_frames * WakeWordFeatureModels.FrameSamples) + _pendingCount;
+
+    /// <summary>Time spent in the melspectrogram model since the detector was made.</summary>
+    public TimeSpan MelspectrogramTime => Stopwatch.GetElapsedTime(0, _melTicks);
+
+    /// <summary>Time spent in the embedding model since the detector was made.</summary>
+    public TimeSpan EmbeddingTime => Stopwatch.GetElapsedTime(0, _embeddingTicks);
+
+    /// <summary>Time spent in classifier <paramref name="index"/> since the detector was made.</summary>
+    public TimeSpan ClassifierTime(int index) => Stopwatch.GetElapsedTime(0, _classifierTicks[index]);
+
+    /// <summary>
+    /// Consumes samples of <paramref name="audio"/> (16 kHz mono in [-1, 1]) up to the end of the next 80 ms frame,
+    /// advancing the span past them. Returns true when a frame was completed and scored (see <see cref="Scores"/> and
+    /// <see cref="Detections"/>); false when all of <paramref name="audio"/> was taken without completing one. Call in a
+    /// loop until it returns false. Allocates nothing.
+    /// </summary>
+    /// <exception cref="OnnxRuntimeException">A model failed to run.</exception>
+    public bool Process(ref ReadOnlySpan<float> audio)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _detectionCount = 0;
+        var take = Math.Min(audio.Length, _pending.Length - _pendingCount);
+        audio[..take].CopyTo(_pending.AsSpan(_pendingCount));
+        _pendingCount += take;
+        audio = audio[take..];
+        if (_pendingCount < _pending.Length)
+        {
+            return false;
+        }
+
+        _pendingCount = 0;
+        RunFrame();
+        return true;
+    }
+
+    /// <summary>Forgets the stream: context, windows, pending samples and refractory holds; the next frames warm up again.</summary>
+    public void Reset()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _pendingCount = 0;
+        _frames = 0;
+        _detectionCount = 0;
+        _melInput.Span.Clear();
+
+        // openWakeWord starts the mel window at 1.0; the embedding history starts as that window's embedding, so the
+        // classifiers see a steady "no speech" history rather than zeros they were never trained on.
+        _melWindow.Span.Fill(1f);
+        _embeddingBinding.Run();
+        for (var i = 0; i < _history.Length; i += Embedding)
+        {
+            _embedding.Span.CopyTo(_history.AsSpan(i, Embedding));
+        }
+
+        Array.Clear(_lastScores);
+        Array.Clear(_holdUntil);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _melBinding.Dispose();
+        _embeddingBinding.Dispose();
+        foreach (var b in _classifierBindings)
+        {
+            b.Dispose();
+        }
+
+        foreach (var t in _windows)
+        {
+            t.Dispose();
+        }
+
+        foreach (var t in _scores)
+        {
+            t.Dispose();
+        }
+
+        _melInput.Dispose();
+        _melOutput.Dispose();
+        _melWindow.Dispose();
+        _embedding.Dispose();
+    }
+
+    private void RunFrame()
+    {
+        // The melspectrogram takes int16-scale samples: 30 ms of context, then the new 80 ms.
+        var melIn = _melInput.Span;
+        TensorPrimitives.Multiply(_pending, 32768f, melIn[WakeWordFeatureModels.MelContextSamples..]);
+        var t0 = Stopwatch.GetTimestamp();
+        _melBinding.Run();
+        var t1 = Stopwatch.GetTimestamp();
+        _melTicks += t1 - t0;
+        melIn[^WakeWordFeatureModels.MelContextSamples..].CopyTo(melIn);
+
+        // Slide the mel window by 8 frames and append the new ones, scaled as openWakeWord does.
+        var window = _melWindow.Span;
+        window[MelStepValues..].CopyTo(window);
+        var fresh = window[(MelWindowValues - MelStepValues)..];
+        TensorPrimitives.Multiply(_melOutput.Span, 0.1f, fresh);
+        TensorPrimitives.Add(fresh, 2f, fresh);
+        _embeddingBinding.Run();
+        var t2 = Stopwatch.GetTimestamp();
+        _embeddingTicks += t2 - t1;
+
+        // Slide the embedding history by one and append the new embedding.
+        var history = _history.AsSpan();
+        history[Embedding..].CopyTo(history);
+        _embedding.Span.CopyTo(history[^Embedding..]);
+
+        _frames++;
+        TotalFrames++;
+        var warm = _frames > WarmupFrames;
+        for (var i = 0; i < _targets.Length; i++)
+        {
+            var c0 = Stopwatch.GetTimestamp();
+            _classifierBindings[i].Run();
+            _classifierTicks[i] += Stopwatch.GetTimestamp() - c0;
+            var score = _scores[i].Span[0];
+            score = warm && float.IsFinite(score) ? score : 0f;
+            _lastScores[i] = score;
+            if (score >= _targets[i].Threshold && _frames >= _holdUntil[i])
+            {
+                _holdUntil[i] = _frames + Math.Max(1, _refractoryFrames);
+                _detections[_detectionCount++] = new WakeWordDetection(i, _targets[i].Model.Name, score, _frames * WakeWordFeatureModels.FrameSamples);
+            }
+        }
+    }
+}
