@@ -11,8 +11,8 @@ internal interface IOutboxTransport
     /// <summary>True while the broker connection is up.</summary>
     bool IsConnected { get; }
 
-    /// <summary>Publishes at QoS 1 and returns the message id whose acknowledgement retires the record.</summary>
-    int Publish(string topic, byte[] payload);
+    /// <summary>Publishes at QoS 1 (with an MQTT 5 message expiry when <paramref name="expirySeconds"/> is not 0) and completes at the PUBACK.</summary>
+    Task<PublishOutcome> PublishAsync(string topic, byte[] payload, uint expirySeconds);
 }
 
 /// <summary>Counters of the outbox.</summary>
@@ -26,9 +26,9 @@ public readonly record struct OutboxStats(long Pending, long PendingBytes, long 
 /// The durable outbox for QoS 1 session reports and intents: an append-only file
 /// <c>&lt;StateDirectory&gt;/mqtt-outbox.dat</c> of checksummed records plus <c>mqtt-outbox.acked</c> holding the
 /// sequence number up to which everything was acknowledged. Records are published in order, at most
-/// <see cref="MqttOptions.OutboxMaxInflight"/> unacknowledged at a time; libmosquitto's <c>on_publish</c> (PUBACK)
-/// retires them. After a reconnect libmosquitto re-sends what was in flight; after a daemon restart every record past
-/// the acknowledged mark is published again (so a consumer may see a record twice, as QoS 1 allows; the sequence id in
+/// <see cref="MqttOptions.OutboxMaxInflight"/> unacknowledged at a time; the broker's PUBACK retires them. After a
+/// reconnect the outbox sends again, in its own order, everything not acknowledged (what was in flight first, then what
+/// queued during the outage); after a daemon restart every record past the acknowledged mark is published again (so a consumer may see a record twice, as QoS 1 allows; the sequence id in
 /// each payload lets it de-duplicate). Durability: see <see cref="OutboxFsyncPolicy"/>. Size: queued bytes are capped
 /// at <see cref="MqttOptions.OutboxMaxBytes"/>, evicting the oldest records, counted in <see cref="OutboxStats.Evicted"/>.
 /// A torn or corrupt tail (power loss mid-write) is cut off at open, with a warning.
@@ -49,7 +49,8 @@ internal sealed partial class DurableOutbox : IDisposable
     private readonly OutboxFsyncPolicy _fsync;
     private readonly ILogger _logger;
     private readonly LinkedList<Entry> _entries = new();
-    private readonly Dictionary<int, Entry> _inflight = [];
+    private int _inflight;
+    private int _epoch;
     private readonly ITimer? _fsyncTimer;
     private FileStream _file = null!;
     private readonly FileStream _ackFile;
@@ -182,29 +183,56 @@ internal sealed partial class DurableOutbox : IDisposable
         }
     }
 
-    /// <summary>Call when the broker accepted a connection: sends what waits.</summary>
+    /// <summary>
+    /// Call when the broker accepted a connection: everything not acknowledged is sent again from the oldest, so
+    /// what was in flight when the link dropped goes out before what queued during the outage.
+    /// </summary>
     public void OnConnected()
     {
         lock (_gate)
         {
+            _epoch++;
+            _inflight = 0;
+            foreach (var entry in _entries)
+            {
+                entry.InFlight = false;
+            }
+
+            _nextToSend = _entries.First;
             Pump();
         }
     }
 
-    /// <summary>Call from libmosquitto's on_publish: retires the record with that message id, if it is ours.</summary>
-    public void OnPublished(int mid)
+    private async Task CompleteAsync(Entry entry, int epoch, Task<PublishOutcome> publish)
     {
+        // Always continue on the thread pool: a publish that fails at once must not re-enter Pump's loop.
+        await ((Task)publish).ConfigureAwait(ConfigureAwaitOptions.ForceYielding | ConfigureAwaitOptions.SuppressThrowing);
+        var outcome = publish.IsCompletedSuccessfully ? publish.Result : PublishOutcome.NotSent(publish.Exception?.GetBaseException().Message ?? "cancelled");
         lock (_gate)
         {
-            if (!_inflight.Remove(mid, out var entry))
+            if (_disposed)
             {
                 return;
             }
 
-            entry.Mid = -1;
-            entry.Acked = true;
-            _delivered++;
-            RetireHead();
+            if (entry.InFlight && entry.Epoch == epoch)
+            {
+                entry.InFlight = false;
+                _inflight--;
+            }
+
+            switch (outcome.Status)
+            {
+                case PublishStatus.Delivered when !entry.Acked:
+                    entry.Acked = true;
+                    _delivered++;
+                    RetireHead();
+                    break;
+                case PublishStatus.NotSent:
+                    // The link dropped: OnConnected sends it again, in order, on the next connection.
+                    return;
+            }
+
             Pump();
         }
     }
@@ -252,41 +280,29 @@ internal sealed partial class DurableOutbox : IDisposable
             return;
         }
 
-        while (_nextToSend is { } node && _inflight.Count < _maxInflight && transport.IsConnected)
+        while (_nextToSend is { } node && _inflight < _maxInflight && transport.IsConnected)
         {
             var entry = node.Value;
-            int mid;
-            try
+            _nextToSend = node.Next;
+            if (entry.Acked || entry.InFlight)
             {
-                mid = transport.Publish(entry.Topic, entry.Payload);
-            }
-            catch (MqttException ex) when (ex.ErrorCode != Interop.Mosquitto.MOSQ_ERR_NO_CONN)
-            {
-                // The library refuses this record itself (for example a payload over the broker's maximum); it can
-                // never be sent, so it is dropped and counted rather than blocking everything behind it.
-                Log.RecordRefused(_logger, entry.Seq, entry.Topic, ex.Message);
-                _nextToSend = node.Next;
-                Evict(node);
                 continue;
             }
-            catch (MqttException)
-            {
-                return;
-            }
 
-            entry.Mid = mid;
-            _inflight[mid] = entry;
-            _nextToSend = node.Next;
+            entry.InFlight = true;
+            entry.Epoch = _epoch;
+            _inflight++;
+            _ = CompleteAsync(entry, _epoch, transport.PublishAsync(entry.Topic, entry.Payload, 0));
         }
     }
 
     private void Evict(LinkedListNode<Entry> node)
     {
         var entry = node.Value;
-        if (entry.Mid >= 0)
+        if (entry.InFlight)
         {
-            _inflight.Remove(entry.Mid);
-            entry.Mid = -1;
+            entry.InFlight = false;
+            _inflight--;
         }
 
         if (_nextToSend == node)
@@ -502,7 +518,9 @@ internal sealed partial class DurableOutbox : IDisposable
 
         public int Size { get; } = size;
 
-        public int Mid { get; set; } = -1;
+        public bool InFlight { get; set; }
+
+        public int Epoch { get; set; }
 
         public bool Acked { get; set; }
     }
@@ -517,9 +535,6 @@ internal sealed partial class DurableOutbox : IDisposable
 
         [LoggerMessage(22, LogLevel.Information, "MQTT outbox: {Count} undelivered records from '{Path}' will be sent when the broker is reachable")]
         public static partial void Loaded(ILogger logger, int count, string path);
-
-        [LoggerMessage(23, LogLevel.Warning, "MQTT outbox record #{Seq} for '{Topic}' was refused by libmosquitto and dropped: {Reason}")]
-        public static partial void RecordRefused(ILogger logger, long seq, string topic, string reason);
     }
 }
 

@@ -39,8 +39,11 @@ public sealed partial record MqttOptions
     /// <summary>Keepalive interval in seconds (5..3600).</summary>
     public int KeepAliveSeconds { get; set; } = 30;
 
-    /// <summary>Clean session (3.1.1) / clean start (5). False keeps subscriptions and queued QoS 1 messages at the broker.</summary>
-    public bool CleanSession { get; set; } = true;
+    /// <summary>
+    /// Clean session (3.1.1) / clean start (5). False (the default) keeps the subscriptions and the QoS 1 commands sent
+    /// during a short outage at the broker, for <see cref="SessionExpirySeconds"/> (MQTT 5).
+    /// </summary>
+    public bool CleanSession { get; set; }
 
     /// <summary>MQTT 5 session expiry in seconds for persistent sessions (CleanSession false).</summary>
     public uint SessionExpirySeconds { get; set; } = 86_400;
@@ -340,6 +343,7 @@ public sealed partial record MqttOptions
         TlsKeyFile = TlsKeyFile,
         TlsInsecure = TlsInsecure,
         Will = will,
+        MaximumPacketSize = (uint)Math.Max(MaxIntercomBytes, MaxCommandBytes) + 64 * 1024,
         ReconnectInitialDelay = ReconnectInitialDelay,
         ReconnectMaxDelay = ReconnectMaxDelay,
     };

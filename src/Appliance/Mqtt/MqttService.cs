@@ -32,7 +32,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     private readonly object _statusGate = new();
     private ApplianceStatus _status = new();
     private string[] _intercomTargets;
-    private MosquittoClient? _client;
+    private MqttNetClient? _client;
     private DurableOutbox? _outbox;
     private Task? _processing;
     private long _commandsDropped;
@@ -99,14 +99,26 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         _started = true;
         _outbox = new DurableOutbox(_options.StateDirectory, _options, _logger, _time);
         var will = new MqttWill(_topics.Availability, "offline"u8.ToArray(), 1, true);
-        _client = new MosquittoClient(_options.ToConnectionSettings(will), _logger, _time);
+        _client = new MqttNetClient(_options.ToConnectionSettings(will), _logger, _time);
         if (_options.TlsInsecure)
         {
             Log.TlsInsecure(_logger, _options.Host);
         }
 
+        // Subscribed again on every reconnect, before OnConnected runs.
+        _client.AddSubscription(_topics.CommandFilter, 1);
+        if (_options.HomeAssistantDiscovery)
+        {
+            _client.AddSubscription(_topics.HomeAssistantStatus, 1);
+        }
+
+        if (_options.Hermes)
+        {
+            _client.AddSubscription(MqttTopics.HermesSay, 1);
+            _client.AddSubscription(MqttTopics.HermesStartSession, 1);
+        }
+
         _client.Connected += OnConnected;
-        _client.Published += _outbox.OnPublished;
         _client.MessageReceived += OnMessage;
         _outbox.Attach(new ClientTransport(_client));
         _processing = Task.Run(ProcessIncomingAsync, CancellationToken.None);
@@ -266,20 +278,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
 
     private void OnConnected()
     {
-        var client = _client!;
-        client.Subscribe(_topics.CommandFilter, 1);
-        if (_options.HomeAssistantDiscovery)
-        {
-            client.Subscribe(_topics.HomeAssistantStatus, 1);
-        }
-
-        if (_options.Hermes)
-        {
-            client.Subscribe(MqttTopics.HermesSay, 1);
-            client.Subscribe(MqttTopics.HermesStartSession, 1);
-        }
-
-        client.Publish(_topics.Availability, "online"u8, 1, true);
+        TryPublish(_topics.Availability, "online"u8, 1, true);
         PublishDiscovery();
         PublishState();
         _outbox?.OnConnected();
@@ -305,7 +304,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         var stats = OutboxStats;
         var versions = new Dictionary<string, string>(status.Versions ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         versions.TryAdd("appliance", AppVersion.Informational);
-        versions.TryAdd("libmosquitto", MosquittoClient.LibraryVersion);
+        versions.TryAdd("mqttnet", MqttNetClient.LibraryVersion);
         var message = new StateMessage(
             status.State,
             status.Muted,
@@ -349,32 +348,29 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         _ => "error",
     };
 
-    private bool TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain)
+    /// <summary>
+    /// Hands a message to the connection without waiting; false when the connection is down (nothing is queued: the
+    /// callers publish state and discovery again on every connect, and durable reports go through the outbox).
+    /// A refusal by the broker is logged.
+    /// </summary>
+    private bool TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain, uint expirySeconds = 0)
     {
         var client = _client;
-        if (client is null)
+        if (client is null || !client.IsConnected)
         {
             return false;
         }
 
-        try
+        _ = ObservePublishAsync(client.PublishAsync(topic, payload.ToArray(), qos, retain, expirySeconds), topic);
+        return true;
+    }
+
+    private async Task ObservePublishAsync(Task<PublishOutcome> publish, string topic)
+    {
+        var outcome = await publish.ConfigureAwait(false);
+        if (outcome.Status == Mqtt.PublishStatus.Refused)
         {
-            client.Publish(topic, payload, qos, retain);
-            return true;
-        }
-        catch (MqttException ex) when (ex.ErrorCode == Interop.Mosquitto.MOSQ_ERR_NO_CONN)
-        {
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopping: the client went away between the read above and the call.
-            return false;
-        }
-        catch (MqttException ex)
-        {
-            Log.PublishFailed(_logger, topic, ex.Message);
-            return false;
+            Log.PublishFailed(_logger, topic, outcome.Describe());
         }
     }
 
@@ -556,11 +552,11 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
 
     private readonly record struct Incoming(string Topic, byte[] Payload, bool Retained);
 
-    private sealed class ClientTransport(MosquittoClient client) : IOutboxTransport
+    private sealed class ClientTransport(MqttNetClient client) : IOutboxTransport
     {
         public bool IsConnected => client.IsConnected;
 
-        public int Publish(string topic, byte[] payload) => client.Publish(topic, payload, 1, false);
+        public Task<PublishOutcome> PublishAsync(string topic, byte[] payload, uint expirySeconds) => client.PublishAsync(topic, payload, 1, false, expirySeconds);
     }
 
     private static partial class Log

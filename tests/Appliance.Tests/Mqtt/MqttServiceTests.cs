@@ -8,7 +8,7 @@ using VoiceAppliance.Testing;
 
 namespace VoiceAppliance.Tests.Mqtt;
 
-/// <summary>The MQTT service against a real mosquitto broker, with our libmosquitto client as the peer.</summary>
+/// <summary>The MQTT service against a real mosquitto broker, with our own MQTTnet client as the peer.</summary>
 public sealed class MqttServiceTests : IDisposable
 {
     private readonly List<IDisposable> _cleanup = [];
@@ -223,7 +223,7 @@ public sealed class MqttServiceTests : IDisposable
         Assert.True(state.Json.GetProperty("muted").GetBoolean());
         Assert.Equal(55, state.Json.GetProperty("volume").GetInt32());
         Assert.Equal("0.1.0", state.Json.GetProperty("versions").GetProperty("appliance").GetString());
-        Assert.StartsWith("2.", state.Json.GetProperty("versions").GetProperty("libmosquitto").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("5.", state.Json.GetProperty("versions").GetProperty("mqttnet").GetString(), StringComparison.Ordinal);
         Assert.True(state.Json.GetProperty("uptime_s").GetDouble() >= 0);
         Assert.Equal(0, service.OutboxStats.Evicted);
     }
