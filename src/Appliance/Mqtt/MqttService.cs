@@ -97,7 +97,9 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         }
 
         _started = true;
+        WarnIfPasswordFileIsPublic();
         _outbox = new DurableOutbox(_options.StateDirectory, _options, _logger, _time);
+        _outbox.Incident += OnOutboxIncident;
         var will = new MqttWill(_topics.Availability, "offline"u8.ToArray(), 1, true);
         _client = new MqttNetClient(_options.ToConnectionSettings(will), _logger, _time);
         if (_options.TlsInsecure)
@@ -178,6 +180,11 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     {
         ArgumentNullException.ThrowIfNull(report);
         var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
+        if (report.EventType == SessionEventTypes.Transcript && report.Final == false && !_options.PartialTranscripts)
+        {
+            return -1; // partial transcripts only when Mqtt:PartialTranscripts is on (each would be a logbook line in Home Assistant)
+        }
+
         var stamped = report with { DeviceId = _topics.DeviceId, Timestamp = report.Timestamp ?? _time.GetUtcNow() };
         var seq = outbox.Enqueue(_topics.SessionEvents, s => JsonSerializer.SerializeToUtf8Bytes(
             stamped with { Id = MessageId(s) }, MqttJsonContext.Default.SessionEventReport));
@@ -197,36 +204,65 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     /// question must not be answered after an outage). Returns false when it could not be handed to the broker.
     /// </summary>
     public bool PublishConversationRequest(VoiceAppliance.Workflows.ConversationRequest request) =>
-        IsConnected && TryPublish(_topics.ConversationRequest, JsonSerializer.SerializeToUtf8Bytes(request, MqttJsonContext.Default.ConversationRequest), 1, false);
+        IsConnected && TryPublish(_topics.ConversationRequest, JsonSerializer.SerializeToUtf8Bytes(request, MqttJsonContext.Default.ConversationRequest), 1, false, (uint)_options.ActionTtlSeconds);
 
-    /// <summary>Queues an intent durably for <c>&lt;base&gt;/intent/&lt;name&gt;</c> (QoS 1); returns its sequence number.</summary>
+    /// <summary>
+    /// Queues an intent for <c>&lt;base&gt;/intent/&lt;name&gt;</c> (QoS 1, a device action: dropped and reported
+    /// <c>expired</c> when not delivered within <see cref="MqttOptions.ActionTtlSeconds"/>); returns its sequence number.
+    /// </summary>
     public long PublishIntent(IntentReport intent)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
         var stamped = intent with { DeviceId = _topics.DeviceId, Timestamp = intent.Timestamp ?? _time.GetUtcNow() };
         return outbox.Enqueue(_topics.Intent(intent.Name), s => JsonSerializer.SerializeToUtf8Bytes(
-            stamped with { Id = MessageId(s) }, MqttJsonContext.Default.IntentReport));
+            stamped with { Id = MessageId(s) }, MqttJsonContext.Default.IntentReport), ActionTtl);
     }
 
     /// <summary>
-    /// Queues any message durably (QoS 1, not retained) on an absolute <paramref name="topic"/>: the intents'
-    /// publish actions. Returns its sequence number.
+    /// Queues any message (QoS 1, not retained) on an absolute <paramref name="topic"/>: the intents' publish actions,
+    /// device actions with <see cref="MqttOptions.ActionTtlSeconds"/> to live. Returns its sequence number.
     /// </summary>
     public long PublishMessage(string topic, byte[] payload)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(payload);
         var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
-        return outbox.Enqueue(topic, _ => payload);
+        return outbox.Enqueue(topic, _ => payload, ActionTtl);
     }
 
-    /// <summary>Publishes a button event on <c>&lt;base&gt;/event/button</c> (QoS 1; kept in memory, not on disk, during an outage).</summary>
+    /// <summary>Queues a button event durably for <c>&lt;base&gt;/event/button</c> (QoS 1, through the outbox, with an <c>id</c>).</summary>
     public void PublishButtonEvent(ButtonEventReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
+        var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
         var stamped = report with { DeviceId = _topics.DeviceId, Timestamp = report.Timestamp ?? _time.GetUtcNow() };
-        TryPublish(_topics.ButtonEvents, JsonSerializer.SerializeToUtf8Bytes(stamped, MqttJsonContext.Default.ButtonEventReport), 1, false);
+        outbox.Enqueue(_topics.ButtonEvents, s => JsonSerializer.SerializeToUtf8Bytes(
+            stamped with { Id = MessageId(s) }, MqttJsonContext.Default.ButtonEventReport));
+    }
+
+    private TimeSpan ActionTtl => TimeSpan.FromSeconds(_options.ActionTtlSeconds);
+
+    private void OnOutboxIncident(OutboxIncident incident)
+    {
+        if (incident.Kind == "refused")
+        {
+            Log.Refused(_logger, incident.Seq, incident.Topic, incident.Reason);
+        }
+
+        // The event and the state's counters; the outbox logs evictions and expiries itself.
+        var message = new ErrorMessage(incident.Kind, MqttCommandParser.Truncate(incident.Topic), incident.Reason, 0, _topics.DeviceId, _time.GetUtcNow());
+        TryPublish(_topics.Error, JsonSerializer.SerializeToUtf8Bytes(message, MqttJsonContext.Default.ErrorMessage), 0, false);
+        PublishState();
+    }
+
+    private void WarnIfPasswordFileIsPublic()
+    {
+        if (_options.PasswordFile is { } file && !OperatingSystem.IsWindows() && File.Exists(file)
+            && (File.GetUnixFileMode(file) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        {
+            Log.PasswordFileReadable(_logger, file);
+        }
     }
 
     /// <summary>Remembers the state and publishes it retained on <c>&lt;base&gt;/state</c> (again after every reconnect).</summary>
@@ -315,7 +351,11 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
             stats.Evicted,
             stats.Delivered,
             _topics.DeviceId,
-            _time.GetUtcNow());
+            _time.GetUtcNow())
+        {
+            OutboxExpired = stats.Expired,
+            OutboxRefused = stats.Refused,
+        };
         TryPublish(_topics.State, JsonSerializer.SerializeToUtf8Bytes(message, MqttJsonContext.Default.StateMessage), 1, true);
     }
 
@@ -578,6 +618,12 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
 
         [LoggerMessage(46, LogLevel.Warning, "MQTT: {Count} more bad inputs were not logged or answered (at most 20 a minute are)")]
         public static partial void BadInputsSuppressed(ILogger logger, long count);
+
+        [LoggerMessage(47, LogLevel.Warning, "MQTT broker refused report #{Seq} on '{Topic}' ({Reason}); it is kept in the outbox and sent again after the next reconnect (check the broker's ACL for this client); counted in outbox_refused")]
+        public static partial void Refused(ILogger logger, long seq, string topic, string reason);
+
+        [LoggerMessage(48, LogLevel.Warning, "Mqtt:PasswordFile '{Path}' is readable by every user on this machine; restrict it: chmod 600 (or 640 with the appliance's group)")]
+        public static partial void PasswordFileReadable(ILogger logger, string path);
 
         [LoggerMessage(45, LogLevel.Debug, "MQTT empty payload on '{Topic}' ignored (clears a retained message; commands need a payload such as PRESS)")]
         public static partial void EmptyCommandIgnored(ILogger logger, string topic);
