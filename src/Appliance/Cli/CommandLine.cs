@@ -21,6 +21,7 @@ public static class CommandLine
           transcribe FILE [--stt grammar|whisper]  speech to text on a WAV file
           vad FILE [--model FILE]             speech segments Silero VAD finds in a WAV file
           models list|fetch|verify [NAME...]  known models, download (resumable, sha256-checked), verify
+          mqtt forget [--config PATH]         remove the device from the broker and Home Assistant (retained topics)
           help                                this text
           --version                           print the version
 
@@ -87,6 +88,8 @@ public static class CommandLine
                 return await RunCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "config":
                 return await ConfigCheckCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            case "mqtt":
+                return await MqttCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "demo":
                 return await DemoCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             default:

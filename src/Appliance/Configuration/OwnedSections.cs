@@ -113,7 +113,6 @@ public static class OwnedSections
             OutboxFsyncInterval = r.GetMilliseconds("OutboxFsyncIntervalMs", d.OutboxFsyncInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10)),
             ActionTtlSeconds = r.GetInt("ActionTtlSeconds", d.ActionTtlSeconds, 1, 3600),
             PartialTranscripts = r.GetBool("PartialTranscripts", d.PartialTranscripts),
-            RetiredEntities = [.. r.GetStringList("RetiredEntities", [])],
             OutboxMaxInflight = r.GetInt("OutboxMaxInflight", d.OutboxMaxInflight, 1, 10_000),
             MaxCommandBytes = r.GetInt("MaxCommandBytes", d.MaxCommandBytes, 256, 1 << 24),
             MaxSayLength = r.GetInt("MaxSayLength", d.MaxSayLength, 1, 100_000),

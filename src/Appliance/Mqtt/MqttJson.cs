@@ -117,9 +117,10 @@ internal sealed record DiscoveryComponent
     [JsonPropertyName("p")]
     public required string Platform { get; init; }
 
-    public required string UniqueId { get; init; }
+    /// <summary>Null only in a retired entity's entry (<c>{"p":"sensor"}</c>), which tells Home Assistant to remove it.</summary>
+    public string? UniqueId { get; init; }
 
-    public required string Name { get; init; }
+    public string? Name { get; init; }
 
     public string? Icon { get; init; }
 

@@ -104,9 +104,6 @@ public sealed partial record MqttOptions
     /// <summary>Publish partial (non-final) transcripts as session events too (off: finals only, as Home Assistant's logbook would fill up).</summary>
     public bool PartialTranscripts { get; set; }
 
-    /// <summary>Entity ids (the discovery <c>cmps</c> keys) a release dropped: announced as <c>{"p":"..."}</c> so Home Assistant removes them.</summary>
-    public IList<string> RetiredEntities { get; set; } = [];
-
     /// <summary>Outbox records in flight (published, not yet acknowledged) at a time.</summary>
     public int OutboxMaxInflight { get; set; } = 32;
 

@@ -111,7 +111,10 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         _client.AddSubscription(_topics.CommandFilter, 1);
         if (_options.HomeAssistantDiscovery)
         {
-            _client.AddSubscription(_topics.HomeAssistantStatus, 1);
+            foreach (var status in _topics.HomeAssistantStatusTopics)
+            {
+                _client.AddSubscription(status, 1);
+            }
         }
 
         if (_options.Hermes)
@@ -310,6 +313,48 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         await client.PublishAndWaitAsync(_topics.Availability, ReadOnlyMemory<byte>.Empty, 1, true, timeout).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Clears (empty retained message) what an earlier configuration left retained and this one no longer publishes:
+    /// the old device's discovery, state and availability after a device id or prefix change, the discovery after it
+    /// was switched off. The ledger in the state directory says what was published; it is updated only once the
+    /// broker acknowledged every clearing, so an interrupted cleanup is done again at the next connect.
+    /// </summary>
+    private async Task ClearStaleRetainedAsync()
+    {
+        var client = _client;
+        if (client is null)
+        {
+            return;
+        }
+
+        var current = _topics.RetainedTopics(_options.HomeAssistantDiscovery);
+        try
+        {
+            var stale = RetainedTopicLedger.Load(_options.StateDirectory).Except(current, StringComparer.Ordinal).ToList();
+            foreach (var topic in stale)
+            {
+                var outcome = await client.PublishAsync(topic, ReadOnlyMemory<byte>.Empty, 1, true).ConfigureAwait(false);
+                if (outcome.Status != Mqtt.PublishStatus.Delivered)
+                {
+                    Log.StaleNotCleared(_logger, topic, outcome.Describe());
+                    return;
+                }
+
+                Log.StaleCleared(_logger, topic);
+            }
+
+            RetainedTopicLedger.Save(_options.StateDirectory, current);
+        }
+        catch (IOException ex)
+        {
+            Log.StaleNotCleared(_logger, RetainedTopicLedger.FileName, ex.Message);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            Log.StaleNotCleared(_logger, RetainedTopicLedger.FileName, ex.Message);
+        }
+    }
+
     private string MessageId(long seq) => _topics.DeviceId + "-" + seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private void OnConnected()
@@ -318,6 +363,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         PublishDiscovery();
         PublishState();
         _outbox?.OnConnected();
+        _ = ClearStaleRetainedAsync();
     }
 
     private void PublishDiscovery()
@@ -467,7 +513,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
             var command = MqttCommandParser.Parse(topic[_topics.CommandPrefix.Length..], message.Payload, _options);
             Execute(command, topic, message.Payload.Length, token);
         }
-        else if (topic == _topics.HomeAssistantStatus)
+        else if (_options.HomeAssistantDiscovery && _topics.HomeAssistantStatusTopics.Contains(topic))
         {
             if (message.Payload.AsSpan().SequenceEqual("online"u8))
             {
@@ -624,6 +670,12 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
 
         [LoggerMessage(48, LogLevel.Warning, "Mqtt:PasswordFile '{Path}' is readable by every user on this machine; restrict it: chmod 600 (or 640 with the appliance's group)")]
         public static partial void PasswordFileReadable(ILogger logger, string path);
+
+        [LoggerMessage(49, LogLevel.Information, "MQTT: cleared the retained '{Topic}' an earlier configuration left (device id, prefix or discovery changed)")]
+        public static partial void StaleCleared(ILogger logger, string topic);
+
+        [LoggerMessage(50, LogLevel.Warning, "MQTT: could not clear the retained '{Topic}' an earlier configuration left ({Reason}); tried again at the next connect")]
+        public static partial void StaleNotCleared(ILogger logger, string topic, string reason);
 
         [LoggerMessage(45, LogLevel.Debug, "MQTT empty payload on '{Topic}' ignored (clears a retained message; commands need a payload such as PRESS)")]
         public static partial void EmptyCommandIgnored(ILogger logger, string topic);

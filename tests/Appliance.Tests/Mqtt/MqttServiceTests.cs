@@ -243,7 +243,8 @@ public sealed class MqttServiceTests : IDisposable
         Assert.Equal("voice-appliance", root.GetProperty("o").GetProperty("name").GetString());
         Assert.Equal("appliance/dev1/availability", root.GetProperty("availability_topic").GetString());
         var cmps = root.GetProperty("cmps").EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
-        Assert.Equal(7, cmps.Count);
+        Assert.Equal(8, cmps.Count);
+        Assert.Equal("event", cmps["dev1_error"].GetProperty("p").GetString());
         Assert.Equal("sensor", cmps["dev1_state"].GetProperty("p").GetString());
         Assert.Equal("appliance/dev1/state", cmps["dev1_state"].GetProperty("state_topic").GetString());
         Assert.Equal("event", cmps["dev1_session"].GetProperty("p").GetString());
