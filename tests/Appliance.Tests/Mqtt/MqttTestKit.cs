@@ -10,6 +10,9 @@ namespace VoiceAppliance.Tests.Mqtt;
 /// <summary>A received message.</summary>
 internal sealed record Received(string Topic, byte[] Payload, bool Retain)
 {
+    /// <summary>When the peer received it (wall clock).</summary>
+    public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
+
     public string Text => Encoding.UTF8.GetString(Payload);
 
     public JsonElement Json => JsonDocument.Parse(Payload).RootElement;
