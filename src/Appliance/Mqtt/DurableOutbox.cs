@@ -75,6 +75,7 @@ internal sealed partial class DurableOutbox : IDisposable
     private List<Entry>? _appendedWhileCompacting;
     private int _inflight;
     private int _epoch;
+    private bool _linkUp; // between OnConnected (cursor reset for the new connection) and the loss of that connection
     private long _nextSeq;
     private long _ackedSeq;
     private long _liveBytes;
@@ -251,6 +252,7 @@ internal sealed partial class DurableOutbox : IDisposable
         {
             _epoch++;
             _inflight = 0;
+            _linkUp = true;
             foreach (var entry in _entries)
             {
                 entry.InFlight = false;
@@ -261,6 +263,19 @@ internal sealed partial class DurableOutbox : IDisposable
         }
 
         Raise(incidents);
+    }
+
+    /// <summary>
+    /// Call when the connection is lost: nothing is sent until <see cref="OnConnected"/> has reset the cursor for the
+    /// next connection. (Sending as soon as the client reports connected again would put the reports queued during the
+    /// outage before those that were in flight when it began.)
+    /// </summary>
+    public void OnDisconnected()
+    {
+        lock (_gate)
+        {
+            _linkUp = false;
+        }
     }
 
     /// <summary>Forces written records and the acknowledged mark to disk (the fsync runs outside the outbox lock).</summary>
@@ -335,7 +350,11 @@ internal sealed partial class DurableOutbox : IDisposable
     {
         try
         {
-            FlushToDisk();
+            if (_fsync == OutboxFsyncPolicy.Batch)
+            {
+                FlushToDisk(); // None leaves it to the kernel; PerRecord has fsync'd each record already
+            }
+
             CompactInBackground();
             List<OutboxIncident>? incidents = null;
             lock (_gate)
@@ -443,7 +462,13 @@ internal sealed partial class DurableOutbox : IDisposable
 
                     break;
                 case PublishStatus.NotSent:
-                    // The link dropped: OnConnected sends it again, in order, on the next connection.
+                    // The link dropped: OnConnected sends it again, in order, on the next connection; until then the
+                    // cursor stays where it is.
+                    if (epoch == _epoch && !(_transport?.IsConnected ?? false))
+                    {
+                        _linkUp = false;
+                    }
+
                     return;
             }
 
@@ -456,7 +481,7 @@ internal sealed partial class DurableOutbox : IDisposable
     private void Pump(ref List<OutboxIncident>? incidents)
     {
         var transport = _transport;
-        if (transport is null || _disposed)
+        if (transport is null || _disposed || !_linkUp)
         {
             return;
         }

@@ -124,6 +124,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         }
 
         _client.Connected += OnConnected;
+        _client.Disconnected += _ => _outbox.OnDisconnected();
         _client.MessageReceived += OnMessage;
         _outbox.Attach(new ClientTransport(_client));
         _processing = Task.Run(ProcessIncomingAsync, CancellationToken.None);

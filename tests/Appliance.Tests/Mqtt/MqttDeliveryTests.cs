@@ -77,9 +77,11 @@ public sealed class MqttDeliveryTests : IDisposable
     public void Reports_the_broker_refuses_are_kept_counted_once_and_delivered_in_order_when_the_acl_allows_them()
     {
         // Everything allowed but the session events: mosquitto answers each QoS 1 PUBLISH there with PUBACK 135.
-        var broker = Broker(persistence: true, acl: ["topic deny appliance/dev1/event/session", "topic readwrite #"]);
+        var broker = Broker(acl: ["topic deny appliance/dev1/event/session", "topic readwrite #"]);
         var logger = new ListLogger();
-        var service = Service(MqttTestOptions.For(broker, StateDir()), logger);
+        // The appliance connects through a gate, so after the broker restart it comes back only once the consumer has.
+        using var gate = new GatedProxy(broker.Port);
+        var service = Service(MqttTestOptions.For(broker, StateDir()) with { Port = gate.Port }, logger);
         using var peer = new TestPeer(broker.Port, filters: ["appliance/dev1/event/session", "appliance/dev1/event/button", "appliance/dev1/error"]);
         WaitOnline(broker);
 
@@ -91,6 +93,7 @@ public sealed class MqttDeliveryTests : IDisposable
         service.PublishButtonEvent(new ButtonEventReport { EventType = "press", Button = "main" });
         peer.WaitFor("appliance/dev1/event/button");
         WaitUntil(() => service.OutboxStats.Refused == 20, 20, "20 refusals");
+        WaitUntil(() => logger.Lines.Count(l => l.Text.Contains("refused report", StringComparison.Ordinal)) == 20, 20, "20 refusal log lines");
         Assert.Equal(20, service.OutboxStats.Pending); // kept, not counted as delivered
         Assert.Equal(1, service.OutboxStats.Delivered); // the button event only
         Assert.Equal(20, logger.Lines.Count(l => l.Level == LogLevel.Warning && l.Text.Contains("refused report", StringComparison.Ordinal)));
@@ -98,15 +101,28 @@ public sealed class MqttDeliveryTests : IDisposable
         peer.WaitFor("appliance/dev1/error", r => r.Json.GetProperty("event_type").GetString() == "refused");
         Assert.DoesNotContain(peer.Snapshot(), r => r.Topic == "appliance/dev1/event/session");
 
-        // The ACL is fixed and the broker restarted (SIGTERM: it saves the consumer's session): after the reconnect the
-        // kept reports go out, in order, and the refusals are not reported again.
+        // The ACL is fixed and the broker restarted: after the reconnect the kept reports go out, in order, and the
+        // refusals are not reported again.
         static List<int> Turns(IReadOnlyList<Received> all) =>
             [.. all.Where(r => r.Topic == "appliance/dev1/event/session").Select(r => r.Json.GetProperty("turn").GetInt32())];
-        using var after = new TestPeer(broker.Port, clientId: "consumer", cleanSession: false, filters: ["appliance/dev1/event/session"]);
+        var after = peer;
+        after.Clear();
+        var connects = after.Client.ConnectCount;
         File.WriteAllLines(broker.AclPath, ["topic readwrite #"]);
+        gate.Close();
         broker.Stop();
         broker.Launch();
-        after.WaitUntil(all => Turns(all).Distinct().Count() == 20, 30, "the 20 kept reports");
+        WaitUntil(() => after.Client.ConnectCount > connects, 30, "the consumer to subscribe again");
+        gate.Open();
+        try
+        {
+            after.WaitUntil(all => Turns(all).Distinct().Count() == 20, 30, "the 20 kept reports");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}; stats {service.OutboxStats}, connected {service.IsConnected} ({service.ConnectCount} connects); consumer got {string.Join(",", Turns(after.Snapshot()))}; log: {string.Join(" | ", logger.Lines.Select(l => l.Text))}; broker: {broker.ReadLog()}", ex);
+        }
+
         WaitUntil(() => service.OutboxStats.Pending == 0, 30, "the refused reports acknowledged");
         Assert.Equal(21, service.OutboxStats.Delivered);
         Assert.Equal(20, service.OutboxStats.Refused);

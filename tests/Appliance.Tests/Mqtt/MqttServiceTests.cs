@@ -644,6 +644,8 @@ public sealed class MqttServiceTests : IDisposable
         Thread.Sleep(1500);
         Assert.False(wrong.IsConnected);
         Assert.Single(logger.Lines, l => l.Text.Contains("unreachable", StringComparison.Ordinal));
+        // The reason in words: the broker's certificate is not signed by the configured CA.
+        Assert.Contains(logger.Lines, l => l.Text.Contains("TLS: unknown CA", StringComparison.Ordinal) && l.Text.Contains("other-ca.crt", StringComparison.Ordinal));
     }
 
     [RequiresProgramFact("mosquitto")]
