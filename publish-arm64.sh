@@ -51,7 +51,7 @@ PKG="$OUT/appliance-linux-arm64"
 TARBALL="$OUT/appliance-$VERSION-linux-arm64.tar.gz"
 # What the arm64 binary and its natives load on Debian 12 / Raspberry Pi OS bookworm (see README "Runtime packages
 # on the Pi"). Checked against eng/runtime-packages.sh below: a change in the natives or the interop fails the build.
-DEBIAN_RUNTIME="ca-certificates espeak-ng-data libasound2 libc6 libespeak-ng1 libgcc-s1 libgomp1 libgpiod2 libmosquitto1 libpocketsphinx3 libsphinxbase3 libssl3 libstdc++6 pocketsphinx-en-us"
+DEBIAN_RUNTIME="ca-certificates espeak-ng-data libasound2 libc6 libespeak-ng1 libgcc-s1 libgomp1 libgpiod2 libpocketsphinx3 libsphinxbase3 libssl3 libstdc++6 pocketsphinx-en-us"
 
 if [ "$PROVISION" = 1 ]; then
   log "provisioning the models and the build's Debian packages (eng/provision.sh)"

@@ -38,9 +38,9 @@ die() { printf '[arm64-sysroot] error: %s\n' "$*" >&2; exit 1; }
 # What the arm64 binary loads at run time (see README "Runtime packages on the Pi"; verified with readelf -d on the
 # binary and the natives, and the LibraryImport names in src/): the C/C++ runtime the binary and the package natives
 # (libonnxruntime.so, Whisper.net's libwhisper/libggml*) are linked against, OpenMP for whisper.cpp's CPU backend,
-# and the libraries the appliance dlopens: ALSA, libgpiod 1.6 (System.Device.Gpio's LibGpiodDriver: button and LEDs), espeak-ng (+ its data), pocketsphinx/sphinxbase, mosquitto, OpenSSL 3
+# and the libraries the appliance dlopens: ALSA, libgpiod 1.6 (System.Device.Gpio's LibGpiodDriver: button and LEDs), espeak-ng (+ its data), pocketsphinx/sphinxbase, OpenSSL 3
 # (the .NET crypto code, for HTTPS in `appliance models fetch`).
-RUNTIME_ROOTS="libc6 libgcc-s1 libstdc++6 libgomp1 libasound2 libgpiod2 libespeak-ng1 espeak-ng-data libpocketsphinx3 libsphinxbase3 libmosquitto1 libssl3"
+RUNTIME_ROOTS="libc6 libgcc-s1 libstdc++6 libgomp1 libasound2 libgpiod2 libespeak-ng1 espeak-ng-data libpocketsphinx3 libsphinxbase3 libssl3"
 # Packages of the closure not needed to run a program (tools, maintainer-script helpers, documentation-only).
 SKIP_RE='^(debconf|debconf-2\.0|perl-base|dpkg|tar|coreutils|base-files|init-system-helpers|adduser|passwd|login|sysvinit-utils|lsb-base|libc-bin|gcc-[0-9]+-base|libpam-.*|libpam0g|libaudit.*|libsemanage.*|libselinux1|libcap-ng0|libcrypt1|libdb5\.3|debianutils)$'
 

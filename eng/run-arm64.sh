@@ -2,7 +2,7 @@
 # Runs a linux-arm64 program (the NativeAOT appliance) on this machine:
 #   - on an arm64 machine: directly;
 #   - on x64: under qemu-aarch64-static with the private Debian arm64 sysroot of eng/arm64-sysroot.sh as the
-#     library prefix (-L), so libc, libstdc++, libgomp, ALSA, espeak-ng, pocketsphinx and mosquitto are Debian's
+#     library prefix (-L), so libc, libstdc++, libgomp, ALSA, espeak-ng and pocketsphinx are Debian's
 #     arm64 builds and the machine's own setup is untouched. The emulated CPU is a Cortex-A72 (Raspberry Pi 4, the
 #     oldest 64-bit Pi; QEMU_CPU overrides, e.g. cortex-a76 for a Pi 5): code that needs more than ARMv8.0 fails here
 #     as it would on the device, and ONNX Runtime does not pick the SVE/SME kernels qemu's default "max" CPU

@@ -4,7 +4,7 @@
 #      itself provides (by SONAME or file name: libonnxruntime.so, Whisper.net's libwhisper/libggml*);
 #   2. the libraries the binary loads with dlopen: the "lib*.so.N" names of the [LibraryImport] libraries in src/
 #      (Interop.Libraries: libasound.so.2, libespeak-ng.so.1, libpocketsphinx.so.3, libsphinxbase.so.3,
-#      libmosquitto.so.1, ...) and the OpenSSL the .NET crypto shim in the binary dlopens (libssl.so.3, for
+#      ...) and the OpenSSL the .NET crypto shim in the binary dlopens (libssl.so.3, for
 #      `appliance models fetch` over HTTPS), again minus what the folder provides;
 #   3. each soname mapped to the arm64 package that ships it, from the .debs eng/arm64-sysroot.sh downloaded
 #      (dpkg-deb -c), plus the data packages those libraries read (DATA_PACKAGES below).

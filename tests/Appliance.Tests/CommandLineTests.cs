@@ -45,7 +45,8 @@ public sealed class CommandLineTests
         Assert.Equal(0, code);
         Assert.Contains("onnxruntime   1.31.1", output, StringComparison.Ordinal);
         Assert.Contains("whisper.cpp   1.8.5 (Whisper.net 1.9.1)", output, StringComparison.Ordinal);
-        Assert.Matches(@"libmosquitto +2\.\d+\.\d+", output);
+        Assert.Matches(@"MQTTnet +5\.\d+\.\d+", output);
+        Assert.DoesNotContain("libmosquitto", output, StringComparison.Ordinal);
         Assert.Matches(@"libasound +1\.\d+", output);
         Assert.Matches(@"espeak-ng +1\.\d+", output);
     }

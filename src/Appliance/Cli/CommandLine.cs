@@ -23,6 +23,7 @@ public static class CommandLine
           wake-score FILE [--model NAME|FILE[:T]]... [--threshold X]  wake words in a WAV file, with times and scores
           wake-test [--device PCM] [--model ...]  live wake word score meter, to tune thresholds
           models list|fetch|verify [NAME...]  known models, download (resumable, sha256-checked), verify
+          mqtt forget [--config PATH]         remove the device from the broker and Home Assistant (retained topics)
           help                                this text
           --version                           print the version
           --verbose                           (with any command) show stack traces of errors; also APPLIANCE_VERBOSE=1
@@ -154,6 +155,8 @@ public static class CommandLine
                 return await RunCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "config":
                 return await ConfigCheckCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            case "mqtt":
+                return await MqttCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             case "demo":
                 return await DemoCommand.RunAsync(rest, stdout, stderr, cancellationToken).ConfigureAwait(false);
             default:

@@ -23,7 +23,7 @@ public static class SelfCheck
         Probe("onnxruntime", () => NativeRuntimes.OnnxRuntimeVersion),
         Probe("whisper.cpp", () => $"{NativeRuntimes.WhisperVersion} (Whisper.net {NativeRuntimes.WhisperNetVersion})"),
         Probe("espeak-ng", () => NativeRuntimes.EspeakNgVersion),
-        Probe("libmosquitto", MosquittoVersion),
+        Probe("MQTTnet", () => Mqtt.MqttNetClient.LibraryVersion + " (managed)"),
     ];
 
     /// <summary>Writes the report; returns the exit code (69 when anything is missing).</summary>
@@ -38,19 +38,6 @@ public static class SelfCheck
         }
 
         return components.All(c => c.Ok) ? ExitCodes.Ok : ExitCodes.MissingDependency;
-    }
-
-    private static string MosquittoVersion()
-    {
-        try
-        {
-            Interop.Mosquitto.mosquitto_lib_version(out var major, out var minor, out var revision);
-            return $"{major}.{minor}.{revision}";
-        }
-        catch (DllNotFoundException ex)
-        {
-            throw Native.NativeDependency.Missing(Interop.Libraries.MosquittoFile, Interop.Libraries.MosquittoFix, ex);
-        }
     }
 
     private static Component Probe(string name, Func<string> version)

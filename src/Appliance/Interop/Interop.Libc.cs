@@ -44,5 +44,20 @@ internal static partial class Interop
         // Returns the error number itself (0 on success).
         [LibraryImport(Libraries.Libc, EntryPoint = "clock_nanosleep")]
         private static unsafe partial int clock_nanosleep(int clock, int flags, TimeSpec* request, TimeSpec* remain);
+
+        /// <summary>O_RDONLY | O_CLOEXEC (the same on Linux x86-64 and arm64; O_DIRECTORY is not, so it is not used).</summary>
+        internal const int ReadOnlyCloseOnExec = 0x80000;
+
+        /// <summary><c>int open(const char *path, int flags)</c>; here to fsync a directory (named apart from the GPIO driver's open).</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int OpenForSync(string path, int flags);
+
+        /// <summary><c>int fsync(int fd)</c>.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "fsync", SetLastError = true)]
+        internal static partial int Fsync(int fd);
+
+        /// <summary><c>int close(int fd)</c> for <see cref="OpenForSync"/>.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "close", SetLastError = true)]
+        internal static partial int CloseAfterSync(int fd);
     }
 }

@@ -7,9 +7,6 @@ internal static partial class Interop
 {
     internal static class Libraries
     {
-        internal const string Mosquitto = "mosquitto";
-        internal const string MosquittoFile = "libmosquitto.so.1";
-        internal const string MosquittoFix = "install the Debian package libmosquitto1 (sudo apt-get install libmosquitto1)";
         internal const string Libc = "c";
         internal const string LibcFile = "libc.so.6";
 
@@ -20,7 +17,6 @@ internal static partial class Interop
             typeof(Libraries).Assembly,
             new Dictionary<string, string[]>
             {
-                [Mosquitto] = [MosquittoFile, "libmosquitto.so"],
                 [Libc] = [LibcFile],
             });
     }

@@ -2,7 +2,7 @@ using VoiceAppliance.Pipeline;
 
 namespace VoiceAppliance.Mqtt;
 
-/// <summary>A button event for <c>&lt;base&gt;/event/button</c> (QoS 1, not queued across outages).</summary>
+/// <summary>A button event for <c>&lt;base&gt;/event/button</c> (QoS 1, durable: queued in the outbox across outages and restarts).</summary>
 public sealed record ButtonEventReport
 {
     /// <summary>press, release, long_press or double_press.</summary>
@@ -19,6 +19,9 @@ public sealed record ButtonEventReport
 
     /// <summary>Filled in by <see cref="MqttService"/>.</summary>
     public string? DeviceId { get; init; }
+
+    /// <summary>Unique, increasing message id (the outbox sequence): consumers de-duplicate on it. Filled in by <see cref="MqttService"/>.</summary>
+    public string? Id { get; init; }
 
     /// <summary>When it happened; stamped if unset.</summary>
     public DateTimeOffset? Timestamp { get; init; }

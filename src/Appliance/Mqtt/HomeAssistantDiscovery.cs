@@ -4,12 +4,23 @@ namespace VoiceAppliance.Mqtt;
 /// Builds the Home Assistant device-based discovery message (HA 2024.11+): one retained JSON on
 /// <c>&lt;DiscoveryPrefix&gt;/device/&lt;DeviceId&gt;/config</c> with the device, the origin and the components: a
 /// state sensor (attributes: the whole state JSON), session and button <c>event</c> entities, a mute <c>switch</c>, a
-/// listen <c>button</c>, a say <c>notify</c> and a volume <c>number</c>. Availability comes from
-/// <c>&lt;base&gt;/availability</c>. An empty retained payload on the same topic removes the device.
+/// listen <c>button</c>, a say <c>notify</c>, a volume <c>number</c> and an error <c>event</c> (the last refused
+/// command or undelivered report, all its fields as attributes). Availability comes from <c>&lt;base&gt;/availability</c>.
+/// An empty retained payload on the same topic removes the device; an entity a release dropped is listed in
+/// <see cref="Retired"/> and announced as <c>{"p":"&lt;platform&gt;"}</c>, which removes just that entity.
 /// </summary>
 internal static class HomeAssistantDiscovery
 {
-    public static DiscoveryMessage Build(MqttOptions options, MqttTopics topics)
+    /// <summary>The <c>event_type</c>s of <c>&lt;base&gt;/error</c>.</summary>
+    public static readonly IReadOnlyList<string> ErrorEventTypes = ["bad_input", "command_failed", "refused", "expired", "evicted"];
+
+    /// <summary>
+    /// Entities earlier releases announced and this one does not: (key suffix after <c>&lt;DeviceId&gt;_</c>, platform).
+    /// Keep an entry for a few releases after dropping an entity, so every installed device removes it.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Suffix, string Platform)> Retired = [];
+
+    public static DiscoveryMessage Build(MqttOptions options, MqttTopics topics, IReadOnlyList<(string Suffix, string Platform)>? retired = null)
     {
         var id = topics.DeviceId;
         var name = string.IsNullOrWhiteSpace(options.DeviceName) ? "Voice appliance " + id : options.DeviceName;
@@ -90,7 +101,21 @@ internal static class HomeAssistantDiscovery
                 Mode = "slider",
                 UnitOfMeasurement = "%",
             },
+            [id + "_error"] = new()
+            {
+                Platform = "event",
+                UniqueId = id + "_error",
+                Name = "Error",
+                Icon = "mdi:alert-circle-outline",
+                StateTopic = topics.Error,
+                EventTypes = ErrorEventTypes,
+                EntityCategory = "diagnostic",
+            },
         };
+        foreach (var (suffix, platform) in retired ?? Retired)
+        {
+            components.TryAdd(id + "_" + suffix, new DiscoveryComponent { Platform = platform });
+        }
 
         return new DiscoveryMessage(
             new DiscoveryDevice(["voice_appliance_" + id], name, "Voice Appliance project", "Voice appliance (" + Native.NativeLibraryLoader.RuntimeId + ")", version),

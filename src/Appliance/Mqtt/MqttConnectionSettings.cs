@@ -3,7 +3,7 @@ namespace VoiceAppliance.Mqtt;
 /// <summary>A last-will message the broker publishes when the connection drops without a DISCONNECT.</summary>
 internal sealed record MqttWill(string Topic, byte[] Payload, int Qos, bool Retain);
 
-/// <summary>Everything <see cref="MosquittoClient"/> needs to connect; built from <see cref="MqttOptions"/>.</summary>
+/// <summary>Everything <see cref="MqttNetClient"/> needs to connect; built from <see cref="MqttOptions"/>.</summary>
 internal sealed record MqttConnectionSettings
 {
     public required string Host { get; init; }
@@ -21,7 +21,7 @@ internal sealed record MqttConnectionSettings
 
     public int KeepAliveSeconds { get; init; } = 30;
 
-    public bool CleanSession { get; init; } = true;
+    public bool CleanSession { get; init; }
 
     /// <summary>MQTT 5 session expiry for persistent sessions (CleanSession false).</summary>
     public uint SessionExpirySeconds { get; init; } = 86_400;
@@ -37,6 +37,9 @@ internal sealed record MqttConnectionSettings
     public bool TlsInsecure { get; init; }
 
     public MqttWill? Will { get; init; }
+
+    /// <summary>MQTT 5: the largest packet the broker may send us (it drops larger ones); 0: no limit.</summary>
+    public uint MaximumPacketSize { get; init; }
 
     public TimeSpan ReconnectInitialDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 

@@ -14,7 +14,14 @@ internal sealed record StateMessage(
     long OutboxEvicted,
     long OutboxDelivered,
     string DeviceId,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp)
+{
+    /// <summary>Device actions dropped undelivered because their time to live ran out.</summary>
+    public long OutboxExpired { get; init; }
+
+    /// <summary>Reports the broker refused (kept in the outbox, tried again after each reconnect).</summary>
+    public long OutboxRefused { get; init; }
+}
 
 /// <summary>The <c>&lt;base&gt;/error</c> payload: bad input or a failed command.</summary>
 internal sealed record ErrorMessage(string EventType, string Topic, string Reason, int PayloadBytes, string DeviceId, DateTimeOffset Timestamp)
@@ -110,9 +117,10 @@ internal sealed record DiscoveryComponent
     [JsonPropertyName("p")]
     public required string Platform { get; init; }
 
-    public required string UniqueId { get; init; }
+    /// <summary>Null only in a retired entity's entry (<c>{"p":"sensor"}</c>), which tells Home Assistant to remove it.</summary>
+    public string? UniqueId { get; init; }
 
-    public required string Name { get; init; }
+    public string? Name { get; init; }
 
     public string? Icon { get; init; }
 

@@ -39,8 +39,11 @@ public sealed partial record MqttOptions
     /// <summary>Keepalive interval in seconds (5..3600).</summary>
     public int KeepAliveSeconds { get; set; } = 30;
 
-    /// <summary>Clean session (3.1.1) / clean start (5). False keeps subscriptions and queued QoS 1 messages at the broker.</summary>
-    public bool CleanSession { get; set; } = true;
+    /// <summary>
+    /// Clean session (3.1.1) / clean start (5). False (the default) keeps the subscriptions and the QoS 1 commands sent
+    /// during a short outage at the broker, for <see cref="SessionExpirySeconds"/> (MQTT 5).
+    /// </summary>
+    public bool CleanSession { get; set; }
 
     /// <summary>MQTT 5 session expiry in seconds for persistent sessions (CleanSession false).</summary>
     public uint SessionExpirySeconds { get; set; } = 86_400;
@@ -78,14 +81,28 @@ public sealed partial record MqttOptions
     /// <summary>Directory for the durable outbox (<c>mqtt-outbox.dat</c>).</summary>
     public string StateDirectory { get; set; } = "/var/lib/appliance";
 
-    /// <summary>Upper bound of queued (undelivered) outbox bytes; the oldest records are evicted (and counted) beyond it.</summary>
-    public long OutboxMaxBytes { get; set; } = 4L * 1024 * 1024;
+    /// <summary>
+    /// Upper bound of queued (undelivered) outbox bytes; the oldest records are evicted (counted, reported) beyond it.
+    /// 16 MiB holds about 40,000 session reports of ~400 bytes: a day of a busy household (a few hundred sessions of
+    /// 5 to 10 reports each) many times over, while costing at most that much memory on a 512 MB Pi.
+    /// </summary>
+    public long OutboxMaxBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>When appended outbox records are fsync'd.</summary>
     public OutboxFsyncPolicy OutboxFsync { get; set; } = OutboxFsyncPolicy.Batch;
 
     /// <summary>The bound for <see cref="OutboxFsyncPolicy.Batch"/>: records are on disk at most this long after they were queued.</summary>
     public TimeSpan OutboxFsyncInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Time to live of device actions (intents, intent publish actions) and conversation requests, in seconds: sent with
+    /// this MQTT 5 message expiry and dropped by the outbox (reported <c>expired</c>) when not delivered in time, so a
+    /// light never switches on minutes after it was asked.
+    /// </summary>
+    public int ActionTtlSeconds { get; set; } = 5;
+
+    /// <summary>Publish partial (non-final) transcripts as session events too (off: finals only, as Home Assistant's logbook would fill up).</summary>
+    public bool PartialTranscripts { get; set; }
 
     /// <summary>Outbox records in flight (published, not yet acknowledged) at a time.</summary>
     public int OutboxMaxInflight { get; set; } = 32;
@@ -241,7 +258,12 @@ public sealed partial record MqttOptions
 
         if (OutboxFsyncInterval < TimeSpan.FromMilliseconds(1) || OutboxFsyncInterval > TimeSpan.FromSeconds(10))
         {
-            Bad(nameof(OutboxFsyncInterval), OutboxFsyncInterval, "allowed 00:00:00.001 to 00:00:10");
+            Bad("OutboxFsyncIntervalMs", OutboxFsyncInterval.TotalMilliseconds, "allowed 1..10000 milliseconds");
+        }
+
+        if (ActionTtlSeconds is < 1 or > 3600)
+        {
+            Bad(nameof(ActionTtlSeconds), ActionTtlSeconds, "allowed 1..3600 seconds");
         }
 
         if (OutboxMaxInflight is < 1 or > 1000)
@@ -340,6 +362,7 @@ public sealed partial record MqttOptions
         TlsKeyFile = TlsKeyFile,
         TlsInsecure = TlsInsecure,
         Will = will,
+        MaximumPacketSize = (uint)Math.Max(MaxIntercomBytes, MaxCommandBytes) + 64 * 1024,
         ReconnectInitialDelay = ReconnectInitialDelay,
         ReconnectMaxDelay = ReconnectMaxDelay,
     };

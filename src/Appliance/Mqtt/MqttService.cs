@@ -32,7 +32,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     private readonly object _statusGate = new();
     private ApplianceStatus _status = new();
     private string[] _intercomTargets;
-    private MosquittoClient? _client;
+    private MqttNetClient? _client;
     private DurableOutbox? _outbox;
     private Task? _processing;
     private long _commandsDropped;
@@ -97,16 +97,34 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         }
 
         _started = true;
+        WarnIfPasswordFileIsPublic();
         _outbox = new DurableOutbox(_options.StateDirectory, _options, _logger, _time);
+        _outbox.Incident += OnOutboxIncident;
         var will = new MqttWill(_topics.Availability, "offline"u8.ToArray(), 1, true);
-        _client = new MosquittoClient(_options.ToConnectionSettings(will), _logger, _time);
+        _client = new MqttNetClient(_options.ToConnectionSettings(will), _logger, _time);
         if (_options.TlsInsecure)
         {
             Log.TlsInsecure(_logger, _options.Host);
         }
 
+        // Subscribed again on every reconnect, before OnConnected runs.
+        _client.AddSubscription(_topics.CommandFilter, 1);
+        if (_options.HomeAssistantDiscovery)
+        {
+            foreach (var status in _topics.HomeAssistantStatusTopics)
+            {
+                _client.AddSubscription(status, 1);
+            }
+        }
+
+        if (_options.Hermes)
+        {
+            _client.AddSubscription(MqttTopics.HermesSay, 1);
+            _client.AddSubscription(MqttTopics.HermesStartSession, 1);
+        }
+
         _client.Connected += OnConnected;
-        _client.Published += _outbox.OnPublished;
+        _client.Disconnected += _ => _outbox.OnDisconnected();
         _client.MessageReceived += OnMessage;
         _outbox.Attach(new ClientTransport(_client));
         _processing = Task.Run(ProcessIncomingAsync, CancellationToken.None);
@@ -166,6 +184,11 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     {
         ArgumentNullException.ThrowIfNull(report);
         var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
+        if (report.EventType == SessionEventTypes.Transcript && report.Final == false && !_options.PartialTranscripts)
+        {
+            return -1; // partial transcripts only when Mqtt:PartialTranscripts is on (each would be a logbook line in Home Assistant)
+        }
+
         var stamped = report with { DeviceId = _topics.DeviceId, Timestamp = report.Timestamp ?? _time.GetUtcNow() };
         var seq = outbox.Enqueue(_topics.SessionEvents, s => JsonSerializer.SerializeToUtf8Bytes(
             stamped with { Id = MessageId(s) }, MqttJsonContext.Default.SessionEventReport));
@@ -185,36 +208,65 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     /// question must not be answered after an outage). Returns false when it could not be handed to the broker.
     /// </summary>
     public bool PublishConversationRequest(VoiceAppliance.Workflows.ConversationRequest request) =>
-        IsConnected && TryPublish(_topics.ConversationRequest, JsonSerializer.SerializeToUtf8Bytes(request, MqttJsonContext.Default.ConversationRequest), 1, false);
+        IsConnected && TryPublish(_topics.ConversationRequest, JsonSerializer.SerializeToUtf8Bytes(request, MqttJsonContext.Default.ConversationRequest), 1, false, (uint)_options.ActionTtlSeconds);
 
-    /// <summary>Queues an intent durably for <c>&lt;base&gt;/intent/&lt;name&gt;</c> (QoS 1); returns its sequence number.</summary>
+    /// <summary>
+    /// Queues an intent for <c>&lt;base&gt;/intent/&lt;name&gt;</c> (QoS 1, a device action: dropped and reported
+    /// <c>expired</c> when not delivered within <see cref="MqttOptions.ActionTtlSeconds"/>); returns its sequence number.
+    /// </summary>
     public long PublishIntent(IntentReport intent)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
         var stamped = intent with { DeviceId = _topics.DeviceId, Timestamp = intent.Timestamp ?? _time.GetUtcNow() };
         return outbox.Enqueue(_topics.Intent(intent.Name), s => JsonSerializer.SerializeToUtf8Bytes(
-            stamped with { Id = MessageId(s) }, MqttJsonContext.Default.IntentReport));
+            stamped with { Id = MessageId(s) }, MqttJsonContext.Default.IntentReport), ActionTtl);
     }
 
     /// <summary>
-    /// Queues any message durably (QoS 1, not retained) on an absolute <paramref name="topic"/>: the intents'
-    /// publish actions. Returns its sequence number.
+    /// Queues any message (QoS 1, not retained) on an absolute <paramref name="topic"/>: the intents' publish actions,
+    /// device actions with <see cref="MqttOptions.ActionTtlSeconds"/> to live. Returns its sequence number.
     /// </summary>
     public long PublishMessage(string topic, byte[] payload)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(payload);
         var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
-        return outbox.Enqueue(topic, _ => payload);
+        return outbox.Enqueue(topic, _ => payload, ActionTtl);
     }
 
-    /// <summary>Publishes a button event on <c>&lt;base&gt;/event/button</c> (QoS 1; kept in memory, not on disk, during an outage).</summary>
+    /// <summary>Queues a button event durably for <c>&lt;base&gt;/event/button</c> (QoS 1, through the outbox, with an <c>id</c>).</summary>
     public void PublishButtonEvent(ButtonEventReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
+        var outbox = _outbox ?? throw new InvalidOperationException("MqttService.StartAsync has not been called.");
         var stamped = report with { DeviceId = _topics.DeviceId, Timestamp = report.Timestamp ?? _time.GetUtcNow() };
-        TryPublish(_topics.ButtonEvents, JsonSerializer.SerializeToUtf8Bytes(stamped, MqttJsonContext.Default.ButtonEventReport), 1, false);
+        outbox.Enqueue(_topics.ButtonEvents, s => JsonSerializer.SerializeToUtf8Bytes(
+            stamped with { Id = MessageId(s) }, MqttJsonContext.Default.ButtonEventReport));
+    }
+
+    private TimeSpan ActionTtl => TimeSpan.FromSeconds(_options.ActionTtlSeconds);
+
+    private void OnOutboxIncident(OutboxIncident incident)
+    {
+        if (incident.Kind == "refused")
+        {
+            Log.Refused(_logger, incident.Seq, incident.Topic, incident.Reason);
+        }
+
+        // The event and the state's counters; the outbox logs evictions and expiries itself.
+        var message = new ErrorMessage(incident.Kind, MqttCommandParser.Truncate(incident.Topic), incident.Reason, 0, _topics.DeviceId, _time.GetUtcNow());
+        TryPublish(_topics.Error, JsonSerializer.SerializeToUtf8Bytes(message, MqttJsonContext.Default.ErrorMessage), 0, false);
+        PublishState();
+    }
+
+    private void WarnIfPasswordFileIsPublic()
+    {
+        if (_options.PasswordFile is { } file && !OperatingSystem.IsWindows() && File.Exists(file)
+            && (File.GetUnixFileMode(file) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        {
+            Log.PasswordFileReadable(_logger, file);
+        }
     }
 
     /// <summary>Remembers the state and publishes it retained on <c>&lt;base&gt;/state</c> (again after every reconnect).</summary>
@@ -262,27 +314,57 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         await client.PublishAndWaitAsync(_topics.Availability, ReadOnlyMemory<byte>.Empty, 1, true, timeout).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Clears (empty retained message) what an earlier configuration left retained and this one no longer publishes:
+    /// the old device's discovery, state and availability after a device id or prefix change, the discovery after it
+    /// was switched off. The ledger in the state directory says what was published; it is updated only once the
+    /// broker acknowledged every clearing, so an interrupted cleanup is done again at the next connect.
+    /// </summary>
+    private async Task ClearStaleRetainedAsync()
+    {
+        var client = _client;
+        if (client is null)
+        {
+            return;
+        }
+
+        var current = _topics.RetainedTopics(_options.HomeAssistantDiscovery);
+        try
+        {
+            var stale = RetainedTopicLedger.Load(_options.StateDirectory).Except(current, StringComparer.Ordinal).ToList();
+            foreach (var topic in stale)
+            {
+                var outcome = await client.PublishAsync(topic, ReadOnlyMemory<byte>.Empty, 1, true).ConfigureAwait(false);
+                if (outcome.Status != Mqtt.PublishStatus.Delivered)
+                {
+                    Log.StaleNotCleared(_logger, topic, outcome.Describe());
+                    return;
+                }
+
+                Log.StaleCleared(_logger, topic);
+            }
+
+            RetainedTopicLedger.Save(_options.StateDirectory, current);
+        }
+        catch (IOException ex)
+        {
+            Log.StaleNotCleared(_logger, RetainedTopicLedger.FileName, ex.Message);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            Log.StaleNotCleared(_logger, RetainedTopicLedger.FileName, ex.Message);
+        }
+    }
+
     private string MessageId(long seq) => _topics.DeviceId + "-" + seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private void OnConnected()
     {
-        var client = _client!;
-        client.Subscribe(_topics.CommandFilter, 1);
-        if (_options.HomeAssistantDiscovery)
-        {
-            client.Subscribe(_topics.HomeAssistantStatus, 1);
-        }
-
-        if (_options.Hermes)
-        {
-            client.Subscribe(MqttTopics.HermesSay, 1);
-            client.Subscribe(MqttTopics.HermesStartSession, 1);
-        }
-
-        client.Publish(_topics.Availability, "online"u8, 1, true);
+        TryPublish(_topics.Availability, "online"u8, 1, true);
         PublishDiscovery();
         PublishState();
         _outbox?.OnConnected();
+        _ = ClearStaleRetainedAsync();
     }
 
     private void PublishDiscovery()
@@ -305,7 +387,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         var stats = OutboxStats;
         var versions = new Dictionary<string, string>(status.Versions ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         versions.TryAdd("appliance", AppVersion.Informational);
-        versions.TryAdd("libmosquitto", MosquittoClient.LibraryVersion);
+        versions.TryAdd("mqttnet", MqttNetClient.LibraryVersion);
         var message = new StateMessage(
             status.State,
             status.Muted,
@@ -316,7 +398,11 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
             stats.Evicted,
             stats.Delivered,
             _topics.DeviceId,
-            _time.GetUtcNow());
+            _time.GetUtcNow())
+        {
+            OutboxExpired = stats.Expired,
+            OutboxRefused = stats.Refused,
+        };
         TryPublish(_topics.State, JsonSerializer.SerializeToUtf8Bytes(message, MqttJsonContext.Default.StateMessage), 1, true);
     }
 
@@ -349,32 +435,29 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         _ => "error",
     };
 
-    private bool TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain)
+    /// <summary>
+    /// Hands a message to the connection without waiting; false when the connection is down (nothing is queued: the
+    /// callers publish state and discovery again on every connect, and durable reports go through the outbox).
+    /// A refusal by the broker is logged.
+    /// </summary>
+    private bool TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain, uint expirySeconds = 0)
     {
         var client = _client;
-        if (client is null)
+        if (client is null || !client.IsConnected)
         {
             return false;
         }
 
-        try
+        _ = ObservePublishAsync(client.PublishAsync(topic, payload.ToArray(), qos, retain, expirySeconds), topic);
+        return true;
+    }
+
+    private async Task ObservePublishAsync(Task<PublishOutcome> publish, string topic)
+    {
+        var outcome = await publish.ConfigureAwait(false);
+        if (outcome.Status == Mqtt.PublishStatus.Refused)
         {
-            client.Publish(topic, payload, qos, retain);
-            return true;
-        }
-        catch (MqttException ex) when (ex.ErrorCode == Interop.Mosquitto.MOSQ_ERR_NO_CONN)
-        {
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopping: the client went away between the read above and the call.
-            return false;
-        }
-        catch (MqttException ex)
-        {
-            Log.PublishFailed(_logger, topic, ex.Message);
-            return false;
+            Log.PublishFailed(_logger, topic, outcome.Describe());
         }
     }
 
@@ -431,7 +514,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
             var command = MqttCommandParser.Parse(topic[_topics.CommandPrefix.Length..], message.Payload, _options);
             Execute(command, topic, message.Payload.Length, token);
         }
-        else if (topic == _topics.HomeAssistantStatus)
+        else if (_options.HomeAssistantDiscovery && _topics.HomeAssistantStatusTopics.Contains(topic))
         {
             if (message.Payload.AsSpan().SequenceEqual("online"u8))
             {
@@ -556,11 +639,11 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
 
     private readonly record struct Incoming(string Topic, byte[] Payload, bool Retained);
 
-    private sealed class ClientTransport(MosquittoClient client) : IOutboxTransport
+    private sealed class ClientTransport(MqttNetClient client) : IOutboxTransport
     {
         public bool IsConnected => client.IsConnected;
 
-        public int Publish(string topic, byte[] payload) => client.Publish(topic, payload, 1, false);
+        public Task<PublishOutcome> PublishAsync(string topic, byte[] payload, uint expirySeconds) => client.PublishAsync(topic, payload, 1, false, expirySeconds);
     }
 
     private static partial class Log
@@ -582,6 +665,18 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
 
         [LoggerMessage(46, LogLevel.Warning, "MQTT: {Count} more bad inputs were not logged or answered (at most 20 a minute are)")]
         public static partial void BadInputsSuppressed(ILogger logger, long count);
+
+        [LoggerMessage(47, LogLevel.Warning, "MQTT broker refused report #{Seq} on '{Topic}' ({Reason}); it is kept in the outbox and sent again after the next reconnect (check the broker's ACL for this client); counted in outbox_refused")]
+        public static partial void Refused(ILogger logger, long seq, string topic, string reason);
+
+        [LoggerMessage(48, LogLevel.Warning, "Mqtt:PasswordFile '{Path}' is readable by every user on this machine; restrict it: chmod 600 (or 640 with the appliance's group)")]
+        public static partial void PasswordFileReadable(ILogger logger, string path);
+
+        [LoggerMessage(49, LogLevel.Information, "MQTT: cleared the retained '{Topic}' an earlier configuration left (device id, prefix or discovery changed)")]
+        public static partial void StaleCleared(ILogger logger, string topic);
+
+        [LoggerMessage(50, LogLevel.Warning, "MQTT: could not clear the retained '{Topic}' an earlier configuration left ({Reason}); tried again at the next connect")]
+        public static partial void StaleNotCleared(ILogger logger, string topic, string reason);
 
         [LoggerMessage(45, LogLevel.Debug, "MQTT empty payload on '{Topic}' ignored (clears a retained message; commands need a payload such as PRESS)")]
         public static partial void EmptyCommandIgnored(ILogger logger, string topic);

@@ -17,7 +17,11 @@ internal sealed class MqttTopics
         CommandPrefix = Base + "/cmd/";
         CommandFilter = Base + "/cmd/#";
         Discovery = options.DiscoveryPrefix + "/device/" + DeviceId + "/config";
-        HomeAssistantStatus = options.DiscoveryPrefix + "/status";
+        // Home Assistant's birth message is always on homeassistant/status, whatever its discovery prefix; a custom
+        // prefix's status topic is listened to as well.
+        HomeAssistantStatusTopics = options.DiscoveryPrefix == DefaultDiscoveryPrefix
+            ? [HomeAssistantStatus]
+            : [HomeAssistantStatus, options.DiscoveryPrefix + "/status"];
     }
 
     public string Prefix { get; }
@@ -45,7 +49,16 @@ internal sealed class MqttTopics
 
     public string Discovery { get; }
 
-    public string HomeAssistantStatus { get; }
+    /// <summary>Where Home Assistant announces itself (birth message <c>online</c>), always.</summary>
+    public const string HomeAssistantStatus = "homeassistant/status";
+
+    public const string DefaultDiscoveryPrefix = "homeassistant";
+
+    /// <summary><see cref="HomeAssistantStatus"/>, plus <c>&lt;DiscoveryPrefix&gt;/status</c> with a custom prefix.</summary>
+    public IReadOnlyList<string> HomeAssistantStatusTopics { get; }
+
+    /// <summary>The retained topics this device publishes with these options: availability, state, and discovery when on.</summary>
+    public IReadOnlyList<string> RetainedTopics(bool discovery) => discovery ? [Discovery, State, Availability] : [State, Availability];
 
     public string Command(string name) => CommandPrefix + name;
 

@@ -35,9 +35,12 @@ internal sealed partial class MosquittoBroker : IDisposable
 
     public string ConfigPath => Path.Combine(Directory, "mosquitto.conf");
 
+    public string AclPath => Path.Combine(Directory, "acl");
+
     public int Pid => _process?.Id ?? 0;
 
-    public static MosquittoBroker Start(bool tls = false, bool persistence = false)
+    /// <summary>Starts a broker; <paramref name="acl"/>: the lines of an <c>acl_file</c> (anonymous clients use its first block).</summary>
+    public static MosquittoBroker Start(bool tls = false, bool persistence = false, IReadOnlyList<string>? acl = null)
     {
         var dir = TestPaths.NewTempDirectory("mqtt-broker");
         var port = FreePort();
@@ -67,6 +70,13 @@ internal sealed partial class MosquittoBroker : IDisposable
             conf.Add($"cafile {files.CaFile}");
             conf.Add($"certfile {files.ServerCert}");
             conf.Add($"keyfile {files.ServerKey}");
+        }
+
+        if (acl is not null)
+        {
+            var aclPath = Path.Combine(dir, "acl");
+            File.WriteAllLines(aclPath, acl);
+            conf.Add($"acl_file {aclPath}");
         }
 
         var broker = new MosquittoBroker(dir, port, tlsPort, files);

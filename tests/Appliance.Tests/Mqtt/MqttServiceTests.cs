@@ -8,7 +8,7 @@ using VoiceAppliance.Testing;
 
 namespace VoiceAppliance.Tests.Mqtt;
 
-/// <summary>The MQTT service against a real mosquitto broker, with our libmosquitto client as the peer.</summary>
+/// <summary>The MQTT service against a real mosquitto broker, with our own MQTTnet client as the peer.</summary>
 public sealed class MqttServiceTests : IDisposable
 {
     private readonly List<IDisposable> _cleanup = [];
@@ -223,7 +223,7 @@ public sealed class MqttServiceTests : IDisposable
         Assert.True(state.Json.GetProperty("muted").GetBoolean());
         Assert.Equal(55, state.Json.GetProperty("volume").GetInt32());
         Assert.Equal("0.1.0", state.Json.GetProperty("versions").GetProperty("appliance").GetString());
-        Assert.StartsWith("2.", state.Json.GetProperty("versions").GetProperty("libmosquitto").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("5.", state.Json.GetProperty("versions").GetProperty("mqttnet").GetString(), StringComparison.Ordinal);
         Assert.True(state.Json.GetProperty("uptime_s").GetDouble() >= 0);
         Assert.Equal(0, service.OutboxStats.Evicted);
     }
@@ -243,7 +243,8 @@ public sealed class MqttServiceTests : IDisposable
         Assert.Equal("voice-appliance", root.GetProperty("o").GetProperty("name").GetString());
         Assert.Equal("appliance/dev1/availability", root.GetProperty("availability_topic").GetString());
         var cmps = root.GetProperty("cmps").EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
-        Assert.Equal(7, cmps.Count);
+        Assert.Equal(8, cmps.Count);
+        Assert.Equal("event", cmps["dev1_error"].GetProperty("p").GetString());
         Assert.Equal("sensor", cmps["dev1_state"].GetProperty("p").GetString());
         Assert.Equal("appliance/dev1/state", cmps["dev1_state"].GetProperty("state_topic").GetString());
         Assert.Equal("event", cmps["dev1_session"].GetProperty("p").GetString());
@@ -643,6 +644,8 @@ public sealed class MqttServiceTests : IDisposable
         Thread.Sleep(1500);
         Assert.False(wrong.IsConnected);
         Assert.Single(logger.Lines, l => l.Text.Contains("unreachable", StringComparison.Ordinal));
+        // The reason in words: the broker's certificate is not signed by the configured CA.
+        Assert.Contains(logger.Lines, l => l.Text.Contains("TLS: unknown CA", StringComparison.Ordinal) && l.Text.Contains("other-ca.crt", StringComparison.Ordinal));
     }
 
     [RequiresProgramFact("mosquitto")]

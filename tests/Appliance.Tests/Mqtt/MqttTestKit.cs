@@ -10,22 +10,24 @@ namespace VoiceAppliance.Tests.Mqtt;
 /// <summary>A received message.</summary>
 internal sealed record Received(string Topic, byte[] Payload, bool Retain)
 {
+    /// <summary>When the peer received it (wall clock).</summary>
+    public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
+
     public string Text => Encoding.UTF8.GetString(Payload);
 
     public JsonElement Json => JsonDocument.Parse(Payload).RootElement;
 }
 
-/// <summary>The other side of the broker in tests: our own libmosquitto client, subscribed to what the test watches.</summary>
+/// <summary>The other side of the broker in tests: our own MQTTnet client, subscribed to what the test watches.</summary>
 internal sealed class TestPeer : IDisposable
 {
-    private readonly MosquittoClient _client;
-    private readonly List<(string Filter, int Qos)> _subscriptions = [];
+    private readonly MqttNetClient _client;
     private readonly object _gate = new();
     private readonly List<Received> _received = [];
 
     public TestPeer(int port, string? clientId = null, bool cleanSession = true, params string[] filters)
     {
-        _client = new MosquittoClient(
+        _client = new MqttNetClient(
             new MqttConnectionSettings
             {
                 Host = "127.0.0.1",
@@ -38,19 +40,12 @@ internal sealed class TestPeer : IDisposable
             new ListLogger());
         foreach (var f in filters)
         {
-            _subscriptions.Add((f, 1));
+            _client.AddSubscription(f, 1);
         }
 
+        // The client subscribes (and waits for the SUBACK) on every connect before raising Connected.
         var subscribed = new ManualResetEventSlim();
-        _client.Connected += () =>
-        {
-            foreach (var (filter, qos) in _subscriptions)
-            {
-                _client.Subscribe(filter, qos);
-            }
-
-            subscribed.Set();
-        };
+        _client.Connected += subscribed.Set;
         _client.MessageReceived += (topic, payload, retain) =>
         {
             lock (_gate)
@@ -69,7 +64,7 @@ internal sealed class TestPeer : IDisposable
         Publish("peer/sync/" + Guid.NewGuid().ToString("N"), [], 1, wait: true);
     }
 
-    public MosquittoClient Client => _client;
+    public MqttNetClient Client => _client;
 
     public IReadOnlyList<Received> Snapshot()
     {
@@ -95,7 +90,7 @@ internal sealed class TestPeer : IDisposable
         }
         else
         {
-            _client.Publish(topic, payload, qos, retain);
+            _ = _client.PublishAsync(topic, payload, qos, retain);
         }
     }
 

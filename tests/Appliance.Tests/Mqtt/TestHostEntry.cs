@@ -13,6 +13,16 @@ public static class TestHostEntry
     public static async Task<int> Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 4 && args[0] == "mqtt-echo")
+        {
+            return await EchoChild.RunAsync(args).ConfigureAwait(false);
+        }
+
+        if (args.Length == 6 && args[0] is "mqtt-stream" or "mqtt-drain")
+        {
+            return await FaultChild.RunAsync(args).ConfigureAwait(false);
+        }
+
         if (args.Length is < 4 or > 5 || args[0] != "mqtt-child")
         {
             await Console.Error.WriteLineAsync("usage: VoiceAppliance.Tests.dll mqtt-child PORT STATE_DIR DEVICE_ID [REPORTS]").ConfigureAwait(false);

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace VoiceAppliance.Tests.Mqtt;
+
+/// <summary>
+/// A TCP forwarder on 127.0.0.1 in front of the broker whose gate the fault test closes while the broker restarts, so
+/// the appliance reconnects only after the test's consumer has subscribed again: a report the broker takes while
+/// nobody is subscribed is the broker's to lose, not the appliance's. Closed: connections are accepted and dropped.
+/// </summary>
+internal sealed class GatedProxy : IDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly int _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<TcpClient> _open = [];
+    private volatile bool _gateOpen = true;
+
+    public GatedProxy(int targetPort)
+    {
+        _target = targetPort;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = AcceptAsync();
+    }
+
+    public int Port { get; }
+
+    public void Open() => _gateOpen = true;
+
+    /// <summary>Refuses new connections and drops the forwarded ones.</summary>
+    public void Close()
+    {
+        _gateOpen = false;
+        lock (_open)
+        {
+            foreach (var c in _open)
+            {
+                c.Dispose();
+            }
+
+            _open.Clear();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        Close();
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient inbound;
+            try
+            {
+                inbound = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            if (!_gateOpen)
+            {
+                inbound.Dispose();
+                continue;
+            }
+
+            _ = ForwardAsync(inbound);
+        }
+    }
+
+    private async Task ForwardAsync(TcpClient inbound)
+    {
+        var outbound = new TcpClient();
+        try
+        {
+            await outbound.ConnectAsync(IPAddress.Loopback, _target).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+            inbound.Dispose();
+            outbound.Dispose();
+            return;
+        }
+
+        lock (_open)
+        {
+            _open.Add(inbound);
+            _open.Add(outbound);
+        }
+
+        var a = inbound.GetStream().CopyToAsync(outbound.GetStream());
+        var b = outbound.GetStream().CopyToAsync(inbound.GetStream());
+        try
+        {
+            await Task.WhenAny(a, b).ConfigureAwait(false);
+        }
+        finally
+        {
+            inbound.Dispose();
+            outbound.Dispose();
+            lock (_open)
+            {
+                _open.Remove(inbound);
+                _open.Remove(outbound);
+            }
+        }
+    }
+}
