@@ -16,7 +16,11 @@ namespace VoiceAppliance.Mqtt;
 /// </summary>
 public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqttReporter
 {
-    private const int CommandQueueCapacity = 256;
+    /// <summary>Messages queued per command topic (<see cref="TopicQueues{T}"/>).</summary>
+    private const int CommandQueuePerTopic = 32;
+
+    /// <summary>Key of every command topic the parser does not know (they share one bounded queue).</summary>
+    private const string UnknownCommandKey = "(unknown)";
     private const int ErrorReportBurst = 20; // bad-input and command-failure log lines and error messages per window
     private static readonly TimeSpan ErrorReportWindow = TimeSpan.FromMinutes(1);
 
@@ -26,7 +30,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     private readonly TimeProvider _time;
     private readonly ReportRateLimiter _errorReports;
     private readonly MqttTopics _topics;
-    private readonly Channel<Incoming> _incoming;
+    private readonly TopicQueues<Incoming> _incoming;
     private readonly CancellationTokenSource _stopping = new();
     private readonly long _startedAt;
     private readonly object _statusGate = new();
@@ -35,7 +39,6 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     private MqttNetClient? _client;
     private DurableOutbox? _outbox;
     private Task? _processing;
-    private long _commandsDropped;
     private long _badInputs;
     private bool _started;
 
@@ -55,16 +58,9 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         _topics = new MqttTopics(options);
         _startedAt = _time.GetTimestamp();
         _intercomTargets = [.. options.IntercomTargets];
-        _incoming = Channel.CreateBounded<Incoming>(
-            new BoundedChannelOptions(CommandQueueCapacity)
-            {
-                // The network thread must never block; under a flood the oldest queued messages go (counted), so the
-                // newest command, the one the user just sent, is the one that survives.
-                FullMode = BoundedChannelFullMode.DropOldest,
-                SingleReader = true,
-                SingleWriter = true,
-            },
-            _ => Interlocked.Increment(ref _commandsDropped));
+        // The network thread must never block; under a flood on one topic that topic's oldest queued messages go
+        // (counted per topic), so the newest command survives, and commands on other topics are not pushed out.
+        _incoming = new TopicQueues<Incoming>(CommandQueuePerTopic, 2L * Math.Max(options.MaxIntercomBytes, options.MaxCommandBytes));
     }
 
     /// <summary>The base topic <c>&lt;TopicPrefix&gt;/&lt;DeviceId&gt;</c>.</summary>
@@ -79,8 +75,11 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     /// <summary>Outbox counters (pending, delivered, evicted).</summary>
     public OutboxStats OutboxStats => _outbox?.Stats ?? default;
 
-    /// <summary>Incoming messages dropped because more than 256 were waiting (a flood).</summary>
-    public long CommandsDropped => Interlocked.Read(ref _commandsDropped);
+    /// <summary>Incoming messages dropped because more than 32 of their topic were waiting (a flood on that topic).</summary>
+    public long CommandsDropped => _incoming.Dropped;
+
+    /// <summary><see cref="CommandsDropped"/> per command topic.</summary>
+    public IReadOnlyDictionary<string, long> CommandsDroppedByTopic => _incoming.DroppedByKey;
 
     /// <summary>Bad payloads reported on <c>&lt;base&gt;/error</c> since start.</summary>
     public long BadInputs => Interlocked.Read(ref _badInputs);
@@ -144,7 +143,6 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _incoming.Writer.TryComplete();
         if (_processing is not null)
         {
             await _processing.ConfigureAwait(false);
@@ -172,6 +170,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _outbox?.Dispose();
+        _incoming.Dispose();
         _stopping.Dispose();
     }
 
@@ -461,16 +460,27 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         }
     }
 
-    private void OnMessage(string topic, byte[] payload, bool retain) =>
-        _incoming.Writer.TryWrite(new Incoming(topic, payload, retain));
+    private void OnMessage(string topic, byte[] payload, bool retain)
+    {
+        var key = topic;
+        if (topic.StartsWith(_topics.CommandPrefix, StringComparison.Ordinal))
+        {
+            // One queue per known command; everything else under cmd/ shares one, so a stranger's topics stay bounded.
+            var name = topic[_topics.CommandPrefix.Length..];
+            key = MqttCommandParser.Names.Contains(name) ? name : UnknownCommandKey;
+        }
+
+        _ = _incoming.Enqueue(key, new Incoming(topic, payload, retain), payload.Length);
+    }
 
     private async Task ProcessIncomingAsync()
     {
         var token = _stopping.Token;
         try
         {
-            await foreach (var message in _incoming.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            while (true)
             {
+                var message = await _incoming.DequeueAsync(token).ConfigureAwait(false);
                 try
                 {
                     Dispatch(message, token);
