@@ -14,6 +14,7 @@ public static class BenchCommands
         ["stt"] = Whisper.SpeechToTextBench.Run,
         ["mqtt"] = Mqtt.MqttBench.Run,
         ["pipeline"] = Pipeline.PipelineBench.Run,
+        ["endpointing"] = Pipeline.EndpointingBench.Run,
         ["grammar"] = Grammar.GrammarRejectionBench.Run,
         ["idle"] = Idle.IdleBench.Run,
     };
