@@ -16,6 +16,7 @@ public static class BenchCommands
         ["pipeline"] = Pipeline.PipelineBench.Run,
         ["endpointing"] = Pipeline.EndpointingBench.Run,
         ["grammar"] = Grammar.GrammarRejectionBench.Run,
+        ["heldout"] = Grammar.HeldOutBench.Run,
         ["idle"] = Idle.IdleBench.Run,
     };
 
