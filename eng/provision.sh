@@ -89,11 +89,12 @@ PIPER_TOKENS_SHA=620e1aecf1a68fea3ba5850d137b0138fa2037c9b372dad13b95a2a215d0849
 # (libc6-dev: the C runtime files of the native links; gcc was for the removed gpio.h layout tests), time (the fuzz
 # tests measure a command's peak RSS), the NativeAOT toolchain (clang + llvm;
 # gcc-aarch64-linux-gnu and libc6-dev-arm64-cross for the linux-arm64 link), qemu-user-static to run the arm64
-# binary, and cmake/g++ for the benchmark's whisper-cli (--bench).
+# binary, cmake/g++ for the benchmark's whisper-cli and pocketsphinx (pocketsphinx_batch: the bare decoder
+# `bench heldout` compares the grammar STT with) (--bench).
 APT_RUNTIME="libasound2 alsa-utils libgpiod2 mosquitto mosquitto-clients libespeak-ng1 espeak-ng-data libpocketsphinx3 pocketsphinx-en-us libgomp1 libssl3"
 APT_BUILD="sox espeak-ng ca-certificates openssl gcc libc6-dev clang llvm time"
 APT_CROSS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
-APT_BENCH="cmake g++ make"
+APT_BENCH="cmake g++ make pocketsphinx"
 
 # ---------------------------------------------------------------------------------------------
 wanted_dest() { # is this destination needed on this host with these options?

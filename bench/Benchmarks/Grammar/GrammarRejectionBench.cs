@@ -153,7 +153,7 @@ public static class GrammarRejectionBench
         }
     }
 
-    private static float[] AddNoise(float[] clean, double snrDb, Random random)
+    internal static float[] AddNoise(float[] clean, double snrDb, Random random)
     {
         var power = clean.Select(a => (double)a * a).Where(p => p > 1e-6).DefaultIfEmpty(1e-6).Average();
         var noise = new double[clean.Length];
@@ -180,7 +180,7 @@ public static class GrammarRejectionBench
         return values[values.Count / 2];
     }
 
-    private static float[] Frame(float[] speech, int seed)
+    internal static float[] Frame(float[] speech, int seed)
     {
         var random = new Random(seed);
         var audio = new float[(int)(0.3 * 16000) + speech.Length + (int)(0.6 * 16000)];
@@ -197,11 +197,11 @@ public static class GrammarRejectionBench
         return audio;
     }
 
-    private static float[]? Espeak(string dir, string voice, string text)
+    internal static float[]? Espeak(string dir, string voice, string text, int wordsPerMinute = 160)
     {
         var raw = Path.Combine(dir, "raw.wav");
         var wav = Path.Combine(dir, "out.raw");
-        if (!BenchTools.Exec("espeak-ng", ["-v", voice, "-s", "160", "-w", raw, text], out _) || !BenchTools.Exec("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", wav], out _))
+        if (!BenchTools.Exec("espeak-ng", ["-v", voice, "-s", wordsPerMinute.ToString(CultureInfo.InvariantCulture), "-w", raw, text], out _) || !BenchTools.Exec("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", wav], out _))
         {
             return null;
         }

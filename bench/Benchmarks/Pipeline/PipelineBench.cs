@@ -150,7 +150,13 @@ public static class PipelineBench
     }
 
     /// <summary>Runs <paramref name="commands"/> scripted commands through a pipeline on <paramref name="engines"/>.</summary>
-    public static async Task<PipelineBenchResult> RunAsync(PipelineBenchEngines engines, int commands, CancellationToken cancellationToken, PipelineOptions? options = null)
+    /// <param name="engines">The engines and the command audio.</param>
+    /// <param name="commands">Commands to run.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <param name="options">Pipeline options (defaults when null).</param>
+    /// <param name="drain">Wait until the microphone has delivered all of a command's audio before the next tap, so
+    /// speech left over from a turn that ended early cannot leak into the next command's session.</param>
+    public static async Task<PipelineBenchResult> RunAsync(PipelineBenchEngines engines, int commands, CancellationToken cancellationToken, PipelineOptions? options = null, bool drain = false)
     {
         ArgumentNullException.ThrowIfNull(engines);
         var capture = new FeedCapture(s_realtime);
@@ -162,6 +168,7 @@ public static class PipelineBench
         var loop = Task.Run(() => pipeline.RunAsync(cts.Token), cts.Token);
         var turns = new List<TurnMetrics>();
         var words = new List<int>();
+        var endings = new List<PipelineBenchTurn>();
         var failures = 0;
         var wall = Stopwatch.StartNew();
         for (var i = 0; i < commands; i++)
@@ -175,6 +182,7 @@ public static class PipelineBench
                 if (e is TurnEndedEvent t)
                 {
                     turns.Add(t.Metrics);
+                    endings.Add(new PipelineBenchTurn(i, t.Transcript, t.Metrics));
                     words.Add(t.Transcript?.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length ?? 0);
                 }
                 else if (e is SessionEndedEvent s)
@@ -182,6 +190,11 @@ public static class PipelineBench
                     failures += s.Reason is SessionEndReason.Nominal ? 0 : 1;
                     break;
                 }
+            }
+
+            while (drain && !capture.Drained)
+            {
+                await Task.Delay(20, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -196,7 +209,7 @@ public static class PipelineBench
         }
 
         words.Sort();
-        return new PipelineBenchResult(engines.Name, commands - failures, commands, turns, wall.Elapsed) { MedianTranscriptWords = words.Count == 0 ? 0 : words[words.Count / 2] };
+        return new PipelineBenchResult(engines.Name, commands - failures, commands, turns, wall.Elapsed) { MedianTranscriptWords = words.Count == 0 ? 0 : words[words.Count / 2], Endings = endings };
     }
 
     /// <summary>Prints the table.</summary>
@@ -235,6 +248,8 @@ public static class PipelineBench
     /// With --realtime the queued audio is read at real time (a live microphone), so the figures measured from the last
     /// voiced sample hold in wall time and a speculation races the silence window as it would on the device.
     /// </summary>
+    internal static bool Realtime { get => s_realtime; set => s_realtime = value; }
+
     private static bool s_realtime;
 
     private sealed class FeedCapture(bool realtime) : IAudioCapture
@@ -244,12 +259,16 @@ public static class PipelineBench
         private long _delivered;
         private float[]? _current;
         private int _offset;
+        private bool _fed;
 
         public int SampleRate => 16000;
 
         public long DroppedSamples => 0;
 
         public void Feed(float[] audio) => _queue.Writer.TryWrite(audio);
+
+        /// <summary>Everything fed has been read (the reader is on the silence it makes up itself).</summary>
+        public bool Drained => _queue.Reader.Count == 0 && (!_fed || _offset >= _current!.Length);
 
         public async ValueTask<bool> ReadAsync(Memory<float> destination, CancellationToken cancellationToken)
         {
@@ -258,7 +277,8 @@ public static class PipelineBench
             {
                 if (_current is null || _offset >= _current.Length)
                 {
-                    if (!_queue.Reader.TryRead(out _current))
+                    _fed = _queue.Reader.TryRead(out _current);
+                    if (!_fed)
                     {
                         // nothing queued: the microphone hears silence (paced at 10x real time)
                         await Task.Delay(3, cancellationToken).ConfigureAwait(false);
@@ -325,6 +345,9 @@ public sealed record PipelineBenchResult(string Name, int Completed, int Command
 {
     /// <summary>Median words per final transcript (what the STT cost was spent on).</summary>
     public int MedianTranscriptWords { get; init; }
+
+    /// <summary>Every turn with the index of the scripted command it came from (a command cut short may make two).</summary>
+    public IReadOnlyList<PipelineBenchTurn> Endings { get; init; } = [];
 
     /// <summary>Turns whose reply reached the speaker.</summary>
     public int Replied => Turns.Count(t => t.EndOfSpeechToFirstAudioMs.HasValue);

@@ -51,6 +51,9 @@ internal sealed class RealPipelineEngines : IDisposable
         return new RealPipelineEngines(vad, tts, speech);
     }
 
+    /// <summary>The Piper voice (multi-speaker libritts_r-medium) that also speaks the user's commands.</summary>
+    public PiperTts Voice => _tts;
+
     /// <summary>Silero + grammar STT + intents + Piper.</summary>
     public PipelineBenchEngines Grammar()
     {

@@ -68,6 +68,11 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             "-samprate", "16000",
             "-bestpath", "no",
             "-allphone_ci", "yes",
+
+            // The audio is already one VAD segment. pocketsphinx's own silence removal drops frames by a noise
+            // estimate it carries from one utterance to the next, so a command could lose frames (and its grammar
+            // path) because of what was decoded before it; off, each result depends on its own audio alone.
+            "-remove_silence", "no",
             .. _options.ExtraArguments,
         ];
         try

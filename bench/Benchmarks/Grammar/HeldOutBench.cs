@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using VoiceAppliance.Models;
+using VoiceAppliance.Models.Grammar;
+using VoiceAppliance.Models.Piper;
+using VoiceAppliance.Workflows;
+using VoiceAppliance.Workflows.Intents;
+
+namespace VoiceAppliance.Benchmarks.Grammar;
+
+/// <summary>
+/// <c>./build.sh bench heldout [--verbose]</c> (issue 17, item 6): the grammar bench's utterances spoken by voices the
+/// rejection threshold was never tuned on — other Piper speakers of libritts_r-medium and espeak-ng variants (en-gb,
+/// en-us, +f/+m) at 150-180 words a minute — beside the tuning set itself (the voices of <c>bench grammar</c>), clean
+/// and with brown noise at 20 and 10 dB SNR. The same files go to the appliance's grammar STT and to bare pocketsphinx
+/// (Debian's <c>pocketsphinx_batch</c>, the decoder of <c>pocketsphinx_continuous</c> without its silence segmenter:
+/// one utterance per file, as the appliance decodes one VAD segment) given the same JSGF, its defaults otherwise.
+/// Rows: commands understood (intent and slots), wrongly accepted, rejected (the bare decoder has no rejection: its
+/// "rejected" is "no path"), other speech accepted, and the files where the bare decoder found a path and the
+/// appliance's grammar search ended with none.
+/// </summary>
+public static partial class HeldOutBench
+{
+    private static readonly (string Name, int[] Piper, (string Voice, int Wpm)[] Espeak)[] Sets =
+    [
+        ("tuning", [0, 20, 100, 250, 400, 600, 800], [("en-us", 160), ("en-us+m3", 160), ("en-us+f3", 160), ("en", 160)]),
+        ("held-out", [5, 77, 150, 333, 512, 700, 850], [("en-gb", 150), ("en-gb+f2", 170), ("en-us+f4", 160), ("en-us+m1", 180), ("en-gb-x-rp+m5", 165), ("en-us+f2", 175)]),
+    ];
+
+    private const string Bare = "pocketsphinx_batch";
+
+    /// <summary>Entry point.</summary>
+    public static int Run(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var verbose = args.Contains("--verbose");
+        if (args.Any(a => a != "--verbose"))
+        {
+            Console.Error.WriteLine("heldout bench: usage: heldout [--verbose]");
+            return 64;
+        }
+
+        var intents = IntentsFile.Load(Path.Combine(BenchTools.Root(), "config", "intents.json"));
+        string jsgf;
+        IntentRecognizer recognizer;
+        using (var workflow = new IntentWorkflow(intents))
+        {
+            jsgf = workflow.Jsgf;
+            recognizer = workflow.Recognizer;
+        }
+
+        string Meaning(string text) =>
+            recognizer.Recognize(text) is { } m ? m.Intent + "(" + string.Join(",", m.Slots.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value)) + ")" : "none";
+
+        var dir = Directory.CreateTempSubdirectory("heldout-bench").FullName;
+        try
+        {
+            var options = new GrammarOptions();
+            var grammarFile = Path.Combine(dir, "commands.gram");
+            File.WriteAllText(grammarFile, jsgf);
+            var piper = SpeechSamples.Voice();
+            var files = new List<(string Set, string Condition, bool InGrammar, string Voice, string Text, string Id, float[] Audio)>();
+            foreach (var (set, speakers, espeak) in Sets)
+            {
+                var samples = new List<(bool InGrammar, string Voice, string Text, float[] Audio)>();
+                foreach (var speaker in speakers)
+                {
+                    foreach (var (inGrammar, text) in Phrases())
+                    {
+                        var audio = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = speaker, SentenceSilence = TimeSpan.Zero }), piper.SampleRate, 16000);
+                        samples.Add((inGrammar, $"piper:{speaker}", text, GrammarRejectionBench.Frame(audio, speaker)));
+                    }
+                }
+
+                foreach (var (voice, wpm) in espeak)
+                {
+                    foreach (var (inGrammar, text) in Phrases())
+                    {
+                        var audio = GrammarRejectionBench.Espeak(dir, voice, text, wpm)
+                            ?? throw new InvalidOperationException("espeak-ng or sox is missing: run ./build.sh provision --bench");
+                        samples.Add((inGrammar, $"espeak:{voice}@{wpm}", text, GrammarRejectionBench.Frame(audio, voice.Length)));
+                    }
+                }
+
+                foreach (var snr in new double?[] { null, 20, 10 })
+                {
+                    var condition = snr is null ? "clean" : string.Create(CultureInfo.InvariantCulture, $"{snr} dB SNR");
+                    var random = new Random(7); // as bench grammar: the tuning set's noisy rows are its files
+                    foreach (var (inGrammar, voice, text, clean) in samples)
+                    {
+                        var audio = snr is null ? clean : GrammarRejectionBench.AddNoise(clean, snr.Value, random);
+                        var id = string.Create(CultureInfo.InvariantCulture, $"{set}-{(snr ?? 0):00}-{files.Count:0000}");
+                        WriteWav(Path.Combine(dir, id + ".wav"), audio);
+                        files.Add((set, condition, inGrammar, voice, text, id, audio));
+                    }
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{files.Count} files: {string.Join("; ", Sets.Select(s => $"{s.Name}: Piper speakers {string.Join(",", s.Piper)} + espeak-ng {string.Join(",", s.Espeak.Select(e => $"{e.Voice}@{e.Wpm}"))}"))}; {GrammarRejectionBench.Commands.Length} commands + {GrammarRejectionBench.OtherSpeech.Length} other phrases each; clean, 20 and 10 dB SNR"));
+
+            // Bare pocketsphinx on every file in one process, while the appliance decodes the same files here.
+            var ctl = Path.Combine(dir, "files.ctl");
+            File.WriteAllLines(ctl, files.Select(f => f.Id));
+            var hypFile = Path.Combine(dir, "bare.hyp");
+            string[] bareArgs = ["-hmm", options.AcousticModel, "-dict", options.Dictionary, "-jsgf", grammarFile, "-ctl", ctl, "-cepdir", dir, "-cepext", ".wav", "-adcin", "yes", "-adchdr", "44", "-samprate", "16000", "-hyp", hypFile, "-logfn", Path.Combine(dir, "bare.log")];
+            var bareRun = Task.Run(() => (Ok: BenchTools.Exec(Bare, bareArgs, out var err), Error: err));
+
+            var appliance = new List<(GrammarResult Result, bool NoPath)>(files.Count);
+            using (var engine = new GrammarSpeechToText(jsgf))
+            {
+                foreach (var f in files)
+                {
+                    var result = engine.Recognize(f.Audio);
+                    appliance.Add((result, engine.LastScore.Grammar.Text.Length == 0));
+                }
+            }
+
+            var (ok, error) = bareRun.GetAwaiter().GetResult();
+            if (!ok || !File.Exists(hypFile))
+            {
+                Console.Error.WriteLine($"heldout bench: {Bare} failed ({error.Trim()}). Fix: install Debian's pocketsphinx package (./build.sh provision --bench).");
+                return 69;
+            }
+
+            var bare = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var line in File.ReadLines(hypFile))
+            {
+                if (HypLine().Match(line) is { Success: true } m)
+                {
+                    bare[m.Groups["id"].Value] = m.Groups["text"].Value.Trim();
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"appliance: GrammarSpeechToText, rejection threshold {GrammarOptions.DefaultRejectionThreshold}; bare: {Bare} -jsgf (same JSGF, same files, its defaults); {bare.Count} hypotheses read"));
+            Console.WriteLine();
+            Console.WriteLine("| set | condition | decoder | commands understood | wrongly accepted | rejected / no path | other speech accepted | no grammar path where the bare decoder found one |");
+            Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|");
+            var defects = new List<string>();
+            foreach (var group in files.Select((f, i) => (f, i)).GroupBy(x => (x.f.Set, x.f.Condition)))
+            {
+                var rows = group.ToList();
+                var commands = rows.Where(r => r.f.InGrammar).ToList();
+                var others = rows.Where(r => !r.f.InGrammar).ToList();
+                string Bar(int n, int of) => string.Create(CultureInfo.InvariantCulture, $"{n}/{of} ({n / (double)of:P1})");
+                string BareText(int i) => bare.GetValueOrDefault(files[i].Id, string.Empty);
+
+                var aUnderstood = commands.Count(r => appliance[r.i].Result.Accepted && Meaning(appliance[r.i].Result.Text) == Meaning(r.f.Text));
+                var aWrong = commands.Count(r => appliance[r.i].Result.Accepted && Meaning(appliance[r.i].Result.Text) != Meaning(r.f.Text));
+                var aFalse = others.Count(r => appliance[r.i].Result.Accepted);
+                var noPath = rows.Where(r => appliance[r.i].NoPath && BareText(r.i).Length > 0).ToList();
+                Console.WriteLine($"| {group.Key.Set} | {group.Key.Condition} | appliance | {Bar(aUnderstood, commands.Count)} | {aWrong} | {commands.Count - aUnderstood - aWrong} | {Bar(aFalse, others.Count)} | {noPath.Count} ({noPath.Count(r => r.f.InGrammar)} commands) |");
+
+                var bUnderstood = commands.Count(r => BareText(r.i).Length > 0 && Meaning(BareText(r.i)) == Meaning(r.f.Text));
+                var bWrong = commands.Count(r => BareText(r.i).Length > 0 && Meaning(BareText(r.i)) != Meaning(r.f.Text));
+                var bFalse = others.Count(r => BareText(r.i).Length > 0);
+                Console.WriteLine($"| {group.Key.Set} | {group.Key.Condition} | bare pocketsphinx | {Bar(bUnderstood, commands.Count)} | {bWrong} | {commands.Count - bUnderstood - bWrong} | {Bar(bFalse, others.Count)} | |");
+                foreach (var r in noPath)
+                {
+                    defects.Add($"  no grammar path: {group.Key.Set} {group.Key.Condition} {r.f.Voice} {(r.f.InGrammar ? "IN " : "OUT")} '{r.f.Text}' (bare: '{BareText(r.i)}')");
+                }
+
+                if (verbose)
+                {
+                    foreach (var r in rows)
+                    {
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  {group.Key.Set} {group.Key.Condition} {(r.f.InGrammar ? "IN " : "OUT")} {r.f.Voice,-22} '{r.f.Text}' appliance {(appliance[r.i].Result.Accepted ? "acc" : "rej")} {appliance[r.i].Result.Confidence:0.000} '{appliance[r.i].Result.Text}' | bare '{BareText(r.i)}'"));
+                    }
+                }
+            }
+
+            foreach (var d in defects)
+            {
+                Console.WriteLine(d);
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static IEnumerable<(bool InGrammar, string Text)> Phrases() =>
+        GrammarRejectionBench.Commands.Select(c => (true, c)).Concat(GrammarRejectionBench.OtherSpeech.Select(o => (false, o)));
+
+    private static void WriteWav(string path, float[] audio)
+    {
+        using var stream = File.Create(path);
+        using var writer = new BinaryWriter(stream, Encoding.ASCII);
+        var bytes = audio.Length * 2;
+        writer.Write("RIFF"u8);
+        writer.Write(36 + bytes);
+        writer.Write("WAVEfmt "u8);
+        writer.Write(16);
+        writer.Write((short)1);
+        writer.Write((short)1);
+        writer.Write(16000);
+        writer.Write(32000);
+        writer.Write((short)2);
+        writer.Write((short)16);
+        writer.Write("data"u8);
+        writer.Write(bytes);
+        foreach (var s in audio)
+        {
+            writer.Write((short)Math.Clamp(MathF.Round(s * 32767f), -32768f, 32767f));
+        }
+    }
+
+    // pocketsphinx_batch's -hyp lines: "words words (utterance-id score)", an empty hypothesis " (utterance-id score)".
+    [GeneratedRegex(@"^(?<text>.*?)\s*\((?<id>\S+)(\s+-?\d+)?\)\s*$")]
+    private static partial Regex HypLine();
+}

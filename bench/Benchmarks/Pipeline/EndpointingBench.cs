@@ -1,0 +1,181 @@
+using System.Globalization;
+using VoiceAppliance.Benchmarks.Grammar;
+using VoiceAppliance.Models;
+using VoiceAppliance.Models.Piper;
+using VoiceAppliance.Workflows;
+
+namespace VoiceAppliance.Benchmarks.Pipeline;
+
+/// <summary>
+/// <c>./build.sh bench endpointing [--realtime]</c> (issue 17, item 5): commands with a hesitation inside them
+/// ("set a timer for ... ten minutes", 300/450/600 ms of silence) and plain commands, spoken by several Piper
+/// speakers and espeak-ng, through the real pipeline (Silero v5, grammar STT, intents, Piper) with the early
+/// endpoint on. Reports the hesitations understood whole, the false early cuts (a turn that ended before the user
+/// finished: its utterance stops before the command's last word, or the command made more than one turn), and
+/// last voiced sample -> first reply audio for the plain commands of the same run.
+/// </summary>
+public static class EndpointingBench
+{
+    /// <summary>Commands split where the user hesitates (all in config/intents.json's grammar; the grammar has no
+    /// trailing "please", so "turn on the kitchen light ... please" is not in the set).</summary>
+    internal static readonly (string Before, string After)[] Hesitations =
+    [
+        ("set a timer for", "ten minutes"),
+        ("turn off the", "kitchen light"),
+        ("set the volume to forty", "five percent"),
+        ("turn on the", "bedroom lights"),
+        ("set the volume to", "seventy percent"),
+    ];
+
+    /// <summary>Plain commands of the same run (the latency figure).</summary>
+    internal static readonly string[] Plain =
+    [
+        "turn on the kitchen light", "what time is it", "set the volume to forty percent", "turn off the bedroom light",
+        "set a timer for five minutes",
+    ];
+
+    internal static readonly int[] PausesMs = [300, 450, 600];
+
+    // Piper speakers (libritts_r-medium is multi-speaker) and an espeak-ng voice; 20 is the demo's user.
+    private static readonly string[] Voices = ["piper:20", "piper:100", "piper:400", "espeak:en-us"];
+
+    private const string Usage = "usage: endpointing [--realtime]";
+
+    /// <summary>Entry point.</summary>
+    public static int Run(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        foreach (var a in args)
+        {
+            if (a != "--realtime")
+            {
+                Console.Error.WriteLine($"endpointing bench: unknown option '{a}'; {Usage}");
+                return 64;
+            }
+        }
+
+        if (args.Contains("--realtime"))
+        {
+            PipelineBench.Realtime = true;
+        }
+
+        using var engines = RealPipelineEngines.Load();
+        var dir = Directory.CreateTempSubdirectory("endpointing-bench").FullName;
+        try
+        {
+            var script = new List<(string Voice, string Text, int PauseMs, float[] Audio, double LastWordEnd)>();
+            foreach (var voice in Voices)
+            {
+                foreach (var text in Plain)
+                {
+                    var a = Speak(engines.Voice, dir, voice, text);
+                    script.Add((voice, text, 0, a, a.Length / 16000.0));
+                }
+
+                foreach (var (before, after) in Hesitations)
+                {
+                    var first = Speak(engines.Voice, dir, voice, before);
+                    var second = Speak(engines.Voice, dir, voice, after);
+                    foreach (var pause in PausesMs)
+                    {
+                        var audio = new float[first.Length + (pause * 16) + second.Length];
+                        first.CopyTo(audio, 0);
+                        second.CopyTo(audio, first.Length + (pause * 16));
+                        script.Add((voice, before + " " + after, pause, audio, audio.Length / 16000.0));
+                    }
+                }
+            }
+
+            var grammar = engines.Grammar() with { CommandAudio = i => script[i].Audio };
+            var recognizer = ((IntentWorkflow)grammar.Workflow).Recognizer;
+            string Meaning(string? text) => text is not null && recognizer.Recognize(text) is { } m
+                ? m.Intent + "(" + string.Join(",", m.Slots.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value)) + ")"
+                : "none";
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{script.Count} commands ({script.Count(s => s.PauseMs > 0)} with a hesitation of {string.Join("/", PausesMs)} ms, {script.Count(s => s.PauseMs == 0)} plain), voices {string.Join(", ", Voices)}; microphone {(PipelineBench.Realtime ? "at real time" : "as fast as read")}; early endpoint on (defaults); one warm-up command, not counted"));
+            _ = PipelineBench.RunAsync(engines.Grammar(), 1, CancellationToken.None).GetAwaiter().GetResult();
+            var result = PipelineBench.RunAsync(grammar, script.Count, CancellationToken.None, drain: true).GetAwaiter().GetResult();
+
+            int hesitations = 0, whole = 0, cuts = 0, hesitationCuts = 0, plainUnderstood = 0;
+            var plainTurns = new List<VoiceAppliance.Pipeline.TurnMetrics>();
+            var lines = new List<string>();
+            for (var i = 0; i < script.Count; i++)
+            {
+                var (voice, text, pause, _, lastWordEnd) = script[i];
+                var turns = result.Endings.Where(t => t.Command == i).ToList();
+
+                // The utterance handed to the STT holds prefix padding, the speech and the trailing silence: one that
+                // is shorter than the command's own audio ended before the last word did.
+                var cut = turns.Count != 1 || turns[0].Metrics.UtteranceDuration.TotalSeconds < lastWordEnd;
+                var understood = turns.Count == 1 && !cut && Meaning(turns[0].Transcript) == Meaning(text);
+                if (pause == 0)
+                {
+                    plainUnderstood += understood ? 1 : 0;
+                    plainTurns.AddRange(turns.Take(1).Select(t => t.Metrics));
+                }
+                else
+                {
+                    hesitations++;
+                    whole += understood ? 1 : 0;
+                    hesitationCuts += cut ? 1 : 0;
+                }
+
+                cuts += cut ? 1 : 0;
+                if (!understood || cut)
+                {
+                    var got = string.Join(" | ", turns.Select(t => string.Create(CultureInfo.InvariantCulture, $"'{t.Transcript}' utterance {t.Metrics.UtteranceDuration.TotalSeconds:0.00} s, {t.Metrics.UtteranceEnd}{(t.Metrics.PauseExtended ? ", pause extended" : string.Empty)}")));
+                    lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {(cut ? "CUT " : "miss")} {voice,-13} {pause,3} ms '{text}' ({lastWordEnd:0.00} s) -> {(turns.Count == 0 ? "no turn" : got)}"));
+                }
+            }
+
+            Console.WriteLine();
+            Console.WriteLine("| set | commands | understood whole | false early cuts | last voice->first audio ms (median / p95) | ended early |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| hesitations {string.Join("/", PausesMs)} ms | {hesitations} | {whole}/{hesitations} ({whole / (double)hesitations:P1}) | {hesitationCuts}/{hesitations} ({hesitationCuts / (double)hesitations:P1}) | | |"));
+            var plainCount = script.Count - hesitations;
+            var plainCuts = cuts - hesitationCuts;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| plain | {plainCount} | {plainUnderstood}/{plainCount} ({plainUnderstood / (double)plainCount:P1}) | {plainCuts}/{plainCount} | {PipelineBench.Median(plainTurns, m => m.LastVoiceToFirstAudioMs):0} / {PipelineBench.Percentile(plainTurns, m => m.LastVoiceToFirstAudioMs, 0.95):0} | {plainTurns.Count(m => m.EarlyEndpoint)}/{plainTurns.Count} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| all | {script.Count} | | {cuts}/{script.Count} ({cuts / (double)script.Count:P1}) | | |"));
+            Console.WriteLine();
+            foreach (var l in lines)
+            {
+                Console.WriteLine(l);
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>16 kHz speech of <paramref name="voice"/> ("piper:SPEAKER" or "espeak:VOICE"), silence trimmed at both ends.</summary>
+    private static float[] Speak(PiperTts piper, string dir, string voice, string text)
+    {
+        float[] audio;
+        if (voice.StartsWith("piper:", StringComparison.Ordinal))
+        {
+            var speaker = int.Parse(voice["piper:".Length..], CultureInfo.InvariantCulture);
+            audio = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = speaker, SentenceSilence = TimeSpan.Zero }), piper.SampleRate, 16000);
+        }
+        else
+        {
+            audio = GrammarRejectionBench.Espeak(dir, voice["espeak:".Length..], text)
+                ?? throw new InvalidOperationException("espeak-ng or sox is missing: run ./build.sh provision --bench");
+        }
+
+        return Trim(audio);
+    }
+
+    private static float[] Trim(float[] audio)
+    {
+        const float Floor = 0.01f;
+        var start = Array.FindIndex(audio, s => MathF.Abs(s) > Floor);
+        var end = Array.FindLastIndex(audio, s => MathF.Abs(s) > Floor);
+        return start < 0 ? audio : audio[start..(end + 1)];
+    }
+}
