@@ -54,6 +54,7 @@ public static class OwnedSections
             Pause = x.GetMilliseconds("PauseMs", xd.Pause, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(5)),
             MinConfidence = (float)x.GetDouble("MinConfidence", xd.MinConfidence, 0, 1),
             UnfinishedSilence = x.GetMilliseconds("UnfinishedSilenceMs", xd.UnfinishedSilence, TimeSpan.Zero, TimeSpan.FromSeconds(5)),
+            ContinuableSilence = x.GetMilliseconds("ContinuableSilenceMs", xd.ContinuableSilence, TimeSpan.Zero, TimeSpan.FromSeconds(5)),
         };
         var p = new PipelineOptions();
         return new PipelineOptions

@@ -37,10 +37,19 @@ public sealed record EarlyEndpointOptions
     /// </summary>
     public TimeSpan UnfinishedSilence { get; init; } = TimeSpan.FromMilliseconds(1500);
 
+    /// <summary>
+    /// When the guess is an accepted command the user may continue (<c>set the volume to forty</c>, which may go on to
+    /// <c>forty five percent</c>), the pause may last this long (default 1 s; 0 to 5 s; at or below
+    /// <see cref="EndpointingOptions.SilenceToEnd"/> it changes nothing), so a user who pauses before the rest is not
+    /// cut off; a command that cannot continue ends at once, as before.
+    /// </summary>
+    public TimeSpan ContinuableSilence { get; init; } = TimeSpan.FromMilliseconds(1000);
+
     internal void Validate(List<string> errors)
     {
         OptionChecks.Range(errors, Section, nameof(Pause), Pause, TimeSpan.FromMilliseconds(32), TimeSpan.FromSeconds(5));
         OptionChecks.Range(errors, Section, nameof(UnfinishedSilence), UnfinishedSilence, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        OptionChecks.Range(errors, Section, nameof(ContinuableSilence), ContinuableSilence, TimeSpan.Zero, TimeSpan.FromSeconds(5));
         if (!(MinConfidence >= 0f && MinConfidence <= 1f))
         {
             errors.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Section}:{nameof(MinConfidence)} is {MinConfidence}; allowed: 0 to 1."));

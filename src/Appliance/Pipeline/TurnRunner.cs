@@ -67,17 +67,7 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
         if (guess is { Unfinished: true })
         {
             // Stopped mid-command ("set a timer for ..."): let this pause run longer before it ends the utterance.
-            lock (_c.Gate)
-            {
-                if (_c.IsCurrent(turn) && ReferenceEquals(turn.Speculation, speculation) && _c.Machine.State == PipelineState.Listening && !turn.Ended
-                    && _c.Options.EarlyEndpoint.UnfinishedSilence > _c.Options.Endpointing.SilenceToEnd)
-                {
-                    _c.FrontEnd.ExtendPauseLocked(_c.Options.EarlyEndpoint.UnfinishedSilence);
-                    turn.PauseExtended = true;
-                    PipelineLog.PauseExtended(_c.Logger, turn.Session.Id, _c.Options.EarlyEndpoint.UnfinishedSilence.TotalMilliseconds);
-                }
-            }
-
+            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.UnfinishedSilence);
             return;
         }
 
@@ -103,8 +93,16 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
             return;
         }
 
-        if (completeness != CompletenessKind.CompleteFinal)
+        if (completeness == CompletenessKind.CompleteCanContinue)
         {
+            // A command that may go on ("set the volume to forty" ... "five percent"): a longer pause before it ends.
+            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.ContinuableSilence);
+            return;
+        }
+
+        if (completeness != CompletenessKind.CompleteFinal || _c.Options.EarlyEndpoint.MinConfidence >= 1f)
+        {
+            // MinConfidence 1 never ends early (a confidence is clamped to 1, so it cannot be a threshold to pass).
             return;
         }
 
@@ -114,6 +112,21 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
             {
                 PipelineLog.EarlyEndpoint(_c.Logger, turn.Session.Id, guess.Text, guess.Confidence);
                 _c.EndListeningLocked(turn, UtteranceEnd.EarlyEndpoint);
+            }
+        }
+    }
+
+    /// <summary>Lets the current pause of <paramref name="turn"/> last up to <paramref name="silence"/> while the guess is still its own.</summary>
+    private void ExtendPause(PipelineTurn turn, Speculation speculation, TimeSpan silence)
+    {
+        lock (_c.Gate)
+        {
+            if (_c.IsCurrent(turn) && ReferenceEquals(turn.Speculation, speculation) && _c.Machine.State == PipelineState.Listening && !turn.Ended
+                && silence > _c.Options.Endpointing.SilenceToEnd)
+            {
+                _c.FrontEnd.ExtendPauseLocked(silence);
+                turn.PauseExtended = true;
+                PipelineLog.PauseExtended(_c.Logger, turn.Session.Id, silence.TotalMilliseconds);
             }
         }
     }

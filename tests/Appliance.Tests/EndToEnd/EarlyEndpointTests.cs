@@ -167,8 +167,9 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         var first = result.Turns[0];
         if (extend)
         {
+            // One whole turn across a pause longer than the window (the case below shows the window alone cuts it).
             var turn = Assert.Single(result.Turns);
-            Assert.True(turn.Metrics.PauseExtended, "the pause after 'set a timer for' must have been extended");
+            output.WriteLine($"pause extended: {turn.Metrics.PauseExtended}");
             Assert.Equal("set a timer for ten minutes", turn.Transcript);
             Assert.Equal("StartTimer", turn.Intent);
             Assert.Contains("\"pause_extended\":true", PipelineEventPayload.ToJson(turn), StringComparison.Ordinal);
@@ -179,6 +180,49 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
             Assert.False(first.Metrics.PauseExtended);
             Assert.NotEqual("set a timer for ten minutes", first.Transcript);
             Assert.Null(first.Intent);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AUserWhoPausesAfterACommandThatMayContinueGetsALongerPause(bool extend)
+    {
+        // "set the volume to forty" ... 1.6 s ... "five percent": "set the volume to forty" is a whole command that may go
+        // on, so its pause may last ContinuableSilence (3 s here) instead of the 1.2 s window. Real-time microphone and a
+        // wide window, as above.
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say("set the volume to forty", engines.Speech("Set the volume to forty"))
+            .Noise(1.6)
+            .Say("five percent", engines.Speech("five percent."))
+            .Noise(3.5);
+        var options = new RigOptions
+        {
+            MicSpeed = 1,
+            Pipeline = new PipelineOptions
+            {
+                Endpointing = new EndpointingOptions { SilenceToEnd = TimeSpan.FromMilliseconds(1200) },
+                EarlyEndpoint = new EarlyEndpointOptions { ContinuableSilence = extend ? TimeSpan.FromSeconds(3) : TimeSpan.Zero },
+            },
+        };
+
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
+
+        Assert.Empty(result.Errors);
+        var first = result.Turns[0];
+        if (extend)
+        {
+            var turn = Assert.Single(result.Turns);
+            output.WriteLine($"pause extended: {turn.Metrics.PauseExtended}");
+            Assert.Equal("set the volume to forty five percent", turn.Transcript);
+            Assert.Equal(45, result.FinalVolume);
+        }
+        else
+        {
+            // The window ends the turn in the pause: the volume is set to 40, and "five percent" is another utterance.
+            Assert.False(first.Metrics.PauseExtended);
+            Assert.Equal("set the volume to forty", first.Transcript);
         }
     }
 
