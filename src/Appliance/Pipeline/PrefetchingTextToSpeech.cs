@@ -24,16 +24,26 @@ internal sealed class PrefetchingTextToSpeech(ITextToSpeech inner, SpeechPrefetc
     public async IAsyncEnumerable<AudioChunk> SynthesizeAsync(string text, SynthesisOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Only the reply's first sentence can be the prefetched one.
-        if (Interlocked.Exchange(ref _offered, 1) == 0 && options is null && string.Equals(text, prefetch.Sentence, StringComparison.Ordinal)
-            && await prefetch.Audio.WaitAsync(cancellationToken).ConfigureAwait(false) is { } audio)
+        if (Interlocked.Exchange(ref _offered, 1) == 0 && options is null && string.Equals(text, prefetch.Sentence, StringComparison.Ordinal))
         {
-            Used = true;
-            foreach (var chunk in audio)
+            var audio = await prefetch.Audio.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (prefetch.Failure is { } failure)
             {
-                yield return chunk;
+                // The engine failed on this very sentence: the reply fails as it would have without the prefetch.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
 
-            yield break;
+            if (audio is not null)
+            {
+                Used = true;
+                foreach (var chunk in audio)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return chunk;
+                }
+
+                yield break;
+            }
         }
 
         await foreach (var chunk in inner.SynthesizeAsync(text, options, cancellationToken).ConfigureAwait(false))

@@ -23,8 +23,11 @@ internal sealed class SpeechPrefetch
     /// <summary>The sentence synthesised.</summary>
     public string Sentence { get; }
 
-    /// <summary>The sentence's audio, or null when it was dropped or failed (the reply then synthesises it as usual).</summary>
+    /// <summary>The sentence's audio, or null when it was dropped or failed (see <see cref="Failure"/>).</summary>
     public Task<AudioChunk[]?> Audio { get; private set; } = Task.FromResult<AudioChunk[]?>(null);
+
+    /// <summary>Why the synthesis failed (not cancelled), once <see cref="Audio"/> completed; null otherwise.</summary>
+    public Exception? Failure { get; private set; }
 
     /// <summary>Starts synthesising <paramref name="sentence"/> on the thread pool, cancelled with <paramref name="turnToken"/>.</summary>
     public static SpeechPrefetch Start(ITextToSpeech tts, string sentence, CancellationToken turnToken)
@@ -32,7 +35,7 @@ internal sealed class SpeechPrefetch
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(turnToken);
         var prefetch = new SpeechPrefetch(sentence, cancel);
         var token = cancel.Token;
-        prefetch.Audio = Task.Run(() => SynthesizeAsync(tts, sentence, token), CancellationToken.None);
+        prefetch.Audio = Task.Run(() => prefetch.SynthesizeAsync(tts, sentence, token), CancellationToken.None);
         _ = prefetch.Audio.ContinueWith(static (_, s) => ((CancellationTokenSource)s!).Dispose(), cancel, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return prefetch;
     }
@@ -50,7 +53,7 @@ internal sealed class SpeechPrefetch
         }
     }
 
-    private static async Task<AudioChunk[]?> SynthesizeAsync(ITextToSpeech tts, string sentence, CancellationToken token)
+    private async Task<AudioChunk[]?> SynthesizeAsync(ITextToSpeech tts, string sentence, CancellationToken token)
     {
         try
         {
@@ -66,9 +69,10 @@ internal sealed class SpeechPrefetch
         {
             return null;
         }
-        catch (Exception)
+        catch (Exception ex)
         {
-            // The reply synthesises the sentence itself and reports a failure there, once.
+            // The reply that uses this prefetch fails with it, as it would have synthesising the sentence itself.
+            Failure = ex;
             return null;
         }
     }

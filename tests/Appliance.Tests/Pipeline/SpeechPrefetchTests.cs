@@ -43,16 +43,20 @@ public sealed class SpeechPrefetchTests
     }
 
     [Fact]
-    public async Task A_failing_prefetch_falls_back_to_the_engine()
+    public async Task A_failed_prefetch_fails_the_reply_as_the_engine_would_have()
     {
         var failing = new ToneTts { Fail = new InvalidOperationException("voice broke") };
         var prefetch = SpeechPrefetch.Start(failing, "Hello.", CancellationToken.None);
         Assert.Null(await prefetch.Audio.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.IsType<InvalidOperationException>(prefetch.Failure);
 
+        // The engine's failure on the sentence is the reply's (an engine that fails once is not asked twice).
         var engine = new ToneTts();
         var voice = new PrefetchingTextToSpeech(engine, prefetch);
-        Assert.Single(await Collect(voice, "Hello."));
-        Assert.Equal(["Hello."], engine.Sentences);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Collect(voice, "Hello."));
+        Assert.Equal("voice broke", error.Message);
+        Assert.Empty(engine.Sentences);
+        Assert.False(voice.Used);
     }
 
     private static async Task<List<AudioChunk>> Collect(ITextToSpeech voice, string text)
