@@ -84,7 +84,7 @@ internal sealed class ReplyStreamer
 
         var produce = ProduceTextAsync(pieces, sentences.Writer, text, observer, cts);
         var synthesize = SynthesizeAsync(sentences.Reader, audio.Writer, synthesis, cts);
-        var play = PlayAsync(audio.Reader, observer, cts);
+        var play = PlayAsync(audio.Reader, observer, cts, cancellationToken);
         try
         {
             await Task.WhenAll(produce, synthesize, play).ConfigureAwait(false);
@@ -231,7 +231,7 @@ internal sealed class ReplyStreamer
         }
     }
 
-    private async Task PlayAsync(ChannelReader<AudioChunk> audio, IReplyObserver observer, CancellationTokenSource cts)
+    private async Task PlayAsync(ChannelReader<AudioChunk> audio, IReplyObserver observer, CancellationTokenSource cts, CancellationToken reply)
     {
         var first = true;
         try
@@ -254,6 +254,10 @@ internal sealed class ReplyStreamer
                     observer.OnFirstAudio();
                 }
 
+                // The turn's own token, not only the linked ones: a barge-in cancels it (CancelAsync) and then stops the
+                // speaker at once, while the linked tokens learn of it a moment later on the thread pool. A chunk
+                // written in that moment would start after the stop and play (seen in CI: 2.8 s of a cut story).
+                reply.ThrowIfCancellationRequested();
                 CancellationToken writeToken;
                 lock (_gate)
                 {
@@ -289,7 +293,7 @@ internal sealed class ReplyStreamer
                 }
             }
         }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        catch (OperationCanceledException) when (cts.IsCancellationRequested || reply.IsCancellationRequested)
         {
             throw;
         }
