@@ -355,10 +355,35 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         }
     }
 
+    /// <summary>Adds the topics this configuration is about to retain to the ledger (keeping the old ones until cleared).</summary>
+    private void RecordRetainedBeforePublishing()
+    {
+        try
+        {
+            var current = _topics.RetainedTopics(_options.HomeAssistantDiscovery);
+            var recorded = RetainedTopicLedger.Load(_options.StateDirectory);
+            if (!current.All(recorded.Contains))
+            {
+                RetainedTopicLedger.Save(_options.StateDirectory, recorded.Union(current, StringComparer.Ordinal));
+            }
+        }
+        catch (IOException ex)
+        {
+            Log.StaleNotCleared(_logger, RetainedTopicLedger.FileName, ex.Message);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            Log.StaleNotCleared(_logger, RetainedTopicLedger.FileName, ex.Message);
+        }
+    }
+
     private string MessageId(long seq) => _topics.DeviceId + "-" + seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private void OnConnected()
     {
+        // The ledger names what is retained before anything is published, so a daemon stopped at any moment after
+        // this connect still knows what to clear after a rename (a stop right after connecting lost it before).
+        RecordRetainedBeforePublishing();
         TryPublish(_topics.Availability, "online"u8, 1, true);
         PublishDiscovery();
         PublishState();

@@ -24,6 +24,9 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
 {
     private const int SampleRate = 16000;
     private const int FrameRate = 100;
+
+    /// <summary>Peak under which audio is silence, not speech: -60 dBFS.</summary>
+    private const float SilencePeak = 0.001f;
     private const string GrammarSearch = "grammar";
     private const string PhoneLoopSearch = "phone-loop";
 
@@ -189,6 +192,11 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             () =>
             {
                 var result = Recognize(audio.Span, cancellationToken);
+                if (MathF.Abs(TensorPrimitives.MaxMagnitude(audio.Span)) < SilencePeak)
+                {
+                    return new SpeechGuess(string.Empty, 0f, Unfinished: false); // silence is not half a command
+                }
+
                 return result.Accepted
                     ? new SpeechGuess(result.Text, result.Confidence, Unfinished: false)
                     : new SpeechGuess(string.Empty, 0f, Unfinished: result.Text.Length == 0);
@@ -202,6 +210,15 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
         if (audio.Length < SampleRate / 10)
         {
             throw new ArgumentException($"Audio of {audio.Length} samples is too short for the grammar recogniser (at least 0.1 s of 16 kHz mono is needed).", nameof(audio));
+        }
+
+        // Digital silence or a muted microphone (peak under -60 dBFS) has no command in it; decoded, it could come out
+        // as one (a zero signal gave "stop" at confidence 0.26, depending on what was decoded before).
+        cancellationToken.ThrowIfCancellationRequested();
+        if (MathF.Abs(TensorPrimitives.MaxMagnitude(audio)) < SilencePeak)
+        {
+            LogRejected(_logger, "no audible speech", float.NaN);
+            return new GrammarResult(string.Empty, 0f, false, TimeSpan.Zero, TimeSpan.Zero, 1f);
         }
 
         _gate.Wait(cancellationToken);

@@ -164,11 +164,16 @@ public sealed class GrammarSpeechToTextTests(SpokenCommandsFixture spoken, ITest
     }
 
     [Fact]
-    public void Silence_is_not_a_command()
+    public async Task Silence_is_not_a_command()
     {
         var result = s_engine.Value.Recognize(new float[16000]);
         output.WriteLine($"silence -> '{result.Text}' {result.Confidence}");
         Assert.False(result.Accepted);
+
+        // Nor is it half a command (no pause is extended for it).
+        var guess = await s_engine.Value.GuessAsync(new float[16000], CancellationToken.None);
+        Assert.Equal(string.Empty, guess.Text);
+        Assert.False(guess.Unfinished);
     }
 
     [Fact]
