@@ -435,8 +435,8 @@ public sealed partial class AlsaCapture : IBlockingAudioCapture
 
         _dataSignal.Set();
 
-        // Wake the blocking reader once per window it asked for, not once per period (a 512-sample window is 1.6
-        // periods of 20 ms: 31 wake-ups a second instead of 50 while idle).
+        // Wake the blocking reader once per window it asked for, not once per period (with periods shorter than the
+        // window, e.g. 20 ms against a 512-sample window, 31 wake-ups a second instead of 50 while idle).
         Interlocked.MemoryBarrier();
         if (_ring.Count >= Volatile.Read(ref _wantedSamples))
         {

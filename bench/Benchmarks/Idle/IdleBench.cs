@@ -10,7 +10,7 @@ namespace VoiceAppliance.Benchmarks.Idle;
 /// The daemon's idle footprint, measured the way a user would see it (<c>./build.sh bench idle</c>): it starts
 /// <c>appliance run</c> as its own process with a configuration like a real one (Silero VAD, Piper, the grammar STT
 /// over config/intents.json; MQTT off) whose microphone is an ALSA <c>type file</c> PCM reading a FIFO that this
-/// bench fills with silence in real time (16 kHz mono S16, 20 ms every 20 ms), so the capture thread blocks and
+/// bench fills with silence in real time (16 kHz mono S16, one period every period), so the capture thread blocks and
 /// wakes as it does on a sound card. After <c>READY=1</c> (through a <c>NOTIFY_SOCKET</c> the bench binds) and a
 /// settling pause it samples <c>/proc/PID/stat</c> utime+stime over the window and <c>/proc/PID/status</c>
 /// VmRSS/VmHWM, for the JIT build (<c>dotnet src/Appliance/bin/Release/net10.0/appliance.dll</c>) and, when present,
@@ -19,7 +19,7 @@ namespace VoiceAppliance.Benchmarks.Idle;
 public static class IdleBench
 {
     private const string Usage = """
-        usage: bench idle [--seconds N] [--settle N] [--dll PATH] [--aot PATH|none] [--tts resident|on-demand|both] [--unload-after-ms N]
+        usage: bench idle [--seconds N] [--settle N] [--dll PATH] [--aot PATH|none] [--tts resident|on-demand|both] [--unload-after-ms N] [--period-ms N]
           --seconds N   sampling window after READY (default 60)
           --settle N    seconds to wait after READY before sampling (default 5)
           --dll PATH    the JIT build (default src/Appliance/bin/Release/net10.0/appliance.dll; build it first)
@@ -27,6 +27,8 @@ public static class IdleBench
           --tts X       Models:TtsResidency to measure (default both: resident, then on-demand)
           --unload-after-ms N  Models:TtsUnloadAfterMs for on-demand (default 2000, so the voice is unloaded before
                         sampling starts; the daemon's default is a minute)
+          --period-ms N Audio:PeriodMs (default 32, the daemon's default); the microphone FIFO is fed one period at a
+                        time, as a sound card's DMA delivers it
         """;
 
     /// <summary>Runs the bench; returns the exit code.</summary>
@@ -39,6 +41,7 @@ public static class IdleBench
         string? aot = Path.Combine(root, "artifacts", "aot", "linux-x64", "appliance");
         string[] residencies = ["resident", "on-demand"];
         var unloadAfterMs = 2000;
+        var periodMs = 32;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -61,6 +64,10 @@ public static class IdleBench
                 case "--unload-after-ms" when i + 1 < args.Length:
                     unloadAfterMs = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
+                case "--period-ms" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var p) && p is >= 5 and <= 200:
+                    periodMs = p;
+                    i++;
+                    break;
                 default:
                     Console.Error.WriteLine(Usage);
                     return 2;
@@ -76,14 +83,14 @@ public static class IdleBench
 
         foreach (var residency in residencies)
         {
-            rows.Add(Measure("JIT " + residency, "dotnet", [dll], root, seconds, settle, residency, unloadAfterMs));
+            rows.Add(Measure("JIT " + residency, "dotnet", [dll], root, seconds, settle, residency, unloadAfterMs, periodMs));
         }
 
         if (aot is not null && File.Exists(aot))
         {
             foreach (var residency in residencies)
             {
-                rows.Add(Measure("NativeAOT " + residency, aot, [], root, seconds, settle, residency, unloadAfterMs));
+                rows.Add(Measure("NativeAOT " + residency, aot, [], root, seconds, settle, residency, unloadAfterMs, periodMs));
             }
         }
         else
@@ -92,7 +99,7 @@ public static class IdleBench
         }
 
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle footprint: appliance run, real-time paced file microphone (16 kHz mono), Silero + Piper + grammar STT, MQTT off; {seconds:0} s after READY + {settle:0} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle footprint: appliance run, real-time paced file microphone (16 kHz mono, {periodMs} ms periods), Silero + Piper + grammar STT, MQTT off; {seconds:0} s after READY + {settle:0} s"));
         Console.WriteLine("build (Models:TtsResidency)  ready s   CPU % of one core   VmRSS MB (min..max)   VmHWM MB   threads");
         foreach (var r in rows)
         {
@@ -103,7 +110,7 @@ public static class IdleBench
         return rows.TrueForAll(r => r.Ok) ? 0 : 1;
     }
 
-    private static IdleFigures Measure(string name, string program, string[] prefix, string root, double seconds, double settle, string residency, int unloadAfterMs)
+    private static IdleFigures Measure(string name, string program, string[] prefix, string root, double seconds, double settle, string residency, int unloadAfterMs, int periodMs)
     {
         var dir = Directory.CreateTempSubdirectory("appliance-idle-");
         try
@@ -121,7 +128,7 @@ public static class IdleBench
             var config = Path.Combine(dir.FullName, "appliance.json");
             File.WriteAllText(config, $$"""
                 {
-                  "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0" },
+                  "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0", "PeriodMs": {{periodMs}} },
                   "Models": { "Directory": "{{Json(Path.Combine(root, "models"))}}", "Stt": "grammar", "TtsResidency": "{{residency}}", "TtsUnloadAfterMs": {{unloadAfterMs}} },
                   "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(root, "config", "intents.json"))}}" },
                   "Mqtt": { "Enabled": false },
@@ -148,7 +155,7 @@ public static class IdleBench
             psi.Environment["APPLIANCE_MODELS_DIR"] = Path.Combine(root, "models");
 
             using var stop = new CancellationTokenSource();
-            var writer = new Thread(() => FeedSilence(fifo, stop.Token)) { IsBackground = true, Name = "idle-mic" };
+            var writer = new Thread(() => FeedSilence(fifo, periodMs, stop.Token)) { IsBackground = true, Name = "idle-mic" };
             var started = Stopwatch.StartNew();
             using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + program);
             var log = new StringBuilder();
@@ -173,6 +180,7 @@ public static class IdleBench
                 var readySeconds = started.Elapsed.TotalSeconds;
                 Thread.Sleep(TimeSpan.FromSeconds(settle));
                 var pid = process.Id;
+                var threads0 = ThreadSnapshot(pid);
                 var ticks0 = CpuTicks(pid);
                 var clock = Stopwatch.StartNew();
                 double rssMin = double.MaxValue, rssMax = 0;
@@ -192,6 +200,7 @@ public static class IdleBench
 
                 var ticks1 = CpuTicks(pid);
                 var elapsed = clock.Elapsed.TotalSeconds;
+                PrintThreads(name, threads0, ThreadSnapshot(pid), elapsed);
                 var cpu = 100.0 * (ticks1 - ticks0) / ClockTicksPerSecond() / elapsed;
                 var hwm = StatusKb(pid, "VmHWM:") / 1024.0;
                 var threads = (int)StatusKb(pid, "Threads:");
@@ -220,10 +229,10 @@ public static class IdleBench
         }
     }
 
-    /// <summary>Writes 20 ms of 16 kHz mono S16 silence every 20 ms (absolute deadlines) into the microphone FIFO.</summary>
-    private static void FeedSilence(string fifo, CancellationToken stop)
+    /// <summary>Writes one period of 16 kHz mono S16 silence every period (absolute deadlines) into the microphone FIFO.</summary>
+    private static void FeedSilence(string fifo, int periodMs, CancellationToken stop)
     {
-        var chunk = new byte[16000 / 50 * 2];
+        var chunk = new byte[16 * periodMs * 2];
         try
         {
             using var stream = new FileStream(fifo, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
@@ -235,7 +244,7 @@ public static class IdleBench
                 stream.Write(chunk);
                 stream.Flush();
                 written++;
-                var due = TimeSpan.FromMilliseconds(written * 20);
+                var due = TimeSpan.FromMilliseconds(written * periodMs);
                 var wait = due - clock.Elapsed;
                 if (wait > TimeSpan.Zero)
                 {
@@ -270,6 +279,71 @@ public static class IdleBench
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Per thread: name, utime+stime ticks, context switches (voluntary + involuntary) and CPU nanoseconds
+    /// (<c>/proc/PID/task/TID/schedstat</c>), keyed by thread id, so the
+    /// window's cost can be split by thread (the wake-ups per second are what an idle daemon spends its CPU on).
+    /// </summary>
+    private static Dictionary<int, (string Name, long Ticks, long Switches, long Nanoseconds)> ThreadSnapshot(int pid)
+    {
+        var result = new Dictionary<int, (string, long, long, long)>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                var tid = int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture);
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var open = stat.IndexOf('(', StringComparison.Ordinal);
+                var close = stat.LastIndexOf(')');
+                var fields = stat[(close + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                long switches = 0;
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        switches += long.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+
+                // schedstat's first field is the time on a CPU in nanoseconds, exact where the ticks are sampled.
+                var nanoseconds = long.Parse(File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ')[0], CultureInfo.InvariantCulture);
+                result[tid] = (stat[(open + 1)..close], ticks, switches, nanoseconds);
+            }
+            catch (IOException)
+            {
+                // the thread ended between the listing and the read
+            }
+        }
+
+        return result;
+    }
+
+    private static void PrintThreads(string name, Dictionary<int, (string Name, long Ticks, long Switches, long Nanoseconds)> before, Dictionary<int, (string Name, long Ticks, long Switches, long Nanoseconds)> after, double seconds)
+    {
+        var rows = new List<(string Name, long Ticks, double Wakeups, double CpuMs)>();
+        double totalMs = 0;
+        foreach (var (tid, a) in after)
+        {
+            var b = before.TryGetValue(tid, out var x) ? x : (a.Name, 0L, 0L, 0L);
+            var ticks = a.Ticks - b.Item2;
+            var wakeups = (a.Switches - b.Item3) / seconds;
+            var cpuMs = (a.Nanoseconds - b.Item4) / 1e6;
+            totalMs += cpuMs;
+            if (ticks > 0 || wakeups >= 0.5 || cpuMs >= 1)
+            {
+                rows.Add(($"{a.Name} ({tid})", ticks, wakeups, cpuMs));
+            }
+        }
+
+        rows.Sort((l, r) => r.CpuMs.CompareTo(l.CpuMs));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {totalMs:0} ms on a CPU in {seconds:0.0} s by schedstat = {totalMs / seconds / 10:0.000} % of one core; threads that ran (CPU ms, ticks, context switches per second):"));
+        foreach (var r in rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {r.Name,-28} {r.CpuMs,8:0.0} ms {r.Ticks,5} ticks {r.Wakeups,8:0.0}/s"));
+        }
     }
 
     /// <summary>utime + stime of <paramref name="pid"/> in clock ticks (/proc/PID/stat fields 14 and 15).</summary>

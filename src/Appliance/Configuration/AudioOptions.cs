@@ -16,7 +16,9 @@ namespace VoiceAppliance.Configuration;
 /// <param name="CaptureChannels">Channels opened on the capture device; the profile's when absent.</param>
 /// <param name="CaptureFormat">Capture sample format; the profile's when absent.</param>
 /// <param name="Channel">Which channels make the speech signal: <c>0</c>, <c>mix</c> or a list <c>0,2</c>; the profile's when absent.</param>
-/// <param name="PeriodMs">ALSA period of the capture device.</param>
+/// <param name="PeriodMs">ALSA period of the capture device; 32 ms by default, one 512-sample speech window at 16 kHz, so
+/// each wake-up of the capture thread completes one window (fewer wake-ups than 20 ms periods, and no window waits
+/// for a period that is mostly the next one).</param>
 /// <param name="CaptureBufferMs">ALSA buffer of the capture device (a whole number of periods, at least two): how long
 /// the capture thread may be kept from running before the device overruns.</param>
 /// <param name="RealTimePriority">SCHED_FIFO priority of the capture and playback threads (0: normal scheduling).</param>
@@ -103,7 +105,7 @@ public sealed record AudioOptions(
             selection = ChannelSelection.Downmix;
         }
 
-        var periodMs = r.GetInt("PeriodMs", 20, 5, 200);
+        var periodMs = r.GetInt("PeriodMs", 32, 5, 200);
         var bufferMs = r.GetInt("CaptureBufferMs", 4 * periodMs, 10, 2000);
         if (bufferMs < 2 * periodMs)
         {

@@ -24,7 +24,7 @@ public sealed class HostingPartsTests
         Assert.Equal(4, capture.Channels);
         Assert.Equal(16000, capture.SampleRate);
         Assert.Equal(AlsaSampleFormat.S32LE, capture.Format);
-        Assert.Equal(320, capture.PeriodFrames);
+        Assert.Equal(512, capture.PeriodFrames); // Audio:PeriodMs 32: one 512-sample speech window per period
         Assert.Equal([0, 2], capture.Selection!.Channels);
         var playback = c.Audio.ToPlaybackOptions();
         Assert.Equal("hw:1", playback.Device);
