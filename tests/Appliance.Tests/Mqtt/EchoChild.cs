@@ -1,4 +1,3 @@
-using System.Globalization;
 using VoiceAppliance.Mqtt;
 
 namespace VoiceAppliance.Tests.Mqtt;
@@ -12,16 +11,7 @@ internal static class EchoChild
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var options = new MqttOptions
-        {
-            Enabled = true,
-            Host = "127.0.0.1",
-            Port = int.Parse(args[1], CultureInfo.InvariantCulture),
-            StateDirectory = args[2],
-            DeviceId = args[3],
-            ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(250),
-        };
+        var options = MqttTestOptions.ForChild(args);
         var handler = new EchoHandler();
         var service = new MqttService(options, handler, new ListLogger());
         handler.Service = service;

@@ -13,16 +13,9 @@ internal static class FaultChild
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var options = new MqttOptions
+        var options = MqttTestOptions.ForChild(args) with
         {
-            Enabled = true,
-            Host = "127.0.0.1",
-            Port = int.Parse(args[1], CultureInfo.InvariantCulture),
-            StateDirectory = args[2],
-            DeviceId = args[3],
             KeepAliveSeconds = 5,
-            ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(250),
             ActionTtlSeconds = int.Parse(args[5], CultureInfo.InvariantCulture),
         };
         var run = args[4];

@@ -6,73 +6,8 @@ using VoiceAppliance.Testing;
 namespace VoiceAppliance.Tests.Mqtt;
 
 /// <summary>Delivery policies per message class, against a real mosquitto (ACL file, restarts, persistent sessions).</summary>
-public sealed class MqttDeliveryTests : IDisposable
+public sealed class MqttDeliveryTests : MqttBrokerTests
 {
-    private readonly List<IDisposable> _cleanup = [];
-    private readonly List<string> _dirs = [];
-
-    public void Dispose()
-    {
-        foreach (var d in Enumerable.Reverse(_cleanup))
-        {
-            d.Dispose();
-        }
-
-        foreach (var dir in _dirs)
-        {
-            try
-            {
-                Directory.Delete(dir, true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
-    private MosquittoBroker Broker(bool persistence = false, IReadOnlyList<string>? acl = null) => Track(MosquittoBroker.Start(false, persistence, acl));
-
-    private T Track<T>(T d) where T : IDisposable
-    {
-        _cleanup.Add(d);
-        return d;
-    }
-
-    private string StateDir()
-    {
-        var d = MqttTestOptions.NewStateDir();
-        _dirs.Add(d);
-        return d;
-    }
-
-    private MqttService Service(MqttOptions options, ListLogger? logger = null)
-    {
-        var service = new MqttService(options, new RecordingHandler(), logger ?? new ListLogger());
-        service.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        _cleanup.Add(new Disposer(() => service.DisposeAsync().AsTask().GetAwaiter().GetResult()));
-        return service;
-    }
-
-    private static void WaitUntil(Func<bool> condition, double seconds, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            Thread.Sleep(10);
-        }
-    }
-
-    private static void WaitOnline(MosquittoBroker broker, string device = "dev1")
-    {
-        using var watcher = new TestPeer(broker.Port, filters: [$"appliance/{device}/availability"]);
-        watcher.WaitFor($"appliance/{device}/availability", r => r.Text == "online");
-    }
-
     [RequiresProgramFact("mosquitto")]
     public void Reports_the_broker_refuses_are_kept_counted_once_and_delivered_in_order_when_the_acl_allows_them()
     {
@@ -260,10 +195,5 @@ public sealed class MqttDeliveryTests : IDisposable
         Assert.Equal(privateMode, File.GetUnixFileMode(Path.Combine(dir, DurableOutbox.AckFileName)));
         Assert.Single(logger.Lines, l => l.Level == LogLevel.Warning && l.Text.Contains("readable by every user", StringComparison.Ordinal));
         Assert.DoesNotContain(logger.Lines, l => l.Text.Contains("s3cret", StringComparison.Ordinal));
-    }
-
-    private sealed class Disposer(Action action) : IDisposable
-    {
-        public void Dispose() => action();
     }
 }

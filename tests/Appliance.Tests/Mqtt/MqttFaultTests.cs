@@ -12,7 +12,7 @@ namespace VoiceAppliance.Tests.Mqtt;
 /// Every durable report queued must arrive at least once, in order per session, duplicates only with the same id and
 /// payload, and no device action may arrive after its time to live. The counts are printed (test output).
 /// </summary>
-public sealed class MqttFaultTests(ITestOutputHelper output)
+public sealed class MqttFaultTests(ITestOutputHelper output) : MqttBrokerTests
 {
     private const int TtlSeconds = 2;
 
@@ -157,19 +157,5 @@ public sealed class MqttFaultTests(ITestOutputHelper output)
 
         child.WaitForExit(10_000);
         child.Dispose();
-    }
-
-    private static void WaitUntil(Func<bool> condition, double seconds, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            Thread.Sleep(10);
-        }
     }
 }

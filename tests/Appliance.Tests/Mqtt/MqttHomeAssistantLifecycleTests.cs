@@ -5,68 +5,8 @@ using VoiceAppliance.Testing;
 namespace VoiceAppliance.Tests.Mqtt;
 
 /// <summary>The device's life in Home Assistant, checked against the broker's retained store (a real mosquitto).</summary>
-public sealed class MqttHomeAssistantLifecycleTests : IDisposable
+public sealed class MqttHomeAssistantLifecycleTests : MqttBrokerTests
 {
-    private readonly List<IDisposable> _cleanup = [];
-    private readonly List<string> _dirs = [];
-
-    public void Dispose()
-    {
-        foreach (var d in Enumerable.Reverse(_cleanup))
-        {
-            d.Dispose();
-        }
-
-        foreach (var dir in _dirs)
-        {
-            try
-            {
-                Directory.Delete(dir, true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
-    private MosquittoBroker Broker() => Track(MosquittoBroker.Start());
-
-    private T Track<T>(T d) where T : IDisposable
-    {
-        _cleanup.Add(d);
-        return d;
-    }
-
-    private string StateDir()
-    {
-        var d = MqttTestOptions.NewStateDir();
-        _dirs.Add(d);
-        return d;
-    }
-
-    private static MqttService Start(MqttOptions options, ListLogger? logger = null)
-    {
-        var service = new MqttService(options, new RecordingHandler(), logger ?? new ListLogger());
-        service.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return service;
-    }
-
-    private static void Stop(MqttService service) => service.DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    private static void WaitUntil(Func<bool> condition, double seconds, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            Thread.Sleep(10);
-        }
-    }
-
     /// <summary>
     /// The broker's retained store: a fresh subscriber to <c>#</c> receives every retained message at once. A marker
     /// retained last (published by the reader itself) tells when all of them have arrived.
@@ -91,33 +31,27 @@ public sealed class MqttHomeAssistantLifecycleTests : IDisposable
         return store;
     }
 
-    private static void WaitOnline(MosquittoBroker broker, string device)
-    {
-        using var watcher = new TestPeer(broker.Port, filters: [$"appliance/{device}/availability"]);
-        watcher.WaitFor($"appliance/{device}/availability", r => r.Text == "online");
-    }
-
     [RequiresProgramFact("mosquitto")]
     public void Renaming_the_device_clears_the_old_ones_retained_discovery_state_and_availability()
     {
         var broker = Broker();
         var dir = StateDir();
-        var first = Start(MqttTestOptions.For(broker, dir, "kitchen"));
+        var first = StartService(MqttTestOptions.For(broker, dir, "kitchen"));
         WaitOnline(broker, "kitchen");
-        Stop(first);
+        StopService(first);
         var before = RetainedStore(broker);
         Assert.Contains("homeassistant/device/kitchen/config", before.Keys);
         Assert.Equal("offline", before["appliance/kitchen/availability"]);
 
         var logger = new ListLogger();
-        var renamed = Start(MqttTestOptions.For(broker, dir, "galley"), logger);
+        var renamed = StartService(MqttTestOptions.For(broker, dir, "galley"), logger);
         WaitOnline(broker, "galley");
         WaitUntil(() => logger.Lines.Count(l => l.Text.Contains("cleared the retained", StringComparison.Ordinal)) >= 3, 60, "three clearings");
         var after = RetainedStore(broker);
         Assert.DoesNotContain(after.Keys, t => t.Contains("kitchen", StringComparison.Ordinal));
         Assert.Contains("homeassistant/device/galley/config", after.Keys);
         Assert.Equal("online", after["appliance/galley/availability"]);
-        Stop(renamed);
+        StopService(renamed);
     }
 
     [RequiresProgramFact("mosquitto")]
@@ -125,22 +59,22 @@ public sealed class MqttHomeAssistantLifecycleTests : IDisposable
     {
         var broker = Broker();
         var dir = StateDir();
-        Stop(StartAndWait(MqttTestOptions.For(broker, dir)));
+        StopService(StartAndWait(MqttTestOptions.For(broker, dir)));
         Assert.Contains("homeassistant/device/dev1/config", RetainedStore(broker).Keys);
 
         var logger = new ListLogger();
-        var off = Start(MqttTestOptions.For(broker, dir) with { HomeAssistantDiscovery = false }, logger);
+        var off = StartService(MqttTestOptions.For(broker, dir) with { HomeAssistantDiscovery = false }, logger);
         WaitOnline(broker, "dev1");
         WaitUntil(() => logger.Lines.Any(l => l.Text.Contains("cleared the retained 'homeassistant/device/dev1/config'", StringComparison.Ordinal)), 20, "the discovery cleared");
         var after = RetainedStore(broker);
         Assert.DoesNotContain("homeassistant/device/dev1/config", after.Keys);
         Assert.Equal("online", after["appliance/dev1/availability"]);
         Assert.Contains("appliance/dev1/state", after.Keys);
-        Stop(off);
+        StopService(off);
 
         MqttService StartAndWait(MqttOptions options)
         {
-            var s = Start(options);
+            var s = StartService(options);
             WaitOnline(broker, "dev1");
             WaitUntil(() => File.Exists(Path.Combine(dir, RetainedTopicLedger.FileName)), 20, "the ledger");
             return s;
@@ -152,10 +86,10 @@ public sealed class MqttHomeAssistantLifecycleTests : IDisposable
     {
         var broker = Broker();
         var dir = StateDir();
-        var service = Start(MqttTestOptions.For(broker, dir, "kitchen"));
+        var service = StartService(MqttTestOptions.For(broker, dir, "kitchen"));
         WaitOnline(broker, "kitchen");
         WaitUntil(() => File.Exists(Path.Combine(dir, RetainedTopicLedger.FileName)), 20, "the ledger");
-        Stop(service);
+        StopService(service);
         // An interrupted rename: the ledger still names the old device, the config the new one.
         Assert.Equal(3, RetainedStore(broker).Count);
 
@@ -187,8 +121,8 @@ public sealed class MqttHomeAssistantLifecycleTests : IDisposable
     public void The_birth_message_on_homeassistant_status_re_announces_even_with_a_custom_prefix()
     {
         var broker = Broker();
-        var service = Start(MqttTestOptions.For(broker, StateDir()) with { DiscoveryPrefix = "ha2" });
-        _cleanup.Add(new Disposer(() => Stop(service)));
+        var service = StartService(MqttTestOptions.For(broker, StateDir()) with { DiscoveryPrefix = "ha2" });
+        AtEnd(() => StopService(service));
         using var peer = new TestPeer(broker.Port, filters: ["ha2/device/dev1/config"]);
         WaitOnline(broker, "dev1");
         peer.WaitFor("ha2/device/dev1/config");
@@ -216,10 +150,5 @@ public sealed class MqttHomeAssistantLifecycleTests : IDisposable
         Assert.Equal("appliance/dev1/error", error.GetProperty("state_topic").GetString());
         Assert.Contains("refused", error.GetProperty("event_types").EnumerateArray().Select(e => e.GetString()));
         Assert.DoesNotContain(HomeAssistantDiscovery.Retired, r => cmps.GetProperty("dev1_" + r.Suffix).EnumerateObject().Count() != 1);
-    }
-
-    private sealed class Disposer(Action action) : IDisposable
-    {
-        public void Dispose() => action();
     }
 }

@@ -9,58 +9,12 @@ using VoiceAppliance.Testing;
 namespace VoiceAppliance.Tests.Mqtt;
 
 /// <summary>The MQTT service against a real mosquitto broker, with our own MQTTnet client as the peer.</summary>
-public sealed class MqttServiceTests : IDisposable
+public sealed class MqttServiceTests : MqttBrokerTests
 {
-    private readonly List<IDisposable> _cleanup = [];
-    private readonly List<string> _dirs = [];
-
-    public void Dispose()
-    {
-        foreach (var d in Enumerable.Reverse(_cleanup))
-        {
-            d.Dispose();
-        }
-
-        foreach (var dir in _dirs)
-        {
-            try
-            {
-                Directory.Delete(dir, true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
-    private MosquittoBroker Broker(bool tls = false, bool persistence = false) => Track(MosquittoBroker.Start(tls, persistence));
-
-    private T Track<T>(T d) where T : IDisposable
-    {
-        _cleanup.Add(d);
-        return d;
-    }
-
-    private string StateDir()
-    {
-        var d = MqttTestOptions.NewStateDir();
-        _dirs.Add(d);
-        return d;
-    }
-
-    private MqttService Service(MqttOptions options, IMqttCommandHandler handler, ListLogger? logger = null)
-    {
-        var service = new MqttService(options, handler, logger ?? new ListLogger());
-        service.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
-        _cleanup.Add(new Disposer(() => service.DisposeAsync().AsTask().GetAwaiter().GetResult()));
-        return service;
-    }
-
     /// <summary>Connected and subscribed: "online" is published after the SUBSCRIBE on the same connection.</summary>
-    private void WaitOnline(MqttService service, MosquittoBroker broker, string device = "dev1")
+    private static void WaitOnline(MqttService service, MosquittoBroker broker, string device = "dev1")
     {
-        using var watcher = new TestPeer(broker.Port, filters: [$"appliance/{device}/availability"]);
-        watcher.WaitFor($"appliance/{device}/availability", r => r.Text == "online");
+        WaitOnline(broker, device);
         Assert.True(service.IsConnected);
     }
 
@@ -677,10 +631,5 @@ public sealed class MqttServiceTests : IDisposable
         Assert.DoesNotContain("say:for another site", handler.Calls);
         peer.Publish("hermes/dialogueManager/startSession", "{\"siteId\":\"dev1\",\"init\":{\"type\":\"action\"}}");
         handler.WaitFor(c => c == "listen");
-    }
-
-    private sealed class Disposer(Action action) : IDisposable
-    {
-        public void Dispose() => action();
     }
 }

@@ -262,5 +262,24 @@ internal static class MqttTestOptions
         OutboxFsync = OutboxFsyncPolicy.Batch,
     };
 
+    /// <summary>
+    /// A child process's options from its arguments <c>MODE PORT STATE_DIR DEVICE_ID ...</c>; with
+    /// <paramref name="quickReconnect"/>, reconnects start after 20 ms and back off to 250 ms at most.
+    /// </summary>
+    public static MqttOptions ForChild(string[] args, bool quickReconnect = true)
+    {
+        var options = new MqttOptions
+        {
+            Enabled = true,
+            Host = "127.0.0.1",
+            Port = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
+            StateDirectory = args[2],
+            DeviceId = args[3],
+        };
+        return quickReconnect
+            ? options with { ReconnectInitialDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(250) }
+            : options;
+    }
+
     public static string NewStateDir() => TestPaths.NewTempDirectory("mqtt-state");
 }

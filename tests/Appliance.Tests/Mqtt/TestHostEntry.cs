@@ -29,15 +29,7 @@ public static class TestHostEntry
             return 64;
         }
 
-        var options = new MqttOptions
-        {
-            Enabled = true,
-            Host = "127.0.0.1",
-            Port = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
-            StateDirectory = args[2],
-            DeviceId = args[3],
-            KeepAliveSeconds = 5,
-        };
+        var options = MqttTestOptions.ForChild(args, quickReconnect: false) with { KeepAliveSeconds = 5 };
         var service = new MqttService(options, new RecordingHandler(), new ListLogger());
         await service.StartAsync(CancellationToken.None).ConfigureAwait(false);
         if (args.Length == 5)
