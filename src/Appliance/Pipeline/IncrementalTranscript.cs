@@ -124,20 +124,41 @@ internal sealed class IncrementalTranscript : IDisposable
             var prompt = _text;
             var overlapped = _tailOverlaps;
             _busy = true;
-            _inFlight = Task.Run(() => CommitAsync(piece, count, end, atPause, prompt, overlapped, cancel), CancellationToken.None);
+            _inFlight = StartCommit(piece, count, end, atPause, prompt, overlapped, cancel);
         }
     }
 
+    // Its own method: a lambda in OnSpeechLocked would allocate its closure on every call, due or not.
+    private Task StartCommit(float[] piece, int count, int end, bool atPause, string prompt, bool overlapped, CancellationTokenSource cancel) =>
+        Task.Run(() => CommitAsync(piece, count, end, atPause, prompt, overlapped, cancel), CancellationToken.None);
+
     /// <summary>
     /// Transcribes the utterance's tail after the last committed window, with the committed text as the prompt, and
-    /// returns the whole text. A background decode still running is cancelled first.
+    /// returns the whole text. A background decode still running is cancelled first at the endpoint
+    /// (<paramref name="cancelInFlight"/>: the user has stopped, and waiting for it and then decoding the tail would be
+    /// two decodes), and waited for in a pause (the user may go on speaking, and its window stays committed then).
     /// </summary>
     /// <param name="utterance">The whole utterance so far (at the endpoint or in the pause); not kept after the call returns.</param>
     /// <param name="cancellationToken">The endpoint's or the pause guess's cancellation.</param>
+    /// <param name="cancelInFlight">Cancel a background decode in flight (the endpoint) rather than wait for it (a pause).</param>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public async Task<IncrementalResult> TranscribeTailAsync(ReadOnlyMemory<float> utterance, CancellationToken cancellationToken)
+    public async Task<IncrementalResult> TranscribeTailAsync(ReadOnlyMemory<float> utterance, CancellationToken cancellationToken, bool cancelInFlight = true)
     {
         Task running;
+        lock (_sync)
+        {
+            if (cancelInFlight)
+            {
+                // The endpoint came during a background decode: stop it; the tail starts where the last commit left off.
+                _inFlightCancel?.Cancel();
+            }
+
+            running = _inFlight;
+        }
+
+        // Never two decodes at once: a cancelled one stops at ggml's next abort check, a running one commits its window.
+        await running.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
         int start;
         string committed;
         bool overlapped;
@@ -145,9 +166,6 @@ internal sealed class IncrementalTranscript : IDisposable
         int decodes;
         lock (_sync)
         {
-            // The endpoint (or pause) came during a background decode: stop it; the tail starts where the last commit left off.
-            _inFlightCancel?.Cancel();
-            running = _inFlight;
             start = Math.Min(_tailStart, utterance.Length);
             committed = _text;
             overlapped = _tailOverlaps;
@@ -155,9 +173,6 @@ internal sealed class IncrementalTranscript : IDisposable
             decodes = Decodes;
         }
 
-        // Never two decodes at once: the cancelled one stops at ggml's next abort check.
-        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        cancellationToken.ThrowIfCancellationRequested();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var tail = utterance[start..];
         if (tail.Length < MinTailSamples)

@@ -117,7 +117,7 @@ internal sealed class Speculation : IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(reply, own);
         try
         {
-            var result = await incremental.TranscribeTailAsync(audio, linked.Token).ConfigureAwait(false);
+            var result = await incremental.TranscribeTailAsync(audio, linked.Token, cancelInFlight: false).ConfigureAwait(false);
             return linked.IsCancellationRequested ? null : new SpeculativeTranscript(result.Text, result.Confidence, result.TailTime) { Incremental = result };
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)

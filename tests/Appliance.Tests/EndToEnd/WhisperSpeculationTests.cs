@@ -25,6 +25,8 @@ public sealed class WhisperSpeculationTests(EndToEndFixture engines, ITestOutput
 
     public void Dispose()
     {
+        // A cancelled decode ends at ggml's next abort check, on its own thread: free the model after it.
+        SpinWait.SpinUntil(() => _model is null || _model.ActiveRuns == 0, TimeSpan.FromSeconds(60));
         _model?.Dispose();
         Directory.Delete(_dir, recursive: true);
     }

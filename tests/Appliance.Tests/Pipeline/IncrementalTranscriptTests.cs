@@ -27,6 +27,8 @@ public sealed class IncrementalTranscriptTests : IDisposable
 
     public void Dispose()
     {
+        // A cancelled decode ends at ggml's next abort check, on its own thread: free the model after it.
+        SpinWait.SpinUntil(() => _model.ActiveRuns == 0, TimeSpan.FromSeconds(60));
         _model.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
@@ -107,6 +109,32 @@ public sealed class IncrementalTranscriptTests : IDisposable
     }
 
     [Fact]
+    public async Task A_guess_in_a_pause_waits_for_the_window_in_flight_and_decodes_only_what_follows_it()
+    {
+        var stt = Counting();
+        stt.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var turn = new CancellationTokenSource();
+        using var incremental = new IncrementalTranscript(stt, s_options, 1, NullLogger.Instance, "s", turn.Token);
+
+        var length = Feed(incremental, 0, (2 * Rate) + 512, pauseMiddle: -1);
+        await stt.BackgroundStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        length = Feed(incremental, length, (3 * Rate) + 512, pauseMiddle: -1); // more speech while it decodes: nothing new starts
+        var guess = incremental.TranscribeTailAsync(_audio.AsMemory(0, length), CancellationToken.None, cancelInFlight: false);
+        Assert.False(guess.IsCompleted);
+        Assert.Single(stt.Calls);
+
+        stt.Hold.SetResult();
+        var result = await guess.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, stt.Calls.Count);
+        Assert.True(stt.Calls[0].Completed);
+        Assert.Equal(1, result.Decodes);
+        Assert.Equal(length - incremental.TailStart, stt.Calls[1].Samples);
+        Assert.Equal(incremental.CommittedText, stt.Calls[1].Prompt);
+        Assert.Equal(1, stt.MaxConcurrent);
+    }
+
+    [Fact]
     public async Task Cancelling_the_turn_stops_the_decode_in_flight_and_nothing_more_is_started()
     {
         var stt = Counting();
@@ -125,6 +153,101 @@ public sealed class IncrementalTranscriptTests : IDisposable
         Feed(incremental, length, 5 * Rate, pauseMiddle: -1);
         Assert.Single(stt.Calls);
         Assert.False(incremental.Busy);
+    }
+
+    [RequiresFileFact("ggml-tiny.en.bin", "real Whisper tiny.en weights are not obtainable on the build machines")]
+    public async Task With_real_weights_the_stitched_transcript_has_the_words_of_the_whole_utterance_once()
+    {
+        // jfk.wav (11 s) offered window by window with no pause information: every window is cut where the speech is,
+        // so the stitching relies on the overlap and the dropped repeats.
+        using var model = WhisperModel.Load(TestPaths.Model("ggml-tiny.en.bin"));
+        var whisper = new WhisperSpeechToText(model);
+        var audio = VoiceAppliance.Audio.Alsa.WavFile.Read(TestPaths.Model("samples/jfk.wav")).Samples;
+        var stt = new CountingIncrementalStt(whisper);
+        using var turn = new CancellationTokenSource();
+        using var incremental = new IncrementalTranscript(stt, s_options with { CommitAfter = TimeSpan.FromSeconds(3) }, 2, NullLogger.Instance, "s", turn.Token);
+        var length = 0;
+        while (length + 512 <= audio.Length)
+        {
+            length += 512;
+            incremental.OnSpeechLocked(audio, length, -1);
+            await WaitIdle(incremental); // as if each decode were quick: the windows are the mechanism's, not the machine's
+        }
+
+        var result = await incremental.TranscribeTailAsync(audio.AsMemory(0, length), CancellationToken.None);
+        var words = Normal(result.Text);
+        Assert.True(result.Decodes >= 2, $"{result.Decodes} windows");
+        var expected = Normal("And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.");
+        var distance = WordEdits(expected.Split(' '), words.Split(' '));
+        Assert.True(distance <= 2, $"'{words}' is {distance} word edits from the speech (a duplicated or dropped boundary word shows here)");
+    }
+
+    private static int WordEdits(string[] a, string[] b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    private static string Normal(string text) =>
+        string.Join(' ', text.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => new string([.. w.Where(char.IsLetterOrDigit)])).Where(w => w.Length > 0));
+
+    [Fact]
+    public async Task With_incremental_speculation_on_the_audio_loop_still_allocates_nothing_per_window()
+    {
+        var stt = Counting();
+        stt.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new PipelineOptions { Speculation = s_options with { CommitAfter = TimeSpan.FromSeconds(10) } };
+        using var pipeline = new VoicePipeline(new PipelineEngines(new ScriptedCapture(), new RecordingPlayback(), new ScriptedVad(), stt, new ToneTts(), DelegateWorkflow.Reply("x")), options);
+        var silence = new float[TestAudio.Window];
+        var speech = TestAudio.Speech(0.032);
+        pipeline.PressToTalk();
+        for (var i = 0; i < 21; i++)
+        {
+            pipeline.ProcessWindow(speech); // speech confirmed; the turn's incremental transcript is made on its first window
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 200; i++)
+        {
+            pipeline.ProcessWindow(i % 2 == 0 ? speech : silence); // pauses inside the speech move the boundary
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Empty(stt.Calls);
+
+        // The path was live: at 10 s of speech a window is decoded in the background (held here), then the stop cancels it.
+        for (var i = 0; i < 110 && stt.Calls.Count == 0; i++)
+        {
+            pipeline.ProcessWindow(speech);
+        }
+
+        await stt.BackgroundStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(Assert.Single(stt.Calls).Background);
+        pipeline.Stop();
+        for (var i = 0; i < 600 && !stt.Calls[0].Cancelled; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(stt.Calls[0].Cancelled);
     }
 
     [Fact]
