@@ -191,7 +191,7 @@ public static class PipelineBench
             var offMs = Median(offResult.Turns, m => m.EndOfSpeechToTranscriptMs);
             var onMs = Median(onResult.Turns, m => m.EndOfSpeechToTranscriptMs);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"EOS->transcript median off {offMs:0.0} ms / on {onMs:0.0} ms = {offMs / Math.Max(onMs, 0.001):0.00}x; on: speech-time decodes per turn median {Median(onResult.Turns, m => m.SpeculativeDecodes):0}, tail decoded at the end median {Median(onResult.Turns, m => m.TailDuration?.TotalMilliseconds):0} ms of utterance {Median(onResult.Turns, m => m.UtteranceDuration.TotalMilliseconds):0} ms, transcript from the pause's guess {onResult.Turns.Count(m => m.SpeculativeTranscript)}/{onResult.Turns.Count}; STT RTF median off {Median(offResult.Turns, m => m.SttRealTimeFactor):0.000}"));
+                $"EOS->transcript median off {offMs:0.0} ms / on {onMs:0.0} ms = {offMs / Math.Max(onMs, 1):0.00}x (on floored at 1 ms), p95 off {Percentile(offResult.Turns, m => m.EndOfSpeechToTranscriptMs, 0.95):0.0} / on {Percentile(onResult.Turns, m => m.EndOfSpeechToTranscriptMs, 0.95):0.0} ms; on: speech-time decodes per turn median {Median(onResult.Turns, m => m.SpeculativeDecodes):0}, tail decoded at the end median {Median(onResult.Turns, m => m.TailDuration?.TotalMilliseconds):0} ms of utterance {Median(onResult.Turns, m => m.UtteranceDuration.TotalMilliseconds):0} ms, transcript from the pause's guess {onResult.Turns.Count(m => m.SpeculativeTranscript)}/{onResult.Turns.Count}; STT RTF median off {Median(offResult.Turns, m => m.SttRealTimeFactor):0.000}"));
             return offResult.Replied == commands && onResult.Replied == commands ? 0 : 1;
         }
         finally
