@@ -66,7 +66,7 @@ public sealed record PipelineBenchEngines(string Name, Func<IVoiceActivityDetect
 /// </summary>
 public static class PipelineBench
 {
-    private const string Usage = "usage: pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]] [--realtime]";
+    private const string Usage = "usage: pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]] [--realtime] | pipeline --whisper-long [--small-model] [--commands N] [--whisper-threads N]";
 
     /// <summary>
     /// Runs the bench: <c>pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]]</c>. Without
@@ -79,6 +79,8 @@ public static class PipelineBench
         var commands = 20;
         var real = false;
         var whisper = true;
+        var whisperLong = false;
+        var smallModel = false;
         var threads = 2;
         for (var i = 0; i < args.Length; i++)
         {
@@ -104,11 +106,24 @@ public static class PipelineBench
             {
                 s_realtime = true;
             }
+            else if (args[i] == "--whisper-long")
+            {
+                whisperLong = true;
+            }
+            else if (args[i] == "--small-model")
+            {
+                smallModel = true;
+            }
             else
             {
                 Console.Error.WriteLine($"pipeline bench: unknown option '{args[i]}'; {Usage}");
                 return 64;
             }
+        }
+
+        if (whisperLong)
+        {
+            return RunWhisperLong(commands, threads, smallModel);
         }
 
         var results = new List<PipelineBenchResult> { RunAsync(PipelineBenchEngines.Synthetic(), commands, CancellationToken.None).GetAwaiter().GetResult() };
@@ -147,6 +162,42 @@ public static class PipelineBench
 
         Print(Console.Out, results);
         return ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>pipeline --whisper-long</c>: whisper's incremental speculation (<c>Pipeline:Speculation</c>) off and on, one
+    /// run, over long requests (6-10 s of Piper speech) read at real time (background decodes need the speech's wall
+    /// time): end of speech -> final transcript, and the ratio off / on. Whisper is the generated tiny.en-shaped model
+    /// with random weights, so the figures are the cost of the mechanism, not of real transcripts.
+    /// </summary>
+    private static int RunWhisperLong(int commands, int threads, bool small)
+    {
+        s_realtime = true;
+        using var engines = RealPipelineEngines.Load();
+        var dir = Path.Combine(Path.GetTempPath(), "pipeline-bench-long-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var w = engines.WhisperLong(dir, threads, small);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"whisper long requests: {commands} per row ({RealPipelineEngines.LongRequests.Count} texts by Piper speaker 20, 6-10 s each), microphone at real time, {Environment.ProcessorCount} CPUs; one warm-up request per row, not counted"));
+            var off = new PipelineOptions { Speculation = new SpeculationOptions { Incremental = IncrementalSpeculationMode.Off } };
+            var on = new PipelineOptions { Speculation = new SpeculationOptions { Incremental = IncrementalSpeculationMode.On } };
+            _ = RunAsync(w, 1, CancellationToken.None, off).GetAwaiter().GetResult();
+            var offResult = RunAsync(w, commands, CancellationToken.None, off).GetAwaiter().GetResult() with { Name = "whisper, speculation off (whole utterance after the endpoint)" };
+            _ = RunAsync(w, 1, CancellationToken.None, on).GetAwaiter().GetResult();
+            var onResult = RunAsync(w, commands, CancellationToken.None, on).GetAwaiter().GetResult() with { Name = "whisper, incremental speculation on" };
+            Console.WriteLine(w.Name);
+            Print(Console.Out, [offResult, onResult]);
+            var offMs = Median(offResult.Turns, m => m.EndOfSpeechToTranscriptMs);
+            var onMs = Median(onResult.Turns, m => m.EndOfSpeechToTranscriptMs);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"EOS->transcript median off {offMs:0.0} ms / on {onMs:0.0} ms = {offMs / Math.Max(onMs, 1):0.00}x (on floored at 1 ms), p95 off {Percentile(offResult.Turns, m => m.EndOfSpeechToTranscriptMs, 0.95):0.0} / on {Percentile(onResult.Turns, m => m.EndOfSpeechToTranscriptMs, 0.95):0.0} ms; on: speech-time decodes per turn median {Median(onResult.Turns, m => m.SpeculativeDecodes):0}, tail decoded at the end median {Median(onResult.Turns, m => m.TailDuration?.TotalMilliseconds):0} ms of utterance {Median(onResult.Turns, m => m.UtteranceDuration.TotalMilliseconds):0} ms, transcript from the pause's guess {onResult.Turns.Count(m => m.SpeculativeTranscript)}/{onResult.Turns.Count}; STT RTF median off {Median(offResult.Turns, m => m.SttRealTimeFactor):0.000}"));
+            return offResult.Replied == commands && onResult.Replied == commands ? 0 : 1;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     /// <summary>Runs <paramref name="commands"/> scripted commands through a pipeline on <paramref name="engines"/>.</summary>

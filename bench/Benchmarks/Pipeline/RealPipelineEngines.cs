@@ -63,14 +63,36 @@ internal sealed class RealPipelineEngines : IDisposable
     }
 
     /// <summary>Silero + whisper.cpp on a generated tiny.en-shaped model (written to <paramref name="directory"/>) + intents + Piper.</summary>
-    public PipelineBenchEngines Whisper(string directory, int threads)
+    public PipelineBenchEngines Whisper(string directory, int threads, bool small = false)
     {
-        var path = Path.Combine(directory, "ggml-random-tiny.en.bin");
-        GgmlWhisperModelWriter.Write(path, WhisperHyperParameters.TinyEnglish, seed: 1);
+        var path = Path.Combine(directory, small ? "ggml-random-small.bin" : "ggml-random-tiny.en.bin");
+        GgmlWhisperModelWriter.Write(path, small ? GgmlWhisperModelWriter.SmallEnglish : WhisperHyperParameters.TinyEnglish, seed: small ? 3 : 1);
         var model = Own(WhisperModel.Load(path));
         var stt = new WhisperSpeechToText(model, new WhisperOptions { Threads = threads, BestOf = 1, BeamSize = 0, TemperatureIncrement = 0 });
-        var name = string.Create(CultureInfo.InvariantCulture, $"real: Silero v5, whisper.cpp tiny.en-shaped random weights ({threads} threads; cost only), intents, Piper");
+        var name = string.Create(CultureInfo.InvariantCulture, $"real: Silero v5, whisper.cpp {(small ? "test-sized (width 64)" : "tiny.en-shaped")} random weights ({threads} threads; cost only), intents, Piper");
         return new PipelineBenchEngines(name, NewVad, stt, _tts, Own(NewWorkflow()), Command);
+    }
+
+    /// <summary>Long requests (6-10 s spoken by Piper speaker 20) for whisper's incremental speculation; cycled.</summary>
+    public static IReadOnlyList<string> LongRequests { get; } =
+    [
+        "Please add milk, eggs, bread, butter and two bags of coffee to the shopping list, and remind me to call the plumber tomorrow morning about the kitchen sink.",
+        "Tell me what the weather will be like in the mountains this weekend, because we are planning a long walk with the children on Saturday.",
+        "Could you turn the living room lights down a little and play some quiet music while I finish cooking dinner for everyone tonight?",
+        "Remind me on Monday at nine to send the report to my manager and to book a table at the Italian restaurant near the station.",
+    ];
+
+    /// <summary>
+    /// Silero + whisper.cpp on the generated tiny.en-shaped model + intents + Piper, speaking <see cref="LongRequests"/>
+    /// (synthesised here, once per call).
+    /// </summary>
+    public PipelineBenchEngines WhisperLong(string directory, int threads, bool small = false)
+    {
+        var speech = LongRequests
+            .Select(c => AudioResampler.Resample(_tts.Synthesize(c, new SynthesisOptions { Speaker = UserSpeaker, SentenceSilence = TimeSpan.Zero }), _tts.SampleRate, 16000))
+            .ToArray();
+        var w = Whisper(directory, threads, small);
+        return w with { CommandAudio = i => speech[i % speech.Length] };
     }
 
     public void Dispose()

@@ -56,12 +56,22 @@ public static class OwnedSections
             UnfinishedSilence = x.GetMilliseconds("UnfinishedSilenceMs", xd.UnfinishedSilence, TimeSpan.Zero, TimeSpan.FromSeconds(5)),
             ContinuableSilence = x.GetMilliseconds("ContinuableSilenceMs", xd.ContinuableSilence, TimeSpan.Zero, TimeSpan.FromSeconds(5)),
         };
+        var sp = r.Section("Speculation");
+        var spd = new SpeculationOptions();
+        var speculation = new SpeculationOptions
+        {
+            Incremental = sp.GetEnum("Incremental", spd.Incremental),
+            CommitAfter = sp.GetMilliseconds("CommitAfterMs", spd.CommitAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20)),
+            Overlap = sp.GetMilliseconds("OverlapMs", spd.Overlap, TimeSpan.Zero, TimeSpan.FromSeconds(2)),
+            BackgroundThreads = sp.GetInt("BackgroundThreads", spd.BackgroundThreads, 0, 64),
+        };
         var p = new PipelineOptions();
         return new PipelineOptions
         {
             Endpointing = endpointing,
             BargeIn = bargeIn,
             EarlyEndpoint = early,
+            Speculation = speculation,
             WakeWord = ReadWakeWord(r.Section("WakeWord")),
             WatchdogTimeout = TimeSpan.FromSeconds(r.GetDouble("WatchdogTimeoutSeconds", p.WatchdogTimeout.TotalSeconds, 1, 600)),
             FollowUpTimeout = TimeSpan.FromSeconds(r.GetDouble("FollowUpTimeoutSeconds", p.FollowUpTimeout.TotalSeconds, 0.5, 120)),

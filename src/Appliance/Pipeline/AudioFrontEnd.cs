@@ -36,6 +36,7 @@ internal sealed partial class AudioFrontEnd
     private readonly long _speculatePause;
     private readonly WakeWordSpotter? _wake;
     private int _utteranceLength;
+    private int _pauseMiddle = -1;
     private long _utteranceFloor;
     private long _wordTailLimit;
     private bool _inWordTail;
@@ -249,6 +250,7 @@ internal sealed partial class AudioFrontEnd
         _epoch++;
         _vadResetPending = true;
         _utteranceLength = 0;
+        _pauseMiddle = -1;
         _utteranceFloor = 0;
         _inWordTail = false;
         _afterWakeWord = false;
@@ -345,6 +347,12 @@ internal sealed partial class AudioFrontEnd
             case EndpointDecision.Continue when _endpointer.InSpeech:
                 AppendUtterance(frame);
                 var silence = _endpointer.SilenceRunSamples;
+                if (silence > 0)
+                {
+                    // A VAD pause inside the speech: a word boundary for whisper's incremental windows.
+                    _pauseMiddle = _utteranceLength - (int)Math.Min(silence / 2, _utteranceLength);
+                }
+
                 if (silence < _speculatePause)
                 {
                     if (turn.Speculation is { } stale)
@@ -354,6 +362,13 @@ internal sealed partial class AudioFrontEnd
                         stale.Cancel();
                         turn.Prefetch?.Cancel();
                         turn.Prefetch = null;
+                    }
+
+                    if (silence == 0)
+                    {
+                        // Speech goes on: whisper may commit a window in the background (never in a pause, where the
+                        // pause's guess or the endpoint decodes the tail).
+                        _c.Runner.OnSpeechLocked(turn, _utterance, _utteranceLength, _pauseMiddle);
                     }
                 }
                 else if (silence - frame.Length < _speculatePause)

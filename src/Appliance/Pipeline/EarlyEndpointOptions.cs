@@ -4,7 +4,8 @@ namespace VoiceAppliance.Pipeline;
 /// Answering before the silence window ends (issue 17): after a short pause in the user's speech, the speech-to-text
 /// engine transcribes the utterance so far in the background; if the silence then ends the utterance with no new
 /// speech, that guess is the transcript (no second decode), and if the user speaks again it is dropped unseen.
-/// Only engines that decode a whole utterance fast speculate (the grammar STT); whisper turns run as before.
+/// Engines that decode a whole utterance fast speculate on all of it (the grammar STT); whisper, with
+/// <see cref="SpeculationOptions.Incremental"/> on, guesses only the tail after the windows committed while the user spoke.
 /// </summary>
 public sealed record EarlyEndpointOptions
 {

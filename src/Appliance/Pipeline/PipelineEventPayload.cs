@@ -90,6 +90,12 @@ public sealed record PipelineEventPayload
     /// <summary>turn_ended: true when a pause was let run longer because the user stopped mid-command; absent otherwise.</summary>
     public bool? PauseExtended { get; init; }
 
+    /// <summary>turn_ended: windows whisper decoded and committed while the user spoke (<c>Pipeline:Speculation</c>); absent when the turn did not speculate incrementally.</summary>
+    public int? SpeculativeDecodes { get; init; }
+
+    /// <summary>turn_ended: ms of audio after the last committed window that whisper decoded at the end; absent when the turn did not speculate incrementally.</summary>
+    public double? TailMs { get; init; }
+
     /// <summary>turn_ended: whether the turn ended early on a complete command (see <c>Pipeline:EarlyEndpoint</c>).</summary>
     public bool? EarlyEndpoint { get; init; }
 
@@ -192,6 +198,8 @@ public sealed record PipelineEventPayload
         SpeculativeTranscript = m.SpeculativeTranscript ? true : null,
         PauseExtended = m.PauseExtended ? true : null,
         PrefetchedReply = m.PrefetchedReply ? true : null,
+        SpeculativeDecodes = m.SpeculativeDecodes,
+        TailMs = m.TailDuration is { } tail ? Math.Round(tail.TotalMilliseconds, 1) : null,
         Provider = m.Provider,
         FallbackReason = m.FallbackReason,
         EarlyEndpoint = m.EarlyEndpoint,

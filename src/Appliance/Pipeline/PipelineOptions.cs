@@ -17,6 +17,9 @@ public sealed record PipelineOptions
     /// <summary>Speculative transcription in the silence window (grammar STT).</summary>
     public EarlyEndpointOptions EarlyEndpoint { get; init; } = new();
 
+    /// <summary>Incremental speculation of whisper turns while the user speaks.</summary>
+    public SpeculationOptions Speculation { get; init; } = new();
+
     /// <summary>Wake words beside the button.</summary>
     public WakeWordOptions WakeWord { get; init; } = new();
 
@@ -43,6 +46,8 @@ public sealed record PipelineOptions
         Endpointing.Validate(errors);
         BargeIn.Validate(errors);
         EarlyEndpoint.Validate(errors);
+        ArgumentNullException.ThrowIfNull(Speculation);
+        Speculation.Validate(errors);
         ArgumentNullException.ThrowIfNull(WakeWord);
         WakeWord.Validate(errors);
         OptionChecks.Range(errors, Section, nameof(WatchdogTimeout), WatchdogTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));

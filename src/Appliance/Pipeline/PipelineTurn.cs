@@ -41,6 +41,15 @@ internal sealed class PipelineTurn(PipelineSession session, int index, bool hold
     /// <summary>The speculative transcription of the utterance so far (started in a pause), while it may still be the transcript.</summary>
     public Speculation? Speculation { get; set; }
 
+    /// <summary>Whisper's incremental speculation while the user speaks (<see cref="SpeculationOptions"/>), when it runs.</summary>
+    public IncrementalTranscript? Incremental { get; set; }
+
+    /// <summary>Whether this turn was checked for incremental speculation (done on its first speech window).</summary>
+    public bool IncrementalChecked { get; set; }
+
+    /// <summary>The incremental transcription that made the transcript (windows committed, tail decoded), if one did.</summary>
+    public IncrementalResult? IncrementalResult { get; set; }
+
     /// <summary>The transcript is the speculative one (no decode after the endpoint).</summary>
     public bool SpeculativeTranscript { get; set; }
 

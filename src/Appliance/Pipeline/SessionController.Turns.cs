@@ -48,6 +48,7 @@ internal sealed partial class SessionController
 
         if (speech is null)
         {
+            turn.Incremental?.Dispose();
             TurnMetricsRecorder.NoSpeech(turn, how);
             PublishTurnEndedLocked(turn, interrupted: false);
             EndSessionLocked(session.TurnCount > 1 ? SessionEndReason.Nominal : SessionEndReason.NoSpeech, null, PipelineState.Idle);

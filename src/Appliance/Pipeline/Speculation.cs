@@ -35,6 +35,21 @@ internal sealed class Speculation : IDisposable
         return speculation;
     }
 
+    /// <summary>
+    /// Starts the pause guess of an incremental transcription (whisper, <see cref="IncrementalTranscript"/>): only the
+    /// tail after the last committed window of a copy of <paramref name="audio"/> is decoded, on the thread pool.
+    /// </summary>
+    public static Speculation StartTail(IncrementalTranscript incremental, ReadOnlyMemory<float> audio, PipelineTurn turn, SessionController c)
+    {
+        var speculation = new Speculation(audio.Length);
+        var copy = audio.ToArray();
+        var replyToken = turn.ReplyCts.Token;
+        var own = speculation._cancel.Token;
+        speculation.Result = Task.Run(() => RunTailAsync(incremental, copy, turn, c, replyToken, own), CancellationToken.None);
+        _ = speculation.Result.ContinueWith(static (_, s) => ((Speculation)s!).Dispose(), speculation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return speculation;
+    }
+
     /// <summary>Drops the guess (the user spoke again, or the utterance ended another way); nothing when it already finished.</summary>
     public void Cancel()
     {
@@ -96,10 +111,33 @@ internal sealed class Speculation : IDisposable
 
         return linked.IsCancellationRequested ? null : new SpeculativeTranscript(text.ToString(), segments > 0 ? confidence : 0f, c.Time.GetElapsedTime(started));
     }
+
+    private static async Task<SpeculativeTranscript?> RunTailAsync(IncrementalTranscript incremental, float[] audio, PipelineTurn turn, SessionController c, CancellationToken reply, CancellationToken own)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(reply, own);
+        try
+        {
+            var result = await incremental.TranscribeTailAsync(audio, linked.Token, cancelInFlight: false).ConfigureAwait(false);
+            return linked.IsCancellationRequested ? null : new SpeculativeTranscript(result.Text, result.Confidence, result.TailTime) { Incremental = result };
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception ex)
+        {
+            PipelineLog.SpeculationFailed(c.Logger, ex, turn.Session.Id);
+            return null;
+        }
+    }
 }
 
 /// <summary>
 /// What a speculative transcription heard: the text (empty when the engine rejected the audio), the lowest segment
 /// confidence, the decode time, and whether the engine judged the audio an unfinished command (<see cref="SpeechGuess.Unfinished"/>).
 /// </summary>
-internal sealed record SpeculativeTranscript(string Text, float Confidence, TimeSpan SttTime, bool Unfinished = false);
+internal sealed record SpeculativeTranscript(string Text, float Confidence, TimeSpan SttTime, bool Unfinished = false)
+{
+    /// <summary>For an incremental (whisper) guess: the windows committed while the user spoke and the tail decoded in the pause.</summary>
+    public IncrementalResult? Incremental { get; init; }
+}

@@ -55,6 +55,15 @@ public sealed record TurnMetrics
     /// </summary>
     public bool PauseExtended { get; init; }
 
+    /// <summary>
+    /// Whisper incremental speculation (<see cref="SpeculationOptions"/>): windows of the utterance decoded and committed
+    /// while the user spoke; null when the turn did not speculate incrementally.
+    /// </summary>
+    public int? SpeculativeDecodes { get; init; }
+
+    /// <summary>Audio of the tail decoded after the last committed window (at the endpoint or in the pause); null when the turn did not speculate incrementally.</summary>
+    public TimeSpan? TailDuration { get; init; }
+
     /// <summary>The reply's first sentence was synthesised from the pause's guess before the turn was confirmed (<see cref="SpeechPrefetch"/>).</summary>
     public bool PrefetchedReply { get; init; }
 

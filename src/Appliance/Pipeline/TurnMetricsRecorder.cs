@@ -37,6 +37,8 @@ internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
             EndOfSpeechToTranscriptMs = elapsed.TotalMilliseconds,
             SpeculativeTranscript = turn.SpeculativeTranscript,
             PauseExtended = turn.PauseExtended,
+            SpeculativeDecodes = turn.IncrementalResult?.Decodes,
+            TailDuration = turn.IncrementalResult is { } inc ? TimeSpan.FromSeconds((double)inc.TailSamples / sampleRate) : null,
             SttRealTimeFactor = turn.Metrics.UtteranceDuration > TimeSpan.Zero ? turn.SttTime / turn.Metrics.UtteranceDuration : null,
         };
     }

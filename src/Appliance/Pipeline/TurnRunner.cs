@@ -44,6 +44,16 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
             return;
         }
 
+        if (turn.Incremental is { } incremental)
+        {
+            // Whisper: the guess decodes only the tail after the last window committed while the user spoke. It is
+            // the transcript when the silence ends the utterance; no early endpoint or pause extension (those read
+            // the grammar's judgement of a command).
+            turn.Speculation?.Cancel();
+            turn.Speculation = Speculation.StartTail(incremental, utteranceSoFar, turn, _c);
+            return;
+        }
+
         var stt = providers.SpeechToText();
         if (!stt.TranscribesSpeculatively)
         {
@@ -53,6 +63,35 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
         turn.Speculation?.Cancel();
         var speculation = turn.Speculation = Speculation.Start(stt, utteranceSoFar, turn, _c);
         _ = EndEarlyIfCompleteAsync(turn, speculation);
+    }
+
+    /// <summary>
+    /// The user is still speaking (a window of confirmed speech was appended): with an engine that transcribes
+    /// incrementally (whisper) and <see cref="SpeculationOptions.Incremental"/> on, the turn's
+    /// <see cref="IncrementalTranscript"/> (made on its first speech window) commits a window in the background when
+    /// one is due. <paramref name="pauseMiddle"/> is the middle of the latest VAD pause inside the speech (-1: none).
+    /// On the audio thread under the lock: a check per window, a copy per committed window, no decode.
+    /// </summary>
+    public void OnSpeechLocked(PipelineTurn turn, float[] utterance, int length, int pauseMiddle)
+    {
+        if (turn.Incremental is null)
+        {
+            if (turn.IncrementalChecked)
+            {
+                return;
+            }
+
+            turn.IncrementalChecked = true;
+            var speculation = _c.Options.Speculation;
+            if (!speculation.IncrementalOn(Environment.ProcessorCount) || providers.SpeechToText() is not IIncrementalSpeechToText stt)
+            {
+                return;
+            }
+
+            turn.Incremental = new IncrementalTranscript(stt, speculation, speculation.ThreadsFor(Environment.ProcessorCount), _c.Logger, turn.Session.Id, turn.ReplyCts.Token);
+        }
+
+        turn.Incremental.OnSpeechLocked(utterance, length, pauseMiddle);
     }
 
     /// <summary>
@@ -202,12 +241,24 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
                 transcript = guess.Text;
                 turn.SttTime = guess.SttTime;
                 turn.SpeculativeTranscript = true;
+                turn.IncrementalResult = guess.Incremental;
+            }
+            else if (turn.Incremental is { } incremental)
+            {
+                // Whisper with incremental speculation: only the tail after the last committed window is left.
+                token.ThrowIfCancellationRequested();
+                var heard = await incremental.TranscribeTailAsync(audio, token).ConfigureAwait(false);
+                transcript = heard.Text;
+                turn.SttTime = heard.TailTime;
+                turn.IncrementalResult = heard;
             }
             else
             {
                 token.ThrowIfCancellationRequested();
                 transcript = await TranscribeAsync(stt, turn, audio, token).ConfigureAwait(false);
             }
+
+            turn.Incremental?.Dispose(); // nothing is decoded for this utterance any more
 
             WorkflowTurn? workflowTurn;
             ReplyStreamer streamer;

@@ -10,7 +10,7 @@ namespace VoiceAppliance.Models.Whisper;
 /// whisper.cpp finalises them, and cancellation reaches the native computation through Whisper.net's abort
 /// callback, which observes the token (ggml checks it between graph nodes).
 /// </summary>
-public sealed class WhisperSpeechToText : ISpeechToText
+public sealed class WhisperSpeechToText : IIncrementalSpeechToText
 {
     private const int SampleRate = 16000;
 
@@ -48,7 +48,33 @@ public sealed class WhisperSpeechToText : ISpeechToText
     /// <exception cref="ArgumentException">The audio is shorter than <see cref="WhisperOptions.MinAudio"/> or longer than <see cref="WhisperOptions.MaxAudio"/>.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the native computation has stopped when this is thrown.</exception>
     /// <exception cref="WhisperException">whisper.cpp failed; the message carries its log line.</exception>
-    public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> audio, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> audio, CancellationToken cancellationToken) =>
+        RunAsync(audio, _options, cancellationToken);
+
+    /// <summary>
+    /// Transcribes a piece of a longer utterance (see <see cref="IIncrementalSpeechToText"/>): the text before it joins
+    /// <see cref="WhisperOptions.InitialPrompt"/> as the decoder's prompt (whisper.cpp keeps its last n_text_ctx/2
+    /// tokens), and <paramref name="threads"/> (when above 0) replaces <see cref="WhisperOptions.Threads"/>.
+    /// Segment times are relative to the piece.
+    /// </summary>
+    /// <exception cref="ArgumentException">The piece is shorter than <see cref="WhisperOptions.MinAudio"/> or longer than <see cref="WhisperOptions.MaxAudio"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is negative or above 64.</exception>
+    public IAsyncEnumerable<TranscriptSegment> TranscribeContinuationAsync(ReadOnlyMemory<float> audio, string precedingText, int threads, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(precedingText);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(threads, 64);
+        var context = precedingText.Trim();
+        var prompt = string.IsNullOrEmpty(_options.InitialPrompt) ? context : context.Length == 0 ? _options.InitialPrompt : _options.InitialPrompt + " " + context;
+        var options = _options with
+        {
+            InitialPrompt = prompt.Length == 0 ? null : prompt,
+            Threads = threads > 0 ? threads : _options.Threads,
+        };
+        return RunAsync(audio, options, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<TranscriptSegment> RunAsync(ReadOnlyMemory<float> audio, WhisperOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var duration = TimeSpan.FromSeconds(audio.Length / (double)SampleRate);
         if (duration < _options.MinAudio)
@@ -65,7 +91,7 @@ public sealed class WhisperSpeechToText : ISpeechToText
         var eot = _model.EndOfTextToken;
         using var errors = WhisperNativeLog.CollectErrors();
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var processor = _model.CreateProcessor(_options, EncoderStarting);
+        var processor = _model.CreateProcessor(options, EncoderStarting);
         var segments = processor.ProcessAsync(audio, run.Token).GetAsyncEnumerator(run.Token);
         try
         {

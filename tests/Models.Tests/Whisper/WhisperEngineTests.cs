@@ -241,6 +241,39 @@ public sealed class WhisperEngineTests(GeneratedWhisperModelFixture fixture, ITe
         Assert.NotEqual(Text(plain), Text(prompted));
     }
 
+    [Fact]
+    public async Task A_continuation_decodes_with_the_preceding_text_as_its_prompt()
+    {
+        // Incremental speculation: a piece of a longer utterance is decoded after the text before it. With no text it
+        // is a plain decode; with text the decoder sees it as its prompt (after any configured InitialPrompt).
+        var audio = TestAudio.Synthetic(2.0, seed: 5);
+        var stt = new WhisperSpeechToText(fixture.Model, s_fast);
+        string Text(List<TranscriptSegment> list) => string.Join(" ", list.Select(s => s.Text));
+        var plain = Text(await Collect(stt, audio));
+        var first = Text(await Continue(stt, audio, string.Empty, 0));
+        var oneThread = Text(await Continue(stt, audio, string.Empty, 1));
+        var prompted = Text(await Continue(stt, audio, "kitchen bedroom lights on off", 0));
+        var configured = Text(await Collect(new WhisperSpeechToText(fixture.Model, s_fast with { InitialPrompt = "kitchen bedroom lights on off" }), audio));
+        output.WriteLine($"plain '{plain}'; continued '{prompted}'");
+        Assert.Equal(plain, first);
+        Assert.Equal(plain, oneThread);
+        Assert.Equal(configured, prompted);
+        Assert.NotEqual(plain, prompted);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Continue(stt, audio, string.Empty, -1));
+        Assert.Equal(0, fixture.Model.ActiveRuns);
+    }
+
+    private static async Task<List<TranscriptSegment>> Continue(WhisperSpeechToText stt, float[] audio, string before, int threads)
+    {
+        var list = new List<TranscriptSegment>();
+        await foreach (var s in stt.TranscribeContinuationAsync(audio, before, threads, CancellationToken.None))
+        {
+            list.Add(s);
+        }
+
+        return list;
+    }
+
     [RequiresFileFact("ggml-tiny.en.bin", "real Whisper tiny.en weights are not obtainable on the build machines")]
     public async Task Tiny_en_transcribes_jfk_with_a_word_error_rate_under_ten_percent()
     {
