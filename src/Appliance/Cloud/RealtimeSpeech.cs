@@ -92,6 +92,11 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         {
             _breaker.Failure();
             LogFailed(_logger, Name, ex.Reason, ex.Message);
+            if (state.Samples > 0 && _options.FollowUp)
+            {
+                turn.Workflow.ContinueSession(); // part of the answer was heard: the user may go on (on the local path)
+            }
+
             await DropConnectionAsync().ConfigureAwait(false);
             return new RealtimeReply(state.Text.ToString(), TimeSpan.FromSeconds(state.Samples / (double)ServerRate), ex.Reason, ex.Message);
         }
@@ -301,6 +306,8 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
                     pendingOutputs = 0;
                     await connection.SendAsync(new RealtimeBareEvent { Type = "response.create" }, RealtimeJsonContext.Default.RealtimeBareEvent, cancellationToken).ConfigureAwait(false);
                     break;
+                case "error" when e.Error?.Code is "response_cancel_not_active":
+                    break; // a cancel sent after a barge-in that raced the response's end
                 case "error":
                     throw new CloudProviderException("server_error", $"{Name}: error event {e.Error?.Code ?? e.Error?.Type ?? "?"}: {Clip(e.Error?.Message)}");
                 default:
