@@ -68,7 +68,7 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         try
         {
             connection = await ConnectionForAsync(sessionId, cancellationToken).ConfigureAwait(false);
-            await SendUtteranceAsync(connection, utterance, sampleRate, cancellationToken).ConfigureAwait(false);
+            await SendUtteranceAsync(connection, utterance, sampleRate, state, cancellationToken).ConfigureAwait(false);
             turn.RequestSent();
             await ReadAnswerAsync(connection, turn, state, cancellationToken).ConfigureAwait(false);
             _breaker.Success();
@@ -209,7 +209,7 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         return new RealtimeSessionUpdate { Session = config };
     }
 
-    private static async Task SendUtteranceAsync(RealtimeConnection connection, ReadOnlyMemory<float> utterance, int sampleRate, CancellationToken cancellationToken)
+    private static async Task SendUtteranceAsync(RealtimeConnection connection, ReadOnlyMemory<float> utterance, int sampleRate, TurnState state, CancellationToken cancellationToken)
     {
         var resampler = sampleRate == ServerRate ? null : new PolyphaseResampler(sampleRate, ServerRate);
         var outSamples = new float[resampler?.MaxOutput(ChunkInputSamples) ?? ChunkInputSamples];
@@ -242,6 +242,7 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         }
 
         await connection.SendAsync(new RealtimeBareEvent { Type = "input_audio_buffer.commit" }, RealtimeJsonContext.Default.RealtimeBareEvent, cancellationToken).ConfigureAwait(false);
+        state.Committed = true;
         await connection.SendAsync(new RealtimeBareEvent { Type = "response.create" }, RealtimeJsonContext.Default.RealtimeBareEvent, cancellationToken).ConfigureAwait(false);
     }
 
@@ -276,7 +277,10 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
                     state.Text.Append(text);
                     turn.ReplyText(text);
                     break;
-                case "conversation.item.input_audio_transcription.completed" when e.Transcript is { } heard:
+                case "input_audio_buffer.committed":
+                    state.UserItem = e.ItemId;
+                    break;
+                case "conversation.item.input_audio_transcription.completed" when e.Transcript is { } heard && (state.UserItem is null || e.ItemId == state.UserItem):
                     turn.UserTranscript(heard.Trim());
                     break;
                 case "response.function_call_arguments.done" when state.Accepts(e):
@@ -370,6 +374,12 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         try
         {
+            if (!state.Committed)
+            {
+                // Cut while the utterance was going up: the next turn must not start with its half.
+                await connection.SendAsync(new RealtimeBareEvent { Type = "input_audio_buffer.clear" }, RealtimeJsonContext.Default.RealtimeBareEvent, limit.Token).ConfigureAwait(false);
+            }
+
             if (state.InResponse)
             {
                 await connection.SendAsync(new RealtimeBareEvent { Type = "response.cancel" }, RealtimeJsonContext.Default.RealtimeBareEvent, limit.Token).ConfigureAwait(false);
@@ -412,6 +422,12 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         public string? ResponseId { get; set; }
 
         public bool InResponse { get; set; }
+
+        /// <summary>The whole utterance was committed.</summary>
+        public bool Committed { get; set; }
+
+        /// <summary>The user's conversation item (from <c>input_audio_buffer.committed</c>): only its transcript is this turn's.</summary>
+        public string? UserItem { get; set; }
 
         /// <summary>An event of the response this turn asked for (not a late one of a cancelled earlier response).</summary>
         public bool Accepts(RealtimeServerEvent e) => InResponse;

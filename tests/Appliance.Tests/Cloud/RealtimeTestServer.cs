@@ -231,6 +231,7 @@ internal sealed class RealtimeTestConnection(RealtimeTestServer server, WebSocke
         var n = Interlocked.Increment(ref _responses);
         var response = $"resp_{n}";
         var item = $"item_{n}";
+        await SendAsync($$"""{"type":"input_audio_buffer.committed","previous_item_id":null,"item_id":"user_{{n}}"}""");
         await SendAsync($$"""{"type":"response.created","event_id":"e{{n}}a","response":{"id":"{{response}}","status":"in_progress"} }""");
         if (userText is not null)
         {
