@@ -199,6 +199,32 @@ public sealed class RealtimeSpeechTests
     }
 
     [Fact]
+    public void Config_check_names_a_missing_realtime_key_file_and_never_prints_a_key()
+    {
+        var dir = TestPaths.NewTempDirectory("realtime-check");
+        try
+        {
+            var path = Path.Combine(dir, "appliance.json");
+            File.WriteAllText(path, $$"""
+                { "Cloud": { "Realtime": { "BaseUrl": "wss://api.openai.com/v1/realtime", "Model": "gpt-realtime", "ApiKeyFile": "{{Path.Combine(dir, "absent.key")}}" } } }
+                """);
+            var issues = ConfigCheck.Run(path, s_noEnv, portable: true);
+            Assert.Contains(issues, i => i.Key == "Cloud:Realtime:ApiKeyFile" && i.Message.StartsWith("the key file", StringComparison.Ordinal) && i.Message.Contains("does not exist", StringComparison.Ordinal));
+
+            File.WriteAllText(Path.Combine(dir, "absent.key"), CloudTestKit.Secret);
+            issues = ConfigCheck.Run(path, s_noEnv, portable: true);
+            Assert.DoesNotContain(issues, i => i.Key == "Cloud:Realtime:ApiKeyFile");
+            using var printed = new StringWriter();
+            ConfigCheck.Print(printed, path, issues);
+            Assert.DoesNotContain(CloudTestKit.Secret, printed.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void Without_the_realtime_section_the_engines_have_no_realtime_provider()
     {
         var intents = Path.Combine(TestPaths.Root, "config", "intents.json");
