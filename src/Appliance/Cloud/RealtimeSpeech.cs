@@ -30,6 +30,8 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
     private readonly Lock _gate = new();
     private RealtimeConnection? _connection;
     private string? _sessionId;
+    private bool _inTurn;
+    private string? _endAfterTurn;
 
     /// <summary>Creates the provider; nothing connects until a turn needs it.</summary>
     /// <param name="options"><c>Cloud:Realtime</c>.</param>
@@ -63,6 +65,11 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         }
 
         await _turnGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _inTurn = true;
+        }
+
         var state = new TurnState();
         RealtimeConnection? connection = null;
         try
@@ -102,6 +109,25 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         }
         finally
         {
+            RealtimeConnection? closing = null;
+            lock (_gate)
+            {
+                _inTurn = false;
+                if (_endAfterTurn is not null && _endAfterTurn == _sessionId)
+                {
+                    closing = _connection;
+                    _connection = null;
+                    _sessionId = null;
+                }
+
+                _endAfterTurn = null;
+            }
+
+            if (closing is not null)
+            {
+                await closing.DisposeAsync().ConfigureAwait(false);
+            }
+
             _turnGate.Release();
         }
     }
@@ -112,6 +138,12 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         RealtimeConnection? closing = null;
         lock (_gate)
         {
+            if (_inTurn)
+            {
+                _endAfterTurn = sessionId; // the turn in flight still cancels and truncates on this connection
+                return;
+            }
+
             if (_sessionId == sessionId)
             {
                 closing = _connection;
@@ -157,8 +189,14 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         RealtimeConnection? stale = null;
         lock (_gate)
         {
-            if (_connection is not null && _sessionId == sessionId && _connection.Failure is null)
+            if (_connection is not null && _sessionId == sessionId)
             {
+                if (_connection.Failure is { } dropped)
+                {
+                    // The conversation broke between turns: this turn (and the session's next ones) go local.
+                    throw dropped;
+                }
+
                 return _connection;
             }
 
@@ -280,7 +318,7 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
                 case "input_audio_buffer.committed":
                     state.UserItem = e.ItemId;
                     break;
-                case "conversation.item.input_audio_transcription.completed" when e.Transcript is { } heard && (state.UserItem is null || e.ItemId == state.UserItem):
+                case "conversation.item.input_audio_transcription.completed" when e.Transcript is { } heard && state.UserItem is not null && e.ItemId == state.UserItem:
                     turn.UserTranscript(heard.Trim());
                     break;
                 case "response.function_call_arguments.done" when state.Accepts(e):
@@ -396,7 +434,7 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
                 }
             }
         }
-        catch (Exception ex) when (ex is CloudProviderException or OperationCanceledException)
+        catch (Exception ex) when (ex is CloudProviderException or OperationCanceledException or ObjectDisposedException)
         {
             LogFailed(_logger, Name, "interrupt", ex.Message);
         }

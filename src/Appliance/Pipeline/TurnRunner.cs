@@ -128,8 +128,9 @@ internal sealed class TurnRunner(SessionController controller, ProviderSelector 
     /// </summary>
     public void SpeculateOnPauseLocked(PipelineTurn turn, ReadOnlyMemory<float> utteranceSoFar)
     {
-        if (!_c.Options.EarlyEndpoint.Enabled || turn.Hold)
+        if (!_c.Options.EarlyEndpoint.Enabled || turn.Hold || (_c.Engines.Realtime is not null && !turn.Session.RealtimeOff))
         {
+            // A realtime turn is heard by the realtime model: the local engine's guess neither ends nor extends it.
             return;
         }
 

@@ -148,6 +148,32 @@ public sealed class RealtimeSpeechTests
     }
 
     [Fact]
+    public async Task A_conversation_dropped_between_turns_fails_the_next_turn_of_that_session_only()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(async c =>
+        {
+            await c.NextAsync("response.create");
+            await c.AnswerAsync(new byte[9600], "First.", "one");
+            c.Drop();
+        });
+        server.AnswerText = "Again.";
+        var log = new LogCapture();
+        await using var realtime = Provider(server, log);
+
+        Assert.Null((await RespondAsync(realtime, "s1")).Reply.FailureReason);
+        var second = await RespondAsync(realtime, "s1");
+        Assert.Equal("stream_cut", second.Reply.FailureReason);
+        Assert.Equal(0, second.Turn.Plays);
+
+        var next = await RespondAsync(realtime, "s2");
+        Assert.Null(next.Reply.FailureReason);
+        Assert.Equal("Again.", next.Reply.Text);
+        Assert.Equal(2, server.Connections.Count);
+        log.AssertNoSecret();
+    }
+
+    [Fact]
     public async Task A_new_session_opens_a_new_conversation_and_an_ended_one_is_closed()
     {
         await using var server = RealtimeTestServer.Start();
