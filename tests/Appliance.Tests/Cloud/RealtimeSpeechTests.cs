@@ -264,6 +264,36 @@ public sealed class RealtimeSpeechTests
         Assert.Null(c.Cloud.Realtime);
     }
 
+    [Fact]
+    public async Task With_the_realtime_section_the_engines_hold_the_provider_with_the_intents_as_tools()
+    {
+        await using var server = RealtimeTestServer.Start();
+        var key = CloudTestKit.KeyFile();
+        var intentsFile = Path.Combine(TestPaths.Root, "config", "intents.json");
+        var c = ApplianceConfiguration.CreateDefault().LoadJson($$"""
+            { "Models": { "Directory": "{{TestPaths.Models.Replace("\\", "\\\\", StringComparison.Ordinal)}}", "Stt": "grammar" },
+              "Workflow": { "Kind": "intents", "IntentsFile": "{{intentsFile.Replace("\\", "\\\\", StringComparison.Ordinal)}}" },
+              "Cloud": { "Realtime": { "BaseUrl": "{{server.Url}}", "Model": "gpt-realtime", "ApiKeyFile": "{{key.Replace("\\", "\\\\", StringComparison.Ordinal)}}", "Name": "rt" } } }
+            """, s_noEnv);
+        c.ThrowIfInvalid();
+        var log = new LogCapture();
+        using var engines = ApplianceEngines.Load(c, NullMessagePublisher.Instance, TimeProvider.System, log);
+        var realtime = Assert.IsType<RealtimeSpeech>(engines.Realtime);
+        Assert.Equal("rt", realtime.Name);
+
+        var turn = new RecordingTurn("s1");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var reply = await realtime.RespondAsync("s1", s_utterance, 16000, turn, cts.Token);
+
+        Assert.Null(reply.FailureReason);
+        var update = Assert.Single(Assert.Single(server.Connections).Of("session.update")).GetProperty("session");
+        var tools = update.GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToList();
+        Assert.Equal(IntentsFile.Load(intentsFile).Intents.Count, tools.Count);
+        Assert.Contains("ChangeLightState", tools);
+        Assert.Equal("Bearer " + CloudTestKit.Secret, Assert.Single(server.Authorizations));
+        log.AssertNoSecret();
+    }
+
     private static RealtimeSpeech Provider(RealtimeTestServer server, LogCapture log, Func<RealtimeOptions, RealtimeOptions>? with = null, TimeProvider? time = null, IntentWorkflow? intents = null)
     {
         var options = new RealtimeOptions { BaseUrl = server.Url, Model = "gpt-realtime", ApiKeyFile = CloudTestKit.KeyFile(), FollowUp = false, ResponseTimeout = TimeSpan.FromSeconds(20) };
