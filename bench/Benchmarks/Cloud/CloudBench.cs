@@ -35,6 +35,7 @@ public static class CloudBench
         RequestBuild(intents, runs * 100);
         Streaming(server, intents, runs).GetAwaiter().GetResult();
         Fallback(server, piper, runs).GetAwaiter().GetResult();
+        RealtimeBench.RunAsync(runs).GetAwaiter().GetResult();
         return 0;
     }
 

@@ -17,8 +17,11 @@ public sealed record CloudOptions(CloudProviderOptions? Llm, CloudProviderOption
     /// <summary>No provider configured.</summary>
     public static CloudOptions None { get; } = new(null, null, null);
 
+    /// <summary>The realtime speech-to-speech session (<c>Cloud:Realtime</c>), or null.</summary>
+    public RealtimeOptions? Realtime { get; init; }
+
     /// <summary>Any provider configured.</summary>
-    public bool Any => Llm is not null || Stt is not null || Tts is not null;
+    public bool Any => Llm is not null || Stt is not null || Tts is not null || Realtime is not null;
 
     /// <summary>Reads and validates the section.</summary>
     public static CloudOptions Read(ConfigSectionReader r)
@@ -27,7 +30,10 @@ public sealed record CloudOptions(CloudProviderOptions? Llm, CloudProviderOption
         var options = new CloudOptions(
             CloudProviderOptions.Read(r, CloudProviderKind.Llm),
             CloudProviderOptions.Read(r, CloudProviderKind.Stt),
-            CloudProviderOptions.Read(r, CloudProviderKind.Tts));
+            CloudProviderOptions.Read(r, CloudProviderKind.Tts))
+        {
+            Realtime = RealtimeOptions.Read(r),
+        };
         return options.Any ? options : None;
     }
 }

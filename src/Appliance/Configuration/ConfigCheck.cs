@@ -176,5 +176,17 @@ public static class ConfigCheck
                 issues.Add(new ConfigIssue(machine, key, message));
             }
         }
+
+        if (cloud.Realtime?.ApiKeyFile is { } realtimeKey)
+        {
+            try
+            {
+                _ = Cloud.ApiKey.Load("Cloud:Realtime:ApiKeyFile", realtimeKey, environment);
+            }
+            catch (Cloud.CloudConfigurationException ex)
+            {
+                issues.Add(new ConfigIssue(machine, "Cloud:Realtime:ApiKeyFile", ex.Message.Replace("Cloud:Realtime:ApiKeyFile: ", string.Empty, StringComparison.Ordinal)));
+            }
+        }
     }
 }

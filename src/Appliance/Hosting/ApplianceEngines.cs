@@ -42,6 +42,9 @@ public sealed class ApplianceEngines : IDisposable
     /// <summary>What turns a transcript into a reply.</summary>
     public IVoiceWorkflow Workflow { get; }
 
+    /// <summary>The realtime speech-to-speech provider (<c>Cloud:Realtime</c>), or null when not configured.</summary>
+    public Pipeline.IRealtimeSpeech? Realtime { get; private init; }
+
     /// <summary>The wake word chain (<c>Pipeline:WakeWord</c>), or null when wake words are off.</summary>
     public WakeWordDetector? WakeWord { get; private init; }
 
@@ -190,7 +193,13 @@ public sealed class ApplianceEngines : IDisposable
                 detector = Own(owned, new WakeWordDetector(features, targets, wake.Refractory));
             }
 
-            return new ApplianceEngines(vad, stt, speech, workflow, owned) { WakeWord = detector };
+            RealtimeSpeech? realtime = null;
+            if (cloud.Realtime is { } realtimeOptions)
+            {
+                realtime = Own(owned, new RealtimeSpeech(realtimeOptions, LoadKey("Cloud:Realtime:ApiKeyFile", realtimeOptions.ApiKeyFile), intents, timeProvider, loggerFactory.CreateLogger<RealtimeSpeech>()));
+            }
+
+            return new ApplianceEngines(vad, stt, speech, workflow, owned) { WakeWord = detector, Realtime = realtime };
         }
         catch (DllNotFoundException ex)
         {
@@ -208,6 +217,18 @@ public sealed class ApplianceEngines : IDisposable
     public void Dispose()
     {
         DisposeAll(_owned);
+    }
+
+    private static ApiKey? LoadKey(string configKey, string? file)
+    {
+        try
+        {
+            return file is null ? null : ApiKey.Load(configKey, file);
+        }
+        catch (CloudConfigurationException ex)
+        {
+            throw new MissingDependencyException(ex.Message, ex);
+        }
     }
 
     /// <summary>The HTTP side of a configured provider; only called for providers that are configured.</summary>

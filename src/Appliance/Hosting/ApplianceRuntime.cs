@@ -92,7 +92,7 @@ public sealed class ApplianceRuntime : IAsyncDisposable, IDisposable
                 loggerFactory.CreateLogger<AlsaPlayback>(),
                 time);
             var engines = runtime.Engines;
-            var pipelineEngines = new PipelineEngines(runtime.Capture, runtime.Playback, engines.Vad, engines.Stt, engines.Tts, engines.Workflow) { WakeWord = engines.WakeWord };
+            var pipelineEngines = new PipelineEngines(runtime.Capture, runtime.Playback, engines.Vad, engines.Stt, engines.Tts, engines.Workflow) { WakeWord = engines.WakeWord, Realtime = engines.Realtime };
             runtime.Pipeline = new VoicePipeline(
                 options.WrapEngines?.Invoke(pipelineEngines) ?? pipelineEngines,
                 configuration.Pipeline,

@@ -71,6 +71,8 @@ internal sealed class EventBridgeService : BackgroundService
         SpeechMs = m.SpeechDuration > TimeSpan.Zero ? m.SpeechDuration.TotalMilliseconds : null,
         SttRtf = m.SttRealTimeFactor,
         TtsRtf = m.TtsRealTimeFactor,
+        Provider = m.Provider,
+        FallbackReason = m.FallbackReason,
     };
 
     private static string TriggerName(SessionTrigger trigger) => trigger switch

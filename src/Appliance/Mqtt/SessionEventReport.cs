@@ -62,6 +62,12 @@ public sealed record SessionEventReport
     /// <summary>wake: the wake word's score (0..1).</summary>
     public double? Score { get; init; }
 
+    /// <summary>turn_ended/session_ended: the providers that served the turn, e.g. <c>stt=cloud-stt llm=cloud-llm tts=piper:...</c>.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>turn_ended/session_ended: every fallback the turn took and why, e.g. <c>tts: cloud-tts http_503 -> piper:...</c>.</summary>
+    public string? FallbackReason { get; init; }
+
     /// <summary>Whole session duration in ms (session_ended).</summary>
     public double? DurationMs { get; init; }
 

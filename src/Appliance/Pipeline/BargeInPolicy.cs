@@ -90,7 +90,7 @@ internal sealed class BargeInPolicy
     public void BargeInLocked(PipelineTurn turn, bool hold, bool fromSpeech)
     {
         var session = turn.Session;
-        var heard = turn.Streamer?.Heard ?? TimeSpan.Zero;
+        var heard = turn.Streamer?.Heard ?? turn.Realtime?.Heard ?? TimeSpan.Zero;
         var speechSoFar = _run;
         var wasSpeaking = _c.Machine.State == PipelineState.Speaking;
         SessionController.CancelReply(turn);

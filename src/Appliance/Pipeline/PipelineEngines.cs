@@ -18,4 +18,10 @@ public sealed record PipelineEngines(IAudioCapture Capture, IAudioPlayback Playb
     /// without wake words. Used only by the pipeline's audio thread; the owner disposes it.
     /// </summary>
     public Models.WakeWord.WakeWordDetector? WakeWord { get; init; }
+
+    /// <summary>
+    /// A speech-to-speech provider that answers listened turns instead of STT -> workflow -> TTS (<c>Cloud:Realtime</c>),
+    /// with those as its fallback; null: none. The owner disposes it.
+    /// </summary>
+    public IRealtimeSpeech? Realtime { get; init; }
 }

@@ -52,4 +52,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "The wake word chain failed ({Count} failure(s) so far); it starts afresh on the next window")]
     public static partial void WakeWordFailed(ILogger logger, Exception exception, long count);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Session {SessionId}: the realtime provider {Provider} failed ({Reason}, answer audio already played: {Played}); the session goes on with the local engines")]
+    public static partial void RealtimeFellBack(ILogger logger, string sessionId, string provider, string reason, bool played);
 }

@@ -15,6 +15,9 @@ internal sealed class PipelineSession(string id, SessionTrigger trigger, long st
     /// <summary>The workflow asked to mute once the reply has been spoken.</summary>
     public bool MuteAfter { get; set; }
 
+    /// <summary>The realtime provider failed in this session: its remaining turns take the local path.</summary>
+    public bool RealtimeOff { get; set; }
+
     public TurnMetrics? LastMetrics { get; set; }
 
     /// <summary>Completes with the reason when the session ends.</summary>

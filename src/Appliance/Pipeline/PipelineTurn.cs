@@ -33,6 +33,9 @@ internal sealed class PipelineTurn(PipelineSession session, int index, bool hold
 
     public ReplyStreamer? Streamer { get; set; }
 
+    /// <summary>The realtime answer in progress (<see cref="IRealtimeSpeech"/>), when the turn is a realtime one.</summary>
+    public RealtimeTurnSink? Realtime { get; set; }
+
     public TurnMetrics Metrics { get; set; } = new();
 
     /// <summary>Timestamp of the turn's last progress (the watchdog's stamp), for <see cref="PipelineHeartbeat"/>.</summary>

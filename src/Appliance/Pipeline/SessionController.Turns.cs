@@ -133,7 +133,7 @@ internal sealed partial class SessionController
             if (!turn.Ended && Machine.State == PipelineState.Speaking)
             {
                 Engines.Playback.StopImmediately();
-                TurnMetricsRecorder.Interrupted(turn, turn.Streamer?.Heard);
+                TurnMetricsRecorder.Interrupted(turn, turn.Streamer?.Heard ?? turn.Realtime?.Heard);
             }
 
             PublishTurnEndedLocked(turn, interrupted: true);
@@ -141,6 +141,7 @@ internal sealed partial class SessionController
 
         Session = null;
         Turn = null;
+        Engines.Realtime?.EndSession(session.Id);
         var duration = Time.GetElapsedTime(session.StartedAt);
         Events.Publish(new SessionEndedEvent(reason, session.TurnCount, duration, session.LastMetrics, detail) { SessionId = session.Id });
         PipelineLog.SessionEnded(Logger, session.Id, reason, duration.TotalMilliseconds);
