@@ -1,5 +1,6 @@
 using VoiceAppliance.Configuration;
 using VoiceAppliance.Pipeline;
+using VoiceAppliance.Testing;
 
 namespace VoiceAppliance.Tests.Configuration;
 
@@ -59,5 +60,78 @@ public sealed class WakeWordConfigTests
             """{ "Pipeline": { "WakeWord": { "Enabled": true, "WordTailMs": 5000, "Words": [ { "Model": "alexa" }, { "Model": "alexa" } ] } } }""", s_noEnv);
         Assert.Contains(c.Issues, i => i.Message.Contains("listed twice", StringComparison.Ordinal));
         Assert.Contains(c.Issues, i => (i.Key + i.Message).Contains("WordTail", StringComparison.Ordinal));
+    }
+
+    [RequiresFileFact("openwakeword/hey_jarvis_v0.1.onnx", "openWakeWord's real weights beside the damaged ones")]
+    public void Config_check_loads_every_wake_word_model_and_names_the_key_and_the_fix()
+    {
+        var dir = TestPaths.NewTempDirectory("wake-config-check");
+        try
+        {
+            // Real feature models; hey_jarvis missing, alexa truncated, and a custom path to a model of another kind.
+            var wake = Directory.CreateDirectory(Path.Combine(dir, "openwakeword")).FullName;
+            File.Copy(TestPaths.Model("openwakeword/melspectrogram.onnx"), Path.Combine(wake, "melspectrogram.onnx"));
+            File.Copy(TestPaths.Model("openwakeword/embedding_model.onnx"), Path.Combine(wake, "embedding_model.onnx"));
+            File.WriteAllBytes(Path.Combine(wake, "alexa_v0.1.onnx"), File.ReadAllBytes(TestPaths.Model("openwakeword/alexa_v0.1.onnx"))[..2000]);
+            File.Copy(TestPaths.Model("silero_vad_v5.onnx"), Path.Combine(dir, "not_a_word.onnx"));
+            var path = Path.Combine(dir, "appliance.json");
+            File.WriteAllText(path, $$"""
+                { "Models": { "Directory": "{{dir}}" },
+                  "Pipeline": { "WakeWord": { "Enabled": true, "Words": [ { "Model": "hey_jarvis" }, { "Model": "alexa" }, { "Model": "not_a_word.onnx" } ] } } }
+                """);
+
+            var issues = ConfigCheck.Run(path, s_noEnv);
+
+            Assert.DoesNotContain(issues, i => i.Key == "Pipeline:WakeWord");
+            var jarvis = Assert.Single(issues, i => i.Key == "Pipeline:WakeWord:Words:0:Model");
+            Assert.Equal(ConfigSeverity.Error, jarvis.Severity);
+            Assert.Contains(Path.Combine(wake, "hey_jarvis_v0.1.onnx"), jarvis.Message, StringComparison.Ordinal);
+            Assert.Contains("appliance models fetch openwakeword-hey-jarvis", jarvis.Message, StringComparison.Ordinal);
+            var alexa = Assert.Single(issues, i => i.Key == "Pipeline:WakeWord:Words:1:Model");
+            Assert.Equal(ConfigSeverity.Error, alexa.Severity);
+            Assert.Contains("cannot be loaded", alexa.Message, StringComparison.Ordinal);
+            Assert.Contains("openwakeword-alexa", alexa.Message, StringComparison.Ordinal);
+            var other = Assert.Single(issues, i => i.Key == "Pipeline:WakeWord:Words:2:Model");
+            Assert.Contains("not an openWakeWord wake word classifier", other.Message, StringComparison.Ordinal);
+            Assert.Contains("Pipeline:WakeWord:Words:2:Model", other.Message, StringComparison.Ordinal);
+
+            // For another machine the same problems are warnings.
+            Assert.DoesNotContain(ConfigCheck.Run(path, s_noEnv, portable: true), i => i.Severity == ConfigSeverity.Error && i.Key.StartsWith("Pipeline:WakeWord", StringComparison.Ordinal));
+
+            // Feature models missing: one error on the section, naming both fetches.
+            File.Delete(Path.Combine(wake, "melspectrogram.onnx"));
+            File.Delete(Path.Combine(wake, "embedding_model.onnx"));
+            var features = ConfigCheck.Run(path, s_noEnv).Where(i => i.Key == "Pipeline:WakeWord").ToList();
+            Assert.Equal(2, features.Count);
+            Assert.Contains(features, i => i.Message.Contains("models fetch openwakeword-melspectrogram", StringComparison.Ordinal));
+            Assert.Contains(features, i => i.Message.Contains("models fetch openwakeword-embedding", StringComparison.Ordinal));
+
+            // Wake words off: none of it is checked.
+            File.WriteAllText(path, $$"""{ "Models": { "Directory": "{{dir}}" }, "Pipeline": { "WakeWord": { "Enabled": false } } }""");
+            Assert.DoesNotContain(ConfigCheck.Run(path, s_noEnv), i => i.Key.StartsWith("Pipeline:WakeWord", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [RequiresFileFact("openwakeword/hey_jarvis_v0.1.onnx", "openWakeWord's real weights")]
+    public void Config_check_accepts_the_provisioned_wake_word_models()
+    {
+        var dir = TestPaths.NewTempDirectory("wake-config-check");
+        try
+        {
+            var path = Path.Combine(dir, "appliance.json");
+            File.WriteAllText(path, $$"""
+                { "Models": { "Directory": "{{TestPaths.Models}}" },
+                  "Pipeline": { "WakeWord": { "Enabled": true, "Words": [ { "Model": "hey_jarvis" }, { "Model": "alexa", "Action": "event", "Event": "alexa" } ] } } }
+                """);
+            Assert.DoesNotContain(ConfigCheck.Run(path, s_noEnv), i => i.Key.StartsWith("Pipeline:WakeWord", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }
