@@ -194,6 +194,49 @@ public sealed class WakeWordDetectorTests(ITestOutputHelper output)
         Assert.Single(Run(held, Pad(speech, 16000, 16000), 640).Detections);
     }
 
+    [RequiresFileFact(Jarvis, Why)]
+    public void Patience_waits_for_that_many_consecutive_frames_above_the_threshold()
+    {
+        using var features = WakeWordFeatureModels.LoadFromDirectory(Dir);
+        using var jarvis = WakeWordModel.Load(TestPaths.Model(Jarvis));
+        var audio = Pad(SpeechSamples.Synthesize16kHz("Hey Jarvis."), 16000, 16000);
+
+        // Every frame's score (scores[j] is frame j + 1, which ends at sample (j + 1) * 1280).
+        using var one = new WakeWordDetector(features, [new(jarvis, 0.5f, 1)], TimeSpan.FromSeconds(2));
+        var scores = new List<float>();
+        ReadOnlySpan<float> rest = audio;
+        while (one.Process(ref rest))
+        {
+            scores.Add(one.Scores[0]);
+        }
+
+        output.WriteLine(string.Join(" ", scores.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));
+        int? secondInARow = null;
+        var run = 0;
+        var longest = 0;
+        for (var j = 0; j < scores.Count; j++)
+        {
+            run = scores[j] >= 0.5f ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+            if (run == 2)
+            {
+                secondInARow ??= j;
+            }
+        }
+
+        Assert.True(secondInARow is not null, "the word stays above 0.5 for two frames in a row (the test needs that)");
+        using var two = new WakeWordDetector(features, [new(jarvis, 0.5f, 2)], TimeSpan.FromSeconds(2));
+        var hit = Assert.Single(Run(two, audio, 1280).Detections);
+        Assert.Equal((secondInARow!.Value + 1) * 1280L, hit.EndSample);
+
+        // Patience longer than the longest run: never.
+        var patience = Math.Min(longest + 1, WakeWordTarget.MaxPatience);
+        using var never = new WakeWordDetector(features, [new(jarvis, patience == longest + 1 ? 0.5f : 0.9999f, patience)], TimeSpan.FromSeconds(2));
+        Assert.Empty(Run(never, audio, 1280).Detections);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WakeWordDetector(features, [new(jarvis, 0.5f, 0)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WakeWordDetector(features, [new(jarvis, 0.5f, WakeWordTarget.MaxPatience + 1)]));
+    }
+
     internal static float[] Pad(float[] speech, int before, int after) => [.. new float[before], .. speech, .. new float[after]];
 
     private static (List<WakeWordDetection> Detections, float[] Max) Run(WakeWordDetector detector, float[] audio, int block)
