@@ -181,7 +181,7 @@ public sealed class ApplianceEngines : IDisposable
                 {
                     var word = wake.Words[i];
                     var model = Own(owned, WakeWordModel.Load(Require(WakeWordModelPath(models, word.Model), $"Pipeline:WakeWord:Words:{i}:Model", WakeWordModelName(word.Model))));
-                    targets.Add(new WakeWordTarget(model, word.Threshold));
+                    targets.Add(WakeWordTarget.For(model, word.Threshold, word.Patience));
                 }
 
                 detector = Own(owned, new WakeWordDetector(features, targets, wake.Refractory));

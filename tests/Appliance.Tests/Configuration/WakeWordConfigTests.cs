@@ -15,7 +15,7 @@ public sealed class WakeWordConfigTests
         var c = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson(
             """
             { "Pipeline": { "WakeWord": { "Enabled": true, "RefractoryMs": 1500, "WordTailMs": 400, "VadGate": true, "GateCatchUpMs": 2000,
-              "Words": [ { "Model": "hey_jarvis", "Threshold": 0.6 }, { "Model": "alexa", "Threshold": 0.7, "Action": "event", "Event": "alexa_heard" } ] } } }
+              "Words": [ { "Model": "hey_jarvis", "Threshold": 0.6, "Patience": 3 }, { "Model": "alexa", "Threshold": 0.7, "Action": "event", "Event": "alexa_heard" }, { "Model": "hey_mycroft" } ] } } }
             """, s_noEnv);
         Assert.True(c.Issues.Count == 0, string.Join(Environment.NewLine, c.Issues));
         var wake = c.Get<PipelineOptions>("Pipeline").WakeWord;
@@ -24,9 +24,14 @@ public sealed class WakeWordConfigTests
         Assert.Equal(TimeSpan.FromMilliseconds(1500), wake.Refractory);
         Assert.Equal(TimeSpan.FromMilliseconds(400), wake.WordTail);
         Assert.Equal(TimeSpan.FromSeconds(2), wake.GateCatchUp);
-        Assert.Equal(2, wake.Words.Count);
-        Assert.Equal(new WakeWordEntry { Model = "hey_jarvis", Threshold = 0.6f }, wake.Words[0]);
+        Assert.Equal(3, wake.Words.Count);
+        Assert.Equal(new WakeWordEntry { Model = "hey_jarvis", Threshold = 0.6f, Patience = 3 }, wake.Words[0]);
         Assert.Equal(new WakeWordEntry { Model = "alexa", Threshold = 0.7f, Action = WakeWordAction.Event, Event = "alexa_heard" }, wake.Words[1]);
+
+        // Left out: null, so the engine takes the word's tuned default.
+        Assert.Equal(new WakeWordEntry { Model = "hey_mycroft" }, wake.Words[2]);
+        Assert.Null(wake.Words[2].Threshold);
+        Assert.Null(wake.Words[1].Patience);
     }
 
     [Fact]
@@ -40,6 +45,8 @@ public sealed class WakeWordConfigTests
 
     [Theory]
     [InlineData("""{ "Model": "hey_jarvis", "Threshold": 1.5 }""", "Threshold")]
+    [InlineData("""{ "Model": "hey_jarvis", "Patience": 0 }""", "Patience")]
+    [InlineData("""{ "Model": "hey_jarvis", "Patience": 11 }""", "Patience")]
     [InlineData("""{ "Model": "hey_jarvis", "Action": "shout" }""", "Action")]
     [InlineData("""{ "Model": "hey_jarvis", "Action": "event" }""", "Event")]
     [InlineData("""{ "Model": "hey_jarvis", "Action": "event", "Event": "bad name!" }""", "Event")]
