@@ -10,7 +10,7 @@ using VoiceAppliance.Models.WakeWord;
 namespace VoiceAppliance.Benchmarks.WakeWord;
 
 /// <summary>
-/// <c>./build.sh bench wake [--quick]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech, with
+/// <c>./build.sh bench wake [--quick] [--memory-only] [--scores FILE]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech, with
 /// every decision rule chosen on a TUNING split and reported on a separate HELD-OUT split. Positives: "hey jarvis" and
 /// "alexa", alone and run on into a command, clean and at 20/10 dB SNR (white noise), by Piper speakers and espeak-ng
 /// voices; the tuning split and the held-out split share no speaker, no espeak-ng voice and no command. Negatives: two
@@ -63,9 +63,27 @@ public static partial class WakeWordBench
         var temp = Directory.CreateTempSubdirectory("wake-bench").FullName;
         try
         {
+            // --scores FILE: every frame's scores are written there, or read from there when it exists (to re-read the
+            // same run's figures without synthesising two hours of speech again).
+            var saved = Array.IndexOf(args, "--scores") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
             var piper = SpeechSamples.Voice();
-            var clips = Positives(detector, piper, quick, temp);
-            var negatives = Negatives(detector, piper, quick, temp);
+            List<Clip> clips;
+            List<NegativeStream> negatives;
+            if (saved is not null && File.Exists(saved))
+            {
+                (clips, negatives) = LoadScores(saved);
+                Console.WriteLine($"scores read from {saved}");
+            }
+            else
+            {
+                clips = Positives(detector, piper, quick, temp);
+                negatives = Negatives(detector, piper, quick, temp);
+                if (saved is not null)
+                {
+                    SaveScores(saved, clips, negatives);
+                }
+            }
+
             Report(clips, negatives);
             Cpu(features, jarvis, alexa, piper);
         }
@@ -248,15 +266,15 @@ public static partial class WakeWordBench
 
             // The threshold curve on both splits.
             Console.WriteLine();
-            Console.WriteLine($"{word}: detection (all clips: alone and run on, clean/20/10 dB) and false accepts per hour, tuning | held-out");
-            Console.WriteLine("| threshold | " + string.Join(" | ", Patiences.Select(k => $"patience {k}: detection, FA/h")) + " |");
+            Console.WriteLine($"{word}: detection (all clips: alone and run on, clean/20/10 dB; a fire counts once the speech has started), false accepts per hour on the negatives, and clips that fire in the quiet second after a reset; tuning | held-out");
+            Console.WriteLine("| threshold | " + string.Join(" | ", Patiences.Select(k => $"patience {k}: detection, FA/h, reset fires")) + " |");
             Console.WriteLine("|---|" + string.Concat(Patiences.Select(_ => "---|")));
             foreach (var t in Grid)
             {
                 var cells = Patiences.Select(k =>
                 {
                     var r = new Rule(t, k);
-                    return string.Create(CultureInfo.InvariantCulture, $"{Detected(tuning, r):0.0} % {FalseAccepts(tuningNeg, w, r, out _) / tuningNeg.Hours:0.00} | {Detected(held, r):0.0} % {FalseAccepts(heldNeg, w, r, out _) / heldNeg.Hours:0.00}");
+                    return string.Create(CultureInfo.InvariantCulture, $"{Detected(tuning, r):0.0} % {FalseAccepts(tuningNeg, w, r, out _) / tuningNeg.Hours:0.00} {EarlyFires(tuning, r)} | {Detected(held, r):0.0} % {FalseAccepts(heldNeg, w, r, out _) / heldNeg.Hours:0.00} {EarlyFires(held, r)}");
                 });
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {t:0.00} | ") + string.Join(" | ", cells) + " |");
             }
@@ -264,10 +282,12 @@ public static partial class WakeWordBench
             // The rule the tuning split picks: most detection with false accepts within the goal; ties go to the higher
             // threshold, then the lower patience.
             var chosen = Patiences.SelectMany(k => Grid.Select(t => new Rule(t, k)))
-                .Where(r => FalseAccepts(tuningNeg, w, r, out _) / tuningNeg.Hours <= FalseAcceptGoal)
+                .Where(r => FalseAccepts(tuningNeg, w, r, out _) / tuningNeg.Hours <= FalseAcceptGoal && EarlyFires(tuning, r) == 0)
                 .OrderByDescending(r => Detected(tuning, r)).ThenByDescending(r => r.Threshold).ThenBy(r => r.Patience)
                 .FirstOrDefault() ?? new Rule(0.95f, 3);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{word}: the tuning split picks threshold {chosen.Threshold:0.00}, patience {chosen.Patience} (tuning: {Detected(tuning, chosen):0.0} % detected, {FalseAccepts(tuningNeg, w, chosen, out _) / tuningNeg.Hours:0.00} false accepts/h)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{word}: the tuning split picks threshold {chosen.Threshold:0.00}, patience {chosen.Patience} (tuning: {Detected(tuning, chosen):0.0} % detected, {FalseAccepts(tuningNeg, w, chosen, out _) / tuningNeg.Hours:0.00} false accepts/h, no fire in the quiet second after a reset; held-out: {EarlyFires(held, chosen)} of {held.Count} clips fire there)"));
+            var lowest = Patiences.ToDictionary(k => k, k => Grid.FirstOrDefault(t => EarlyFires(tuning, new Rule(t, k)) == 0));
+            Console.WriteLine($"{word}: the lowest threshold without a fire in the quiet second after a reset on any tuning clip: " + string.Join(", ", lowest.Select(p => string.Create(CultureInfo.InvariantCulture, $"patience {p.Key}: {p.Value:0.00}"))));
 
             // The held-out split at the earlier default (0.5, patience 1) and at the chosen rule, per cell.
             var defaultRule = new Rule(0.5f, 1);
@@ -277,8 +297,8 @@ public static partial class WakeWordBench
             foreach (var g in held.GroupBy(c => (c.Kind, c.Snr)))
             {
                 var list = g.ToList();
-                var misses = string.Join(" ", list.Where(c => FirstFire(c.Scores, chosen) is null).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Voice}({c.Scores.DefaultIfEmpty(0).Max():0.00})")).Take(8));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {g.Key.Kind} | {(g.Key.Snr is { } snr ? $"{snr} dB SNR" : "clean")} | {Detected(list, defaultRule):0.0} % | {Detected(list, chosen):0.0} % ({list.Count(c => FirstFire(c.Scores, chosen) is not null)}/{list.Count}) | {misses} |"));
+                var misses = string.Join(" ", list.Where(c => Hit(c, chosen) is null).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Voice}({c.Scores.DefaultIfEmpty(0).Max():0.00})")).Take(8));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {g.Key.Kind} | {(g.Key.Snr is { } snr ? $"{snr} dB SNR" : "clean")} | {Detected(list, defaultRule):0.0} % | {Detected(list, chosen):0.0} % ({list.Count(c => Hit(c, chosen) is not null)}/{list.Count}) | {misses} |"));
             }
 
             foreach (var (name, rule) in new[] { ("0.5, patience 1", defaultRule), ("the chosen rule", chosen) })
@@ -288,8 +308,8 @@ public static partial class WakeWordBench
             }
 
             // Where the chosen rule fires against the word's end (clean, word alone, held-out).
-            var lateness = held.Where(c => c.Snr is null && c.Kind == "alone" && FirstFire(c.Scores, chosen) is not null)
-                .Select(c => (((FirstFire(c.Scores, chosen)!.Value + 1) * (double)WakeWordFeatureModels.FrameSamples) - c.SpeechEnd) / 16.0).Order().ToList();
+            var lateness = held.Where(c => c.Snr is null && c.Kind == "alone" && Hit(c, chosen) is not null)
+                .Select(c => (((Hit(c, chosen)!.Value + 1) * (double)WakeWordFeatureModels.FrameSamples) - c.SpeechEnd) / 16.0).Order().ToList();
             if (lateness.Count > 0)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -298,14 +318,115 @@ public static partial class WakeWordBench
         }
     }
 
-    /// <summary>Percentage of <paramref name="clips"/> on which <paramref name="rule"/> fires.</summary>
-    private static double Detected(List<Clip> clips, Rule rule) => clips.Count == 0 ? 0 : 100.0 * clips.Count(c => FirstFire(c.Scores, rule) is not null) / clips.Count;
+    private static void SaveScores(string path, List<Clip> clips, List<NegativeStream> negatives)
+    {
+        using var w = new BinaryWriter(File.Create(path));
+        w.Write(clips.Count);
+        foreach (var c in clips)
+        {
+            w.Write(c.Word);
+            w.Write(c.Kind);
+            w.Write(c.Voice);
+            w.Write(c.Tuning);
+            w.Write(c.Snr ?? -1);
+            w.Write(c.SpeechEnd);
+            w.Write(c.Scores.Length);
+            foreach (var x in c.Scores)
+            {
+                w.Write(x);
+            }
+        }
 
-    /// <summary>The first frame at which <paramref name="rule"/> fires (its patience-th frame at or above the threshold).</summary>
-    private static int? FirstFire(float[] scores, Rule rule)
+        w.Write(negatives.Count);
+        foreach (var n in negatives)
+        {
+            w.Write(n.Tuning);
+            w.Write(n.Hours);
+            w.Write(n.Kinds.Length);
+            for (var i = 0; i < n.Kinds.Length; i++)
+            {
+                w.Write(n.Kinds[i]);
+                w.Write(n.Scores[0][i]);
+                w.Write(n.Scores[1][i]);
+            }
+
+            w.Write(n.Minutes.Count);
+            foreach (var (k, v) in n.Minutes)
+            {
+                w.Write(k);
+                w.Write(v);
+            }
+        }
+    }
+
+    private static (List<Clip>, List<NegativeStream>) LoadScores(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        var clips = new List<Clip>();
+        for (var n = r.ReadInt32(); n > 0; n--)
+        {
+            var word = r.ReadInt32();
+            var kind = r.ReadString();
+            var voice = r.ReadString();
+            var tuning = r.ReadBoolean();
+            var snr = r.ReadDouble();
+            var end = r.ReadInt64();
+            var scores = new float[r.ReadInt32()];
+            for (var i = 0; i < scores.Length; i++)
+            {
+                scores[i] = r.ReadSingle();
+            }
+
+            clips.Add(new Clip(word, kind, voice, tuning, snr < 0 ? null : snr, scores, end));
+        }
+
+        var negatives = new List<NegativeStream>();
+        for (var n = r.ReadInt32(); n > 0; n--)
+        {
+            var tuning = r.ReadBoolean();
+            var hours = r.ReadDouble();
+            var count = r.ReadInt32();
+            var kinds = new string[count];
+            float[][] scores = [new float[count], new float[count]];
+            for (var i = 0; i < count; i++)
+            {
+                kinds[i] = r.ReadString();
+                scores[0][i] = r.ReadSingle();
+                scores[1][i] = r.ReadSingle();
+            }
+
+            var minutes = new Dictionary<string, double>();
+            for (var m = r.ReadInt32(); m > 0; m--)
+            {
+                minutes[r.ReadString()] = r.ReadDouble();
+            }
+
+            negatives.Add(new NegativeStream(tuning, hours, scores, kinds, minutes));
+        }
+
+        return (clips, negatives);
+    }
+
+    /// <summary>The first frame that ends after the clip's speech starts (frame j ends at sample (j + 1) x 1280).</summary>
+    private const int SpeechFrame = LeadSamples / WakeWordFeatureModels.FrameSamples;
+
+    /// <summary>Percentage of <paramref name="clips"/> on which <paramref name="rule"/> fires once the speech has started.</summary>
+    private static double Detected(List<Clip> clips, Rule rule) => clips.Count == 0 ? 0 : 100.0 * clips.Count(c => Hit(c, rule) is not null) / clips.Count;
+
+    /// <summary>The frame at which <paramref name="rule"/> first fires on the clip's speech (a fire before it is not a detection).</summary>
+    private static int? Hit(Clip clip, Rule rule) => FirstFire(clip.Scores, rule, SpeechFrame, clip.Scores.Length);
+
+    /// <summary>
+    /// Clips on which <paramref name="rule"/> fires in the second of quiet before the speech, just after the detector's
+    /// reset (the pipeline resets it after every session): each is a false accept the negative streams cannot show.
+    /// </summary>
+    private static int EarlyFires(List<Clip> clips, Rule rule) => clips.Count(c => FirstFire(c.Scores, rule, 0, Math.Min(SpeechFrame, c.Scores.Length)) is not null);
+
+    /// <summary>The first frame in [from, to) at which <paramref name="rule"/> fires (its patience-th frame in a row at or above the threshold).</summary>
+    private static int? FirstFire(float[] scores, Rule rule, int from, int to)
     {
         var above = 0;
-        for (var i = 0; i < scores.Length; i++)
+        for (var i = from; i < to; i++)
         {
             above = scores[i] >= rule.Threshold ? above + 1 : 0;
             if (above >= rule.Patience)
