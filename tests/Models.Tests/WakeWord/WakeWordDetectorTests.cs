@@ -237,6 +237,27 @@ public sealed class WakeWordDetectorTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => new WakeWordDetector(features, [new(jarvis, 0.5f, WakeWordTarget.MaxPatience + 1)]));
     }
 
+    [RequiresFileFact(Jarvis, Why)]
+    public void A_word_without_its_own_rule_takes_its_tuned_default_and_an_untuned_word_openWakeWords()
+    {
+        using var jarvis = WakeWordModel.Load(TestPaths.Model(Jarvis));
+        using var alexa = WakeWordModel.Load(TestPaths.Model(Alexa));
+        foreach (var model in new[] { jarvis, alexa })
+        {
+            var target = WakeWordTarget.For(model);
+            Assert.Equal(WakeWordTarget.DefaultRule(model.Name), (target.Threshold, target.Patience));
+            Assert.InRange(target.Threshold, 0.05f, 1f);
+            Assert.InRange(target.Patience, 1, WakeWordTarget.MaxPatience);
+        }
+
+        Assert.Equal((0.5f, 1), WakeWordTarget.DefaultRule("hey_mycroft"));
+        Assert.Equal((0.5f, 1), WakeWordTarget.DefaultRule("my_own_word"));
+        var own = WakeWordTarget.For(jarvis, 0.7f, 4);
+        Assert.Equal((0.7f, 4), (own.Threshold, own.Patience));
+        var patienceOnly = WakeWordTarget.For(alexa, patience: 2);
+        Assert.Equal((WakeWordTarget.DefaultRule("alexa").Threshold, 2), (patienceOnly.Threshold, patienceOnly.Patience));
+    }
+
     internal static float[] Pad(float[] speech, int before, int after) => [.. new float[before], .. speech, .. new float[after]];
 
     private static (List<WakeWordDetection> Detections, float[] Max) Run(WakeWordDetector detector, float[] audio, int block)
