@@ -32,8 +32,12 @@ public sealed record WakeWordTarget(WakeWordModel Model, float Threshold = 0.5f,
         return new WakeWordTarget(model, threshold ?? t, patience ?? k);
     }
 
-    private const float JarvisThreshold = 0.5f;
+    // bench wake, tuning split (48 clips x alone/run-on x clean/20/10 dB, 67.7 min of negatives): hey_jarvis 0.40/1 is
+    // the lowest threshold that never fires in the quiet second after a reset (95.5 % detected, 0 false accepts);
+    // alexa fires there on 22 of 288 tuning clips at 0.5 and on none only from 0.90 (patience 1), where one tuning false
+    // accept remains, so 0.95/1 (79.2 % detected). See README.md: the fires after a reset are an open defect.
+    private const float JarvisThreshold = 0.40f;
     private const int JarvisPatience = 1;
-    private const float AlexaThreshold = 0.5f;
+    private const float AlexaThreshold = 0.95f;
     private const int AlexaPatience = 1;
 }
