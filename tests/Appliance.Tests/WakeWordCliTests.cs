@@ -23,9 +23,11 @@ public sealed class WakeWordCliTests : IDisposable
         var line = Assert.Single(output.Split('\n'), l => l.StartsWith("wake 1: hey_jarvis at ", StringComparison.Ordinal));
         var time = double.Parse(line.Split(' ')[4], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(time, 1.2, 2.6);
-        Assert.Matches(@"score 0\.\d{3} \(threshold 0\.50\)", line);
+        // hey_jarvis takes its tuned default rule; alexa the threshold given, with its own default patience.
+        var (threshold, patience) = Models.WakeWord.WakeWordTarget.DefaultRule("hey_jarvis");
+        Assert.Matches(@"score \d\.\d{3} \(threshold " + threshold.ToString("F2", System.Globalization.CultureInfo.InvariantCulture).Replace(".", "\\.", StringComparison.Ordinal) + $@", patience {patience}\)", line);
         Assert.Contains("alexa: highest score 0.", output, StringComparison.Ordinal);
-        Assert.Contains("threshold 0.60", output, StringComparison.Ordinal);
+        Assert.Contains($"threshold 0.60, patience {Models.WakeWord.WakeWordTarget.DefaultRule("alexa").Patience}", output, StringComparison.Ordinal);
         Assert.DoesNotContain("wake 2:", output, StringComparison.Ordinal);
     }
 
@@ -45,6 +47,8 @@ public sealed class WakeWordCliTests : IDisposable
         var wav = WriteSpeech("x.wav", "Hello.", silenceBefore: 0);
         Assert.Equal(ExitCodes.Usage, (await Run("wake-score", wav, "--threshold", "1.5")).Code);
         Assert.Equal(ExitCodes.Usage, (await Run("wake-score", wav, "--model", "hey_jarvis:0")).Code);
+        Assert.Equal(ExitCodes.Usage, (await Run("wake-score", wav, "--patience", "0")).Code);
+        Assert.Equal(ExitCodes.Usage, (await Run("wake-score", wav, "--patience", "11")).Code);
         Assert.Equal(ExitCodes.Usage, (await Run("wake-score")).Code);
         var (missing, _, missingErr) = await Run("wake-score", wav, "--model", "hey_nobody");
         Assert.Equal(ExitCodes.MissingDependency, missing);

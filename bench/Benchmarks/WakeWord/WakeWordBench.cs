@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using VoiceAppliance.Models;
+using VoiceAppliance.Models.Onnx;
 using VoiceAppliance.Models.Piper;
 using VoiceAppliance.Models.Vad;
 using VoiceAppliance.Models.WakeWord;
@@ -9,22 +10,29 @@ using VoiceAppliance.Models.WakeWord;
 namespace VoiceAppliance.Benchmarks.WakeWord;
 
 /// <summary>
-/// <c>./build.sh bench wake [--quick]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech.
-/// Detection rate of "hey jarvis" and "alexa" across Piper speakers and espeak-ng voices, alone and run on into a
-/// command, clean and at 20/10 dB SNR (white noise), with each clip's highest score for the threshold curve; false
-/// accepts per hour on an hour of non-wake audio (Piper and espeak-ng monologues from many voices, the device's own
-/// replies, noise, tones and chords) with the threshold curve; where the detection lands against the word's end
-/// (wake-to-listening latency: the session starts in the same window); CPU per second of audio for the feature chain,
-/// each classifier and Silero; RSS added by loading the chain.
+/// <c>./build.sh bench wake [--quick] [--memory-only] [--scores FILE]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech, with
+/// every decision rule chosen on a TUNING split and reported on a separate HELD-OUT split. Positives: "hey jarvis" and
+/// "alexa", alone and run on into a command, clean and at 20/10 dB SNR (white noise), by Piper speakers and espeak-ng
+/// voices; the tuning split and the held-out split share no speaker, no espeak-ng voice and no command. Negatives: two
+/// hours and more of non-wake audio (Piper and espeak-ng monologues from many voices over several licence texts, the
+/// device's own replies, noise, tones and chords), its parts dealt alternately to the two splits. For each word the
+/// threshold curve (detection against false accepts per hour) at patience 1-3 (consecutive frames at or above the
+/// threshold), the rule the tuning split picks (most detection with at most 0.5 false accepts per hour), and that rule
+/// on the held-out split. Also: where the detection lands against the word's end, CPU per second of audio for the
+/// feature chain, each classifier and Silero, and RSS and CPU added by the chain with ORT's memory arena and memory
+/// pattern on and off (each in a fresh child process, after Silero has loaded ORT as the daemon has).
 /// </summary>
 public static partial class WakeWordBench
 {
-    private static readonly float[] Thresholds = [0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f];
+    private const double FalseAcceptGoal = 0.5;
+    private const int RefractoryFrames = 25; // the 2 s refractory period
+    private static readonly float[] Grid = [.. Enumerable.Range(2, 18).Select(i => i * 0.05f)]; // 0.10 .. 0.95
+    private static readonly int[] Patiences = [1, 2, 3];
+    private static readonly string[] Words = ["hey_jarvis", "alexa"];
 
     /// <summary>Entry point.</summary>
     public static int Run(string[] args)
     {
-        var quick = args.Contains("--quick");
         var root = BenchTools.Root();
         var dir = Path.Combine(root, "models", "openwakeword");
         if (!File.Exists(Path.Combine(dir, "hey_jarvis_v0.1.onnx")))
@@ -33,27 +41,50 @@ public static partial class WakeWordBench
             return 69;
         }
 
-        var rssBefore = Rss();
-        using var features = WakeWordFeatureModels.LoadFromDirectory(dir);
-        using var jarvis = WakeWordModel.Load(Path.Combine(dir, "hey_jarvis_v0.1.onnx"));
-        using var alexa = WakeWordModel.Load(Path.Combine(dir, "alexa_v0.1.onnx"));
-        using var detector = new WakeWordDetector(features, [new(jarvis), new(alexa)], TimeSpan.FromSeconds(2));
-        ReadOnlySpan<float> warm = new float[16000];
-        while (detector.Process(ref warm))
+        var child = Array.IndexOf(args, "--memory-child");
+        if (child >= 0 && child + 1 < args.Length)
         {
+            return MemoryChild(dir, args[child + 1] == "on");
         }
 
-        var rssAfter = Rss();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RSS added by the feature models, two classifiers and a detector (after 1 s of audio): {(rssAfter - rssBefore) / 1048576.0:F1} MB"));
+        var quick = args.Contains("--quick");
+        Memory();
+        if (args.Contains("--memory-only"))
+        {
+            return 0;
+        }
 
+        using var features = WakeWordFeatureModels.LoadFromDirectory(dir, WakeWordFeatureModels.SessionOptions);
+        using var jarvis = WakeWordModel.Load(Path.Combine(dir, "hey_jarvis_v0.1.onnx"));
+        using var alexa = WakeWordModel.Load(Path.Combine(dir, "alexa_v0.1.onnx"));
+
+        // Threshold 1 and no refractory: the bench reads every frame's raw scores and applies the rules itself.
+        using var detector = new WakeWordDetector(features, [new(jarvis, 1f), new(alexa, 1f)]);
         var temp = Directory.CreateTempSubdirectory("wake-bench").FullName;
         try
         {
+            // --scores FILE: every frame's scores are written there, or read from there when it exists (to re-read the
+            // same run's figures without synthesising two hours of speech again).
+            var saved = Array.IndexOf(args, "--scores") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
             var piper = SpeechSamples.Voice();
-            var speakers = quick ? new[] { 0, 20, 300, 700 } : Enumerable.Range(0, 40).Select(i => i * 22).ToArray();
-            string[] espeakVoices = quick ? ["en-us"] : ["en-us", "en-us+m3", "en-us+f2", "en-us+f4", "en-gb", "en-gb-scotland", "en-029", "en-gb-x-rp"];
-            Positives(detector, piper, speakers, espeakVoices, temp);
-            Negatives(detector, piper, quick, temp);
+            List<Clip> clips;
+            List<NegativeStream> negatives;
+            if (saved is not null && File.Exists(saved))
+            {
+                (clips, negatives) = LoadScores(saved);
+                Console.WriteLine($"scores read from {saved}");
+            }
+            else
+            {
+                clips = Positives(detector, piper, quick, temp);
+                negatives = Negatives(detector, piper, quick, temp);
+                if (saved is not null)
+                {
+                    SaveScores(saved, clips, negatives);
+                }
+            }
+
+            Report(clips, negatives);
             Cpu(features, jarvis, alexa, piper);
         }
         finally
@@ -64,119 +95,103 @@ public static partial class WakeWordBench
         return 0;
     }
 
-    private static void Positives(WakeWordDetector detector, PiperTts piper, int[] speakers, string[] espeakVoices, string temp)
+    private sealed record Clip(int Word, string Kind, string Voice, bool Tuning, double? Snr, float[] Scores, long SpeechEnd);
+
+    private sealed record NegativeStream(bool Tuning, double Hours, float[][] Scores, string[] Kinds, Dictionary<string, double> Minutes);
+
+    private sealed record Rule(float Threshold, int Patience);
+
+    private static List<Clip> Positives(WakeWordDetector detector, PiperTts piper, bool quick, string temp)
     {
-        (string Word, int Index, string Alone, string RunOn)[] words =
+        // Tuning: the earlier bench's speakers, voices and commands. Held-out: other speakers, voices and commands.
+        var tuningSpeakers = quick ? new[] { 0, 300 } : [.. Enumerable.Range(0, 40).Select(i => i * 22)];
+        var heldOutSpeakers = quick ? new[] { 11, 707 } : [.. Enumerable.Range(0, 40).Select(i => 11 + (i * 22))];
+        (string Voice, int Speed)[] tuningVoices = quick ? [("en-us", 160)] : [("en-us", 160), ("en-us+m3", 160), ("en-us+f2", 160), ("en-us+f4", 160), ("en-gb", 160), ("en-gb-scotland", 160), ("en-029", 160), ("en-gb-x-rp", 160)];
+        (string Voice, int Speed)[] heldOutVoices = quick ? [("en-gb+m3", 170)] : [("en-us+m1", 150), ("en-us+m5", 175), ("en-us+f1", 165), ("en-us+f3", 155), ("en-gb+m3", 170), ("en-gb+f4", 160), ("en-gb-x-gbclan", 165), ("en-gb-x-gbcwmd", 155)];
+        (string Alone, string TuningRunOn, string HeldOutRunOn)[] texts =
         [
-            ("hey_jarvis", 0, "Hey Jarvis.", "Hey Jarvis, turn on the kitchen light."),
-            ("alexa", 1, "Alexa.", "Alexa, what time is it?"),
+            ("Hey Jarvis.", "Hey Jarvis, turn on the kitchen light.", "Hey Jarvis, what time is it?"),
+            ("Alexa.", "Alexa, what time is it?", "Alexa, set the volume to forty."),
         ];
-        var clips = new List<(string Word, int Index, string Kind, string Voice, float[] Audio, long SpeechEnd)>();
-        foreach (var w in words)
+        var audio = new List<(int Word, string Kind, string Voice, bool Tuning, float[] Audio)>();
+        for (var w = 0; w < Words.Length; w++)
         {
-            foreach (var (kind, text) in new[] { ("alone", w.Alone), ("run-on", w.RunOn) })
+            foreach (var tuning in new[] { true, false })
             {
-                foreach (var s in speakers)
+                foreach (var (kind, text) in new[] { ("alone", texts[w].Alone), ("run-on", tuning ? texts[w].TuningRunOn : texts[w].HeldOutRunOn) })
                 {
-                    var audio = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = s, SentenceSilence = TimeSpan.Zero }), piper.SampleRate, 16000);
-                    clips.Add((w.Word, w.Index, kind, $"piper:{s}", audio, WordEnd(audio)));
-                }
-
-                foreach (var v in espeakVoices)
-                {
-                    if (Espeak(temp, v, text) is { } audio)
+                    foreach (var s in tuning ? tuningSpeakers : heldOutSpeakers)
                     {
-                        clips.Add((w.Word, w.Index, kind, $"espeak:{v}", audio, WordEnd(audio)));
+                        audio.Add((w, kind, $"piper:{s}", tuning, AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = s, SentenceSilence = TimeSpan.Zero }), piper.SampleRate, 16000)));
                     }
-                }
-            }
-        }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"positives: {clips.Count} clips per condition ({speakers.Length} Piper speakers + {espeakVoices.Length} espeak-ng voices; each word alone and run on into a command)"));
-        Console.WriteLine("| word | spoken | condition | detected at 0.5 | misses | detection at 0.3 / 0.4 / 0.6 / 0.7 / 0.8 / 0.9 |");
-        Console.WriteLine("|---|---|---|---|---|---|");
-        var lateness = new List<double>();
-        var random = new Random(11);
-        foreach (var snr in new double?[] { null, 20, 10 })
-        {
-            var results = new List<(string Word, string Kind, string Voice, float Max, long? At, long SpeechEnd)>();
-            foreach (var c in clips)
-            {
-                var audio = Frame(c.Audio, snr, random);
-                detector.Reset();
-                var max = 0f;
-                long? at = null;
-                ReadOnlySpan<float> rest = audio;
-                while (detector.Process(ref rest))
-                {
-                    max = Math.Max(max, detector.Scores[c.Index]);
-                    foreach (var d in detector.Detections)
+                    foreach (var (v, speed) in tuning ? tuningVoices : heldOutVoices)
                     {
-                        if (d.Index == c.Index && at is null)
+                        if (Espeak(temp, v, text, speed) is { } a)
                         {
-                            at = d.EndSample - LeadSamples;
+                            audio.Add((w, kind, $"espeak:{v}", tuning, a));
                         }
                     }
                 }
-
-                results.Add((c.Word, c.Kind, c.Voice, max, at, c.SpeechEnd));
-                if (snr is null && c.Kind == "alone" && at is { } a)
-                {
-                    lateness.Add((a - c.SpeechEnd) / 16.0);
-                }
-            }
-
-            var condition = snr is null ? "clean" : $"{snr} dB SNR";
-            foreach (var group in results.GroupBy(r => (r.Word, r.Kind)))
-            {
-                var n = group.Count();
-                var hit = group.Count(r => r.At is not null);
-                var misses = string.Join(" ", group.Where(r => r.At is null).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Voice}({r.Max:0.00})")).Take(6));
-                var curve = string.Join(" / ", Thresholds.Where(t => t != 0.5f).Select(t => string.Create(CultureInfo.InvariantCulture, $"{100.0 * group.Count(r => r.Max >= t) / n:0}")));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {group.Key.Word} | {group.Key.Kind} | {condition} | {hit}/{n} = {100.0 * hit / n:0.0} % | {misses}{(n - hit > 6 ? " ..." : string.Empty)} | {curve} % |"));
             }
         }
 
-        lateness.Sort();
-        if (lateness.Count > 0)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"positives: {audio.Count(a => a.Tuning) / 4} tuning clips per word, kind and condition ({tuningSpeakers.Length} Piper speakers + {tuningVoices.Length} espeak-ng voices), {audio.Count(a => !a.Tuning) / 4} held-out ({heldOutSpeakers.Length} other Piper speakers + {heldOutVoices.Length} other espeak-ng voices, other commands)"));
+        var clips = new List<Clip>();
+        var random = new Random(11);
+        foreach (var snr in new double?[] { null, 20, 10 })
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"detection against the end of the word's last sound (clean, word alone; negative = before it ends): median {Percentile(lateness, 0.5):0} ms, p10 {Percentile(lateness, 0.1):0} ms, p90 {Percentile(lateness, 0.9):0} ms, max {lateness[^1]:0} ms (n = {lateness.Count}); the session starts in the window that completes the detecting frame"));
+            foreach (var c in audio)
+            {
+                var framed = Frame(c.Audio, snr, random);
+                detector.Reset();
+                var scores = new List<float>(framed.Length / WakeWordFeatureModels.FrameSamples);
+                ReadOnlySpan<float> rest = framed;
+                while (detector.Process(ref rest))
+                {
+                    scores.Add(detector.Scores[c.Word]);
+                }
+
+                clips.Add(new Clip(c.Word, c.Kind, c.Voice, c.Tuning, snr, [.. scores], LeadSamples + WordEnd(c.Audio)));
+            }
         }
+
+        return clips;
     }
 
-    private static void Negatives(WakeWordDetector detector, PiperTts piper, bool quick, string temp)
+    private static List<NegativeStream> Negatives(WakeWordDetector detector, PiperTts piper, bool quick, string temp)
     {
-        var sentences = Sentences(Path.Combine("/usr/share/common-licenses", "GPL-3"))
+        var sentences = Directory.EnumerateFiles("/usr/share/common-licenses").Order(StringComparer.Ordinal).SelectMany(Sentences)
             .Concat(Sentences(Path.Combine(BenchTools.Root(), "README.md")))
             .Where(s => !s.Contains("jarvis", StringComparison.OrdinalIgnoreCase) && !s.Contains("alexa", StringComparison.OrdinalIgnoreCase))
+            .Distinct(StringComparer.Ordinal)
             .ToList();
         var parts = new List<(string Kind, float[] Audio)>();
         var random = new Random(5);
         double Seconds(string kind) => parts.Where(p => p.Kind == kind).Sum(p => p.Audio.Length) / 16000.0;
 
-        // Piper monologues: one speaker per paragraph of a few sentences.
-        var piperTarget = quick ? 60 : 600;
+        // Piper monologues: one speaker per paragraph of a few sentences (the most realistic negatives: most of the time).
+        var piperTarget = quick ? 60 : 3000;
         var next = 0;
         for (var speaker = 5; Seconds("piper monologues") < piperTarget; speaker = (speaker + 37) % 904)
         {
             var text = string.Join(" ", Enumerable.Range(0, 4).Select(_ => sentences[next++ % sentences.Count]));
-            var audio = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = speaker }), piper.SampleRate, 16000);
-            parts.Add(("piper monologues", audio));
+            var a = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = speaker }), piper.SampleRate, 16000);
+            parts.Add(("piper monologues", a));
         }
 
-        // espeak-ng monologues: cheap, so most of the hour; voices and speeds vary.
+        // espeak-ng monologues: voices and speeds vary.
         string[] voices = ["en-us", "en-us+m1", "en-us+m3", "en-us+m5", "en-us+f1", "en-us+f3", "en-gb", "en-gb-scotland", "en-029", "en-gb-x-rp", "en-gb-x-gbclan"];
-        var espeakTarget = quick ? 60 : 1800;
+        var espeakTarget = quick ? 60 : 3000;
         for (var v = 0; Seconds("espeak-ng monologues") < espeakTarget; v++)
         {
             var text = string.Join(" ", Enumerable.Range(0, 6).Select(_ => sentences[next++ % sentences.Count]));
-            if (Espeak(temp, voices[v % voices.Length], text, 140 + (v % 5 * 15)) is not { } audio)
+            if (Espeak(temp, voices[v % voices.Length], text, 140 + (v % 5 * 15)) is not { } a)
             {
                 break;
             }
 
-            parts.Add(("espeak-ng monologues", audio));
+            parts.Add(("espeak-ng monologues", a));
         }
 
         // The device's replies (speaker 0, the appliance's voice), the intents' and a story.
@@ -187,54 +202,327 @@ public static partial class WakeWordBench
             "Once upon a time, a small robot lived in a quiet kitchen. Every morning it made tea for the family. One day the kettle broke, and the robot had to learn to boil water in a pot. It was a long and happy day.",
         ];
         var replyAudio = replies.Select(r => AudioResampler.Resample(piper.Synthesize(r), piper.SampleRate, 16000)).ToList();
-        for (var i = 0; Seconds("device replies") < (quick ? 30 : 300); i++)
+        for (var i = 0; Seconds("device replies") < (quick ? 30 : 600); i++)
         {
             parts.Add(("device replies", Scale(replyAudio[i % replyAudio.Count], 0.3f + (float)(random.NextDouble() * 0.7))));
         }
 
         // Noise (white, brown) and tones/chords ("music-like").
-        for (var i = 0; Seconds("noise") < (quick ? 30 : 480); i++)
+        for (var i = 0; Seconds("noise") < (quick ? 30 : 600); i++)
         {
             parts.Add(("noise", Noise(16000 * 30, i % 2 == 0, 0.02f + (0.1f * (float)random.NextDouble()), random)));
         }
 
-        for (var i = 0; Seconds("tones and chords") < (quick ? 30 : 420); i++)
+        for (var i = 0; Seconds("tones and chords") < (quick ? 30 : 600); i++)
         {
             parts.Add(("tones and chords", Tones(16000 * 20, random)));
         }
 
-        var total = parts.Sum(p => p.Audio.Length) / 16000.0;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"negatives: {total / 60:0.0} min of non-wake audio: ") + string.Join(", ", parts.GroupBy(p => p.Kind).Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Sum(p => p.Audio.Length) / 16000.0 / 60:0.0} min"))));
-
-        // One stream, parts joined by 0.5 s of quiet noise; every frame's scores kept for the threshold curve.
-        detector.Reset();
-        var scores = new List<(string Kind, float Jarvis, float Alexa)>();
+        // Parts of each kind dealt alternately to the tuning and the held-out stream; each stream is scored as one
+        // recording, the parts joined by 0.5 s of quiet noise.
+        var streams = new List<NegativeStream>();
         var gap = Noise(8000, false, 0.001f, random);
-        var watch = Stopwatch.StartNew();
-        foreach (var (kind, audio) in parts)
+        foreach (var tuning in new[] { true, false })
         {
-            foreach (var piece in new[] { gap, audio })
+            var mine = parts.GroupBy(p => p.Kind).SelectMany(g => g.Where((_, i) => (i % 2 == 0) == tuning)).ToList();
+            detector.Reset();
+            var scores = new List<float>[] { [], [] };
+            var kinds = new List<string>();
+            foreach (var (kind, a) in mine)
             {
-                ReadOnlySpan<float> rest = piece;
-                while (detector.Process(ref rest))
+                foreach (var piece in new[] { gap, a })
                 {
-                    scores.Add((kind, detector.Scores[0], detector.Scores[1]));
+                    ReadOnlySpan<float> rest = piece;
+                    while (detector.Process(ref rest))
+                    {
+                        scores[0].Add(detector.Scores[0]);
+                        scores[1].Add(detector.Scores[1]);
+                        kinds.Add(kind);
+                    }
                 }
+            }
+
+            var minutes = mine.GroupBy(p => p.Kind).ToDictionary(g => g.Key, g => g.Sum(p => p.Audio.Length) / 16000.0 / 60);
+            streams.Add(new NegativeStream(tuning, kinds.Count * 0.08 / 3600, [[.. scores[0]], [.. scores[1]]], [.. kinds], minutes));
+        }
+
+        foreach (var s in streams)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"negatives, {(s.Tuning ? "tuning" : "held-out")}: {s.Hours * 60:0.0} min: ") + string.Join(", ", s.Minutes.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.0} min"))));
+        }
+
+        return streams;
+    }
+
+    private static void Report(List<Clip> clips, List<NegativeStream> negatives)
+    {
+        var tuningNeg = negatives.Single(n => n.Tuning);
+        var heldNeg = negatives.Single(n => !n.Tuning);
+        for (var w = 0; w < Words.Length; w++)
+        {
+            var word = Words[w];
+            var tuning = clips.Where(c => c.Word == w && c.Tuning).ToList();
+            var held = clips.Where(c => c.Word == w && !c.Tuning).ToList();
+
+            // The threshold curve on both splits.
+            Console.WriteLine();
+            Console.WriteLine($"{word}: detection (all clips: alone and run on, clean/20/10 dB; a fire counts once the speech has started), false accepts per hour on the negatives, and clips that fire in the quiet second after a reset; tuning | held-out");
+            Console.WriteLine("| threshold | " + string.Join(" | ", Patiences.Select(k => $"patience {k}: detection, FA/h, reset fires")) + " |");
+            Console.WriteLine("|---|" + string.Concat(Patiences.Select(_ => "---|")));
+            foreach (var t in Grid)
+            {
+                var cells = Patiences.Select(k =>
+                {
+                    var r = new Rule(t, k);
+                    return string.Create(CultureInfo.InvariantCulture, $"{Detected(tuning, r):0.0} % {FalseAccepts(tuningNeg, w, r, out _) / tuningNeg.Hours:0.00} {EarlyFires(tuning, r)} | {Detected(held, r):0.0} % {FalseAccepts(heldNeg, w, r, out _) / heldNeg.Hours:0.00} {EarlyFires(held, r)}");
+                });
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {t:0.00} | ") + string.Join(" | ", cells) + " |");
+            }
+
+            // The rule the tuning split picks: most detection with false accepts within the goal; ties go to the higher
+            // threshold, then the lower patience.
+            var chosen = Patiences.SelectMany(k => Grid.Select(t => new Rule(t, k)))
+                .Where(r => FalseAccepts(tuningNeg, w, r, out _) / tuningNeg.Hours <= FalseAcceptGoal && EarlyFires(tuning, r) == 0)
+                .OrderByDescending(r => Detected(tuning, r)).ThenByDescending(r => r.Threshold).ThenBy(r => r.Patience)
+                .FirstOrDefault() ?? new Rule(0.95f, 3);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{word}: the tuning split picks threshold {chosen.Threshold:0.00}, patience {chosen.Patience} (tuning: {Detected(tuning, chosen):0.0} % detected, {FalseAccepts(tuningNeg, w, chosen, out _) / tuningNeg.Hours:0.00} false accepts/h, no fire in the quiet second after a reset; held-out: {EarlyFires(held, chosen)} of {held.Count} clips fire there)"));
+            var lowest = Patiences.ToDictionary(k => k, k => Grid.FirstOrDefault(t => EarlyFires(tuning, new Rule(t, k)) == 0));
+            Console.WriteLine($"{word}: the lowest threshold without a fire in the quiet second after a reset on any tuning clip: " + string.Join(", ", lowest.Select(p => string.Create(CultureInfo.InvariantCulture, $"patience {p.Key}: {p.Value:0.00}"))));
+
+            // The held-out split at the earlier default (0.5, patience 1) and at the chosen rule, per cell.
+            var defaultRule = new Rule(0.5f, 1);
+            Console.WriteLine($"{word}, held-out split: detection per cell at 0.5/patience 1 -> at the chosen rule (misses at the chosen rule, with the clip's best score)");
+            Console.WriteLine("| spoken | condition | at 0.5, patience 1 | at the chosen rule | misses |");
+            Console.WriteLine("|---|---|---|---|---|");
+            foreach (var g in held.GroupBy(c => (c.Kind, c.Snr)))
+            {
+                var list = g.ToList();
+                var misses = string.Join(" ", list.Where(c => Hit(c, chosen) is null).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Voice}({c.Scores.DefaultIfEmpty(0).Max():0.00})")).Take(8));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {g.Key.Kind} | {(g.Key.Snr is { } snr ? $"{snr} dB SNR" : "clean")} | {Detected(list, defaultRule):0.0} % | {Detected(list, chosen):0.0} % ({list.Count(c => Hit(c, chosen) is not null)}/{list.Count}) | {misses} |"));
+            }
+
+            foreach (var (name, rule) in new[] { ("0.5, patience 1", defaultRule), ("the chosen rule", chosen) })
+            {
+                var n = FalseAccepts(heldNeg, w, rule, out var where);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{word}, held-out negatives at {name}: {n} false accepts in {heldNeg.Hours * 60:0.0} min = {n / heldNeg.Hours:0.00}/h{(n > 0 ? " (" + where + ")" : string.Empty)}; both splits: {n + FalseAccepts(tuningNeg, w, rule, out _)} in {(heldNeg.Hours + tuningNeg.Hours) * 60:0.0} min"));
+            }
+
+            // Where the chosen rule fires against the word's end (clean, word alone, held-out).
+            var lateness = held.Where(c => c.Snr is null && c.Kind == "alone" && Hit(c, chosen) is not null)
+                .Select(c => (((Hit(c, chosen)!.Value + 1) * (double)WakeWordFeatureModels.FrameSamples) - c.SpeechEnd) / 16.0).Order().ToList();
+            if (lateness.Count > 0)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{word}: the detecting frame's end against the word's last sound (held-out, clean, alone; negative = before it): median {Percentile(lateness, 0.5):0} ms, p10 {Percentile(lateness, 0.1):0} ms, p90 {Percentile(lateness, 0.9):0} ms (n = {lateness.Count})"));
+            }
+        }
+    }
+
+    private static void SaveScores(string path, List<Clip> clips, List<NegativeStream> negatives)
+    {
+        using var w = new BinaryWriter(File.Create(path));
+        w.Write(clips.Count);
+        foreach (var c in clips)
+        {
+            w.Write(c.Word);
+            w.Write(c.Kind);
+            w.Write(c.Voice);
+            w.Write(c.Tuning);
+            w.Write(c.Snr ?? -1);
+            w.Write(c.SpeechEnd);
+            w.Write(c.Scores.Length);
+            foreach (var x in c.Scores)
+            {
+                w.Write(x);
             }
         }
 
-        watch.Stop();
-        var hours = scores.Count * 0.08 / 3600;
-        Console.WriteLine("| threshold | hey_jarvis false accepts | per hour | alexa false accepts | per hour |");
-        Console.WriteLine("|---|---|---|---|---|");
-        foreach (var t in Thresholds)
+        w.Write(negatives.Count);
+        foreach (var n in negatives)
         {
-            var j = Crossings(scores.Select(s => s.Jarvis).ToList(), t, out var jk, scores);
-            var a = Crossings(scores.Select(s => s.Alexa).ToList(), t, out var ak, scores);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {t:0.0} | {j}{(j > 0 ? " (" + jk + ")" : string.Empty)} | {j / hours:0.00} | {a}{(a > 0 ? " (" + ak + ")" : string.Empty)} | {a / hours:0.00} |"));
+            w.Write(n.Tuning);
+            w.Write(n.Hours);
+            w.Write(n.Kinds.Length);
+            for (var i = 0; i < n.Kinds.Length; i++)
+            {
+                w.Write(n.Kinds[i]);
+                w.Write(n.Scores[0][i]);
+                w.Write(n.Scores[1][i]);
+            }
+
+            w.Write(n.Minutes.Count);
+            foreach (var (k, v) in n.Minutes)
+            {
+                w.Write(k);
+                w.Write(v);
+            }
+        }
+    }
+
+    private static (List<Clip>, List<NegativeStream>) LoadScores(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        var clips = new List<Clip>();
+        for (var n = r.ReadInt32(); n > 0; n--)
+        {
+            var word = r.ReadInt32();
+            var kind = r.ReadString();
+            var voice = r.ReadString();
+            var tuning = r.ReadBoolean();
+            var snr = r.ReadDouble();
+            var end = r.ReadInt64();
+            var scores = new float[r.ReadInt32()];
+            for (var i = 0; i < scores.Length; i++)
+            {
+                scores[i] = r.ReadSingle();
+            }
+
+            clips.Add(new Clip(word, kind, voice, tuning, snr < 0 ? null : snr, scores, end));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({hours * 60:0.0} min scored in {watch.Elapsed.TotalSeconds:0.0} s wall on one thread: {100 * watch.Elapsed.TotalSeconds / (hours * 3600):0.00} % of real time for the chain with two words)"));
+        var negatives = new List<NegativeStream>();
+        for (var n = r.ReadInt32(); n > 0; n--)
+        {
+            var tuning = r.ReadBoolean();
+            var hours = r.ReadDouble();
+            var count = r.ReadInt32();
+            var kinds = new string[count];
+            float[][] scores = [new float[count], new float[count]];
+            for (var i = 0; i < count; i++)
+            {
+                kinds[i] = r.ReadString();
+                scores[0][i] = r.ReadSingle();
+                scores[1][i] = r.ReadSingle();
+            }
+
+            var minutes = new Dictionary<string, double>();
+            for (var m = r.ReadInt32(); m > 0; m--)
+            {
+                minutes[r.ReadString()] = r.ReadDouble();
+            }
+
+            negatives.Add(new NegativeStream(tuning, hours, scores, kinds, minutes));
+        }
+
+        return (clips, negatives);
+    }
+
+    /// <summary>The first frame that ends after the clip's speech starts (frame j ends at sample (j + 1) x 1280).</summary>
+    private const int SpeechFrame = LeadSamples / WakeWordFeatureModels.FrameSamples;
+
+    /// <summary>Percentage of <paramref name="clips"/> on which <paramref name="rule"/> fires once the speech has started.</summary>
+    private static double Detected(List<Clip> clips, Rule rule) => clips.Count == 0 ? 0 : 100.0 * clips.Count(c => Hit(c, rule) is not null) / clips.Count;
+
+    /// <summary>The frame at which <paramref name="rule"/> first fires on the clip's speech (a fire before it is not a detection).</summary>
+    private static int? Hit(Clip clip, Rule rule) => FirstFire(clip.Scores, rule, SpeechFrame, clip.Scores.Length);
+
+    /// <summary>
+    /// Clips on which <paramref name="rule"/> fires in the second of quiet before the speech, just after the detector's
+    /// reset (the pipeline resets it after every session): each is a false accept the negative streams cannot show.
+    /// </summary>
+    private static int EarlyFires(List<Clip> clips, Rule rule) => clips.Count(c => FirstFire(c.Scores, rule, 0, Math.Min(SpeechFrame, c.Scores.Length)) is not null);
+
+    /// <summary>The first frame in [from, to) at which <paramref name="rule"/> fires (its patience-th frame in a row at or above the threshold).</summary>
+    private static int? FirstFire(float[] scores, Rule rule, int from, int to)
+    {
+        var above = 0;
+        for (var i = from; i < to; i++)
+        {
+            above = scores[i] >= rule.Threshold ? above + 1 : 0;
+            if (above >= rule.Patience)
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Detections of word <paramref name="word"/> on a negative stream under <paramref name="rule"/>, with the detector's 2 s refractory period.</summary>
+    private static int FalseAccepts(NegativeStream stream, int word, Rule rule, out string kinds)
+    {
+        var scores = stream.Scores[word];
+        var count = 0;
+        var above = 0;
+        var holdUntil = 0;
+        var where = new List<string>();
+        for (var i = 0; i < scores.Length; i++)
+        {
+            above = scores[i] >= rule.Threshold ? above + 1 : 0;
+            if (above >= rule.Patience && i >= holdUntil)
+            {
+                count++;
+                holdUntil = i + RefractoryFrames;
+                where.Add(stream.Kinds[i]);
+            }
+        }
+
+        kinds = string.Join(", ", where.GroupBy(k => k).Select(g => $"{g.Count()} {g.Key}"));
+        return count;
+    }
+
+    /// <summary>RSS and CPU added by the chain with ORT's arena and memory pattern on, then off, each in a fresh process.</summary>
+    private static void Memory()
+    {
+        Console.WriteLine("| ORT memory arena + memory pattern of the chain's sessions | RSS of ORT + Silero, loaded first (MB) | RSS added by the chain (MB) | peak above that (MB) | chain CPU ms per s of audio |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var on in new[] { true, false, true, false })
+        {
+            var self = typeof(WakeWordBench).Assembly.Location;
+            var psi = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet"
+                ? new ProcessStartInfo(host) { ArgumentList = { self } }
+                : new ProcessStartInfo(Environment.ProcessPath!);
+            foreach (var a in new[] { "wake", "--memory-child", on ? "on" : "off" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            psi.RedirectStandardOutput = true;
+            using var p = Process.Start(psi)!;
+            var line = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            Console.WriteLine($"| {(on ? "on (ORT's default)" : "off")} | {line} |");
+        }
+    }
+
+    /// <summary>In a fresh process: Silero loads ORT first (the daemon always has it), then the chain with two words runs 60 s of audio.</summary>
+    private static int MemoryChild(string dir, bool arena)
+    {
+        var random = new Random(3);
+        var audio = new float[16000 * 60];
+        Tones(audio.Length, random).CopyTo(audio, 0);
+        var noise = Noise(audio.Length, true, 0.05f, random);
+        for (var i = 0; i < audio.Length; i++)
+        {
+            audio[i] += noise[i];
+        }
+
+        GC.Collect();
+        var (rssStart, _) = Rss();
+        using var vad = SileroVad.Open(Path.Combine(BenchTools.Root(), "models", "silero_vad_v5.onnx"));
+
+        for (var i = 0; i + 512 <= 16000; i += 512)
+        {
+            vad.Process(audio.AsSpan(i, 512));
+        }
+
+        GC.Collect();
+        var (rss0, hwm0) = Rss();
+        var options = new OnnxSessionOptions { MemoryArena = arena, MemoryPattern = arena };
+        using var features = WakeWordFeatureModels.LoadFromDirectory(dir, options);
+        using var jarvis = WakeWordModel.Load(Path.Combine(dir, "hey_jarvis_v0.1.onnx"), options: options);
+        using var alexa = WakeWordModel.Load(Path.Combine(dir, "alexa_v0.1.onnx"), options: options);
+        using var detector = new WakeWordDetector(features, [new(jarvis), new(alexa)]);
+        var cpu0 = ProcessCpu();
+        ReadOnlySpan<float> rest = audio;
+        while (detector.Process(ref rest))
+        {
+        }
+
+        var cpu = ProcessCpu() - cpu0;
+        var (rss1, hwm1) = Rss();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(rss0 - rssStart) / 1048576.0:F1} | {(rss1 - rss0) / 1048576.0:F1} | {(hwm1 - Math.Max(hwm0, rss0)) / 1048576.0:F1} | {cpu.TotalMilliseconds / 60:0.00}"));
+        return 0;
     }
 
     private static void Cpu(WakeWordFeatureModels features, WakeWordModel jarvis, WakeWordModel alexa, PiperTts piper)
@@ -264,6 +552,7 @@ public static partial class WakeWordBench
 
         var vadMs = (ProcessCpu() - v0).TotalMilliseconds;
         double PerSecond(TimeSpan t) => t.TotalMilliseconds / seconds;
+        Console.WriteLine();
         Console.WriteLine("| part | CPU ms per s of audio | % of one core |");
         Console.WriteLine("|---|---|---|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| melspectrogram | {PerSecond(detector.MelspectrogramTime):0.00} | {PerSecond(detector.MelspectrogramTime) / 10:0.00} |"));
@@ -307,31 +596,6 @@ public static partial class WakeWordBench
         var loud = rms.Max() * 0.03;
         var last = Array.FindLastIndex(rms, r => r >= loud);
         return (last + 1) * 160L;
-    }
-
-    private static int Crossings(List<float> scores, float threshold, out string kinds, List<(string Kind, float Jarvis, float Alexa)> frames)
-    {
-        var count = 0;
-        var hold = 0;
-        var where = new List<string>();
-        for (var i = 0; i < scores.Count; i++)
-        {
-            if (hold > 0)
-            {
-                hold--;
-                continue;
-            }
-
-            if (scores[i] >= threshold)
-            {
-                count++;
-                hold = 25; // the 2 s refractory period
-                where.Add(frames[i].Kind);
-            }
-        }
-
-        kinds = string.Join(", ", where.GroupBy(k => k).Select(g => $"{g.Count()} {g.Key}"));
-        return count;
     }
 
     private static float[] Noise(int samples, bool brown, float rms, Random random)
@@ -405,17 +669,22 @@ public static partial class WakeWordBench
 
     private static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Min(sorted.Count - 1, Math.Round(p * (sorted.Count - 1)))];
 
-    private static long Rss()
+    private static (long Rss, long Peak) Rss()
     {
+        long rss = 0, peak = 0;
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                peak = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
             }
         }
 
-        return 0;
+        return (rss, peak);
     }
 
     /// <summary>The process's CPU time (user + system, all threads: ORT runs these models on the calling thread).</summary>

@@ -6,17 +6,21 @@ namespace VoiceAppliance.Cli;
 /// <summary>
 /// The wake word options <c>wake-score</c> and <c>wake-test</c> share: <c>--model NAME|FILE[:THRESHOLD]</c>
 /// (repeatable; a NAME such as <c>hey_jarvis</c> means <c>models/openwakeword/NAME_v0.1.onnx</c>), <c>--threshold X</c>
-/// (the default for words without their own), <c>--features DIR</c> and <c>--refractory S</c>.
+/// (for words without their own), <c>--patience N</c> (for every word), <c>--features DIR</c> and <c>--refractory S</c>.
+/// Without them each word takes its tuned default (<see cref="WakeWordTarget.DefaultRule"/>).
 /// </summary>
 internal sealed class WakeWordArguments
 {
     /// <summary>The options' usage text.</summary>
-    public const string Usage = "[--model NAME|FILE[:THRESHOLD]]... [--threshold X] [--refractory S] [--features DIR]";
+    public const string Usage = "[--model NAME|FILE[:THRESHOLD]]... [--threshold X] [--patience N] [--refractory S] [--features DIR]";
 
     private readonly List<(string Model, float? Threshold)> _models = [];
 
-    /// <summary>Default threshold (openWakeWord's models are trained for 0.5).</summary>
-    public float Threshold { get; private set; } = 0.5f;
+    /// <summary>Threshold for every word without its own; null: each word's tuned default.</summary>
+    public float? Threshold { get; private set; }
+
+    /// <summary>Patience (consecutive frames) for every word; null: each word's tuned default.</summary>
+    public int? Patience { get; private set; }
 
     /// <summary>Hold-off after a detection of a word.</summary>
     public TimeSpan Refractory { get; private set; } = TimeSpan.FromSeconds(2);
@@ -60,6 +64,14 @@ internal sealed class WakeWordArguments
 
                 Threshold = t;
                 return true;
+            case "--patience" when hasValue:
+                if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var k) || k is < 1 or > WakeWordTarget.MaxPatience)
+                {
+                    error = $"--patience '{args[i]}' must be a whole number of 80 ms frames from 1 to {WakeWordTarget.MaxPatience}";
+                }
+
+                Patience = k;
+                return true;
             case "--refractory" when hasValue:
                 if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out var r) || r is < 0 or > 60)
                 {
@@ -97,7 +109,7 @@ internal sealed class WakeWordArguments
                     : ModelPaths.Require($"openwakeword/{spec}_v0.1.onnx");
                 var model = WakeWordModel.Load(path);
                 models.Add(model);
-                targets[i] = new WakeWordTarget(model, own ?? Threshold);
+                targets[i] = WakeWordTarget.For(model, own ?? Threshold, Patience);
             }
 
             return (features, [.. models], targets);

@@ -108,7 +108,7 @@ public static class WakeWordCommand
                 foreach (var d in detector.Detections)
                 {
                     detections++;
-                    lines.Add(string.Create(CultureInfo.InvariantCulture, $"wake {detections}: {d.Word} at {d.Time.TotalSeconds:F2} s, score {d.Score:F3} (threshold {targets[d.Index].Threshold:F2})"));
+                    lines.Add(string.Create(CultureInfo.InvariantCulture, $"wake {detections}: {d.Word} at {d.Time.TotalSeconds:F2} s, score {d.Score:F3} (threshold {targets[d.Index].Threshold:F2}, patience {targets[d.Index].Patience})"));
                 }
             }
 
@@ -120,7 +120,7 @@ public static class WakeWordCommand
 
             for (var w = 0; w < targets.Length; w++)
             {
-                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{targets[w].Model.Name}: highest score {max[w]:F3}, threshold {targets[w].Threshold:F2}")).ConfigureAwait(false);
+                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{targets[w].Model.Name}: highest score {max[w]:F3}, threshold {targets[w].Threshold:F2}, patience {targets[w].Patience}")).ConfigureAwait(false);
             }
 
             var total = audio.Length / (double)WakeWordFeatureModels.SampleRate;
@@ -200,7 +200,7 @@ public static class WakeWordCommand
                 return ExitCodes.MissingDependency;
             }
 
-            await stdout.WriteLineAsync($"{device}: listening for {string.Join(", ", targets.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Model.Name} (threshold {t.Threshold:F2})")))}; one line per 160 ms with each word's highest score").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{device}: listening for {string.Join(", ", targets.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Model.Name} (threshold {t.Threshold:F2}, patience {t.Patience})")))}; one line per 160 ms with each word's highest score").ConfigureAwait(false);
             var raw = new byte[p.PeriodFrames * p.FrameBytes];
             var samples = new float[p.PeriodFrames];
             var max = new float[targets.Length];

@@ -98,6 +98,8 @@ public static class ConfigCheck
             Loads("Models:TtsVoice", voice, f => Models.Piper.PiperVoice.Load(models.Resolve(models.TtsVoice)).Dispose(), Refetch);
         }
 
+        CheckWakeWords(c, Missing, Loads);
+
         if (c.Leds.Kind == LedKind.Apa102 && !File.Exists(c.Leds.SpiDevice))
         {
             // The appliance runs without its LED ring: a warning.
@@ -141,6 +143,61 @@ public static class ConfigCheck
         if (mqttEnabled && c.Value("Mqtt:PasswordFile") is { Length: > 0 } pw && !File.Exists(pw))
         {
             Missing("Mqtt:PasswordFile", pw, "create it (mode 600, owned by the service user) or remove the key.");
+        }
+    }
+
+    /// <summary>
+    /// With <c>Pipeline:WakeWord:Enabled</c>: the two feature models and every word's classifier exist and load with
+    /// the validation <c>run</c> does (a damaged or wrong model would otherwise stop the daemon at start).
+    /// </summary>
+    private static void CheckWakeWords(LoadedConfiguration c, Action<string, string, string> missing, Action<string, string, Action<string>, string> loads)
+    {
+        var wake = c.Pipeline.WakeWord;
+        if (!wake.Enabled)
+        {
+            return;
+        }
+
+        var models = c.Models;
+        const string Key = "Pipeline:WakeWord";
+        var mel = Hosting.ApplianceEngines.WakeWordMelspectrogramPath(models);
+        var embedding = Hosting.ApplianceEngines.WakeWordEmbeddingPath(models);
+        var featuresPresent = true;
+        foreach (var (file, name) in new[] { (mel, "openwakeword-melspectrogram"), (embedding, "openwakeword-embedding") })
+        {
+            if (!File.Exists(file))
+            {
+                featuresPresent = false;
+                missing(Key, file, $"the wake word chain needs it: run `appliance models fetch {name}` or fix Models:Directory, or set {Key}:Enabled = false.");
+            }
+        }
+
+        if (featuresPresent)
+        {
+            loads(Key, $"{mel} or {Path.GetFileName(embedding)}", _ => Models.WakeWord.WakeWordFeatureModels.Load(mel, embedding).Dispose(), "Fix: `appliance models fetch openwakeword-melspectrogram openwakeword-embedding` to replace them.");
+        }
+
+        for (var i = 0; i < wake.Words.Count; i++)
+        {
+            if (wake.Words[i]?.Model is not { Length: > 0 } model || string.IsNullOrWhiteSpace(model))
+            {
+                continue; // the section's own validation has reported it
+            }
+
+            var key = $"{Key}:Words:{i}:Model";
+            var file = Hosting.ApplianceEngines.WakeWordModelPath(models, model);
+            var pretrained = !model.Contains('/', StringComparison.Ordinal) && !model.EndsWith(".onnx", StringComparison.Ordinal);
+            var fetch = pretrained
+                ? $"run `appliance models fetch {Hosting.ApplianceEngines.WakeWordModelName(model)}` (pretrained: hey_jarvis, hey_mycroft, hey_rhasspy, alexa), or set {key} to the path of an openWakeWord .onnx classifier."
+                : $"fix {key} (a path relative to Models:Directory or absolute) or put the openWakeWord classifier there.";
+            if (!File.Exists(file))
+            {
+                missing(key, file, fetch);
+            }
+            else
+            {
+                loads(key, file, static f => Models.WakeWord.WakeWordModel.Load(f).Dispose(), pretrained ? $"Fix: `appliance models fetch {Hosting.ApplianceEngines.WakeWordModelName(model)}` to replace it." : $"Fix: point {key} at an openWakeWord classifier .onnx file.");
+            }
         }
     }
 

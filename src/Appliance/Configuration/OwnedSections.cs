@@ -81,7 +81,7 @@ public static class OwnedSections
 
     /// <summary>
     /// Section <c>Pipeline:WakeWord</c>: <c>Enabled</c>, <c>RefractoryMs</c>, <c>WordTailMs</c>, <c>VadGate</c>,
-    /// <c>GateCatchUpMs</c> and <c>Words</c>, a list of <c>{ "Model", "Threshold", "Action", "Event" }</c>.
+    /// <c>GateCatchUpMs</c> and <c>Words</c>, a list of <c>{ "Model", "Threshold", "Patience", "Action", "Event" }</c>.
     /// </summary>
     private static WakeWordOptions ReadWakeWord(ConfigSectionReader w)
     {
@@ -104,7 +104,8 @@ public static class OwnedSections
                     var entry = new WakeWordEntry { Model = e.GetString("Model", string.Empty, allowEmpty: true) };
                     list.Add(entry with
                     {
-                        Threshold = (float)e.GetDouble("Threshold", entry.Threshold, 0.001, 1),
+                        Threshold = e.Has("Threshold") ? (float)e.GetDouble("Threshold", 0.5, 0.001, 1) : null,
+                        Patience = e.Has("Patience") ? e.GetInt("Patience", 1, 1, Models.WakeWord.WakeWordTarget.MaxPatience) : null,
                         Action = e.GetEnum("Action", entry.Action),
                         Event = e.GetOptionalString("Event"),
                     });

@@ -177,17 +177,14 @@ public sealed class ApplianceEngines : IDisposable
             if (wake.Enabled)
             {
                 var features = Own(owned, WakeWordFeatureModels.Load(
-                    Require(models.Resolve("openwakeword/melspectrogram.onnx"), "Pipeline:WakeWord", "openwakeword-melspectrogram"),
-                    Require(models.Resolve("openwakeword/embedding_model.onnx"), "Pipeline:WakeWord", "openwakeword-embedding")));
+                    Require(WakeWordMelspectrogramPath(models), "Pipeline:WakeWord", "openwakeword-melspectrogram"),
+                    Require(WakeWordEmbeddingPath(models), "Pipeline:WakeWord", "openwakeword-embedding")));
                 var targets = new List<WakeWordTarget>();
                 for (var i = 0; i < wake.Words.Count; i++)
                 {
                     var word = wake.Words[i];
-                    var path = word.Model.Contains('/', StringComparison.Ordinal) || word.Model.EndsWith(".onnx", StringComparison.Ordinal)
-                        ? models.Resolve(word.Model)
-                        : models.Resolve($"openwakeword/{word.Model}_v0.1.onnx");
-                    var model = Own(owned, WakeWordModel.Load(Require(path, $"Pipeline:WakeWord:Words:{i}:Model", $"openwakeword-{word.Model.Replace('_', '-')}")));
-                    targets.Add(new WakeWordTarget(model, word.Threshold));
+                    var model = Own(owned, WakeWordModel.Load(Require(WakeWordModelPath(models, word.Model), $"Pipeline:WakeWord:Words:{i}:Model", WakeWordModelName(word.Model))));
+                    targets.Add(WakeWordTarget.For(model, word.Threshold, word.Patience));
                 }
 
                 detector = Own(owned, new WakeWordDetector(features, targets, wake.Refractory));
@@ -246,6 +243,21 @@ public sealed class ApplianceEngines : IDisposable
 
         return Own(owned, new CloudEndpoint(options, key, timeProvider, loggerFactory.CreateLogger<CloudEndpoint>()));
     }
+
+    /// <summary>The melspectrogram model of the wake word chain (<c>models/openwakeword/melspectrogram.onnx</c>).</summary>
+    internal static string WakeWordMelspectrogramPath(ModelsOptions models) => models.Resolve("openwakeword/melspectrogram.onnx");
+
+    /// <summary>The speech embedding model of the wake word chain (<c>models/openwakeword/embedding_model.onnx</c>).</summary>
+    internal static string WakeWordEmbeddingPath(ModelsOptions models) => models.Resolve("openwakeword/embedding_model.onnx");
+
+    /// <summary>A wake word's classifier file: a name such as hey_jarvis is models/openwakeword/hey_jarvis_v0.1.onnx; a path stays a path.</summary>
+    internal static string WakeWordModelPath(ModelsOptions models, string model) =>
+        model.Contains('/', StringComparison.Ordinal) || model.EndsWith(".onnx", StringComparison.Ordinal)
+            ? models.Resolve(model)
+            : models.Resolve($"openwakeword/{model}_v0.1.onnx");
+
+    /// <summary>The manifest name `appliance models fetch` takes for a pretrained word (hey_jarvis -> openwakeword-hey-jarvis).</summary>
+    internal static string WakeWordModelName(string model) => $"openwakeword-{model.Replace('_', '-')}";
 
     private static string Require(string path, string key, string modelName)
     {

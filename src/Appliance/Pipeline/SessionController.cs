@@ -117,7 +117,8 @@ internal sealed partial class SessionController : IDisposable
     }
 
     /// <summary>
-    /// The front end heard a wake word. <see cref="WakeWordAction.Event"/> only publishes a <c>wake</c> event. Listen:
+    /// The front end heard a wake word. <see cref="WakeWordAction.Event"/> only publishes a <c>wake</c> event, with an
+    /// id of its own in <c>session_id</c> (it belongs to no session, even while one runs). Listen:
     /// from Idle it starts a session that listens from just after the word (see
     /// <see cref="WakeWordOptions.WordTail"/>: a user who runs straight on is heard); while speaking with echo cancellation it is a barge-in; elsewhere it is
     /// ignored (the front end does not even score while listening, thinking, or speaking without echo cancellation).
@@ -132,7 +133,9 @@ internal sealed partial class SessionController : IDisposable
         PipelineLog.WakeWordHeard(Logger, detection.Word, detection.Score, Machine.State);
         if (word.Action == WakeWordAction.Event)
         {
-            Events.Publish(new WakeWordEvent(detection.Word, detection.Score, WakeWordAction.Event, word.Event, BargeIn: false) { SessionId = Session?.Id });
+            // No session is started or joined: the event carries an id of its own (never a session's, never empty),
+            // so MQTT consumers can tell two hearings apart and no session_started/session_ended ever has this id.
+            Events.Publish(new WakeWordEvent(detection.Word, detection.Score, WakeWordAction.Event, word.Event, BargeIn: false) { SessionId = NewId() });
             return;
         }
 
@@ -322,9 +325,12 @@ internal sealed partial class SessionController : IDisposable
         }
     }
 
+    /// <summary>A session id, or an event-only wake word's own id: 12 lowercase hex digits.</summary>
+    private static string NewId() => Guid.NewGuid().ToString("N")[..12];
+
     private PipelineSession StartSessionLocked(SessionTrigger trigger)
     {
-        var session = new PipelineSession(Guid.NewGuid().ToString("N")[..12], trigger, Time.GetTimestamp());
+        var session = new PipelineSession(NewId(), trigger, Time.GetTimestamp());
         Session = session;
 
         // An engine unloaded while idle starts loading now, behind the user's speech (it returns at once).

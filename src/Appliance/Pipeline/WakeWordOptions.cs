@@ -12,7 +12,7 @@ public sealed record WakeWordOptions
     /// <summary>Listen for wake words (default false: the button and MQTT <c>listen</c> only).</summary>
     public bool Enabled { get; init; }
 
-    /// <summary>The words, each with its threshold and action (default: hey_jarvis at 0.5, listen).</summary>
+    /// <summary>The words, each with its threshold, patience and action (default: hey_jarvis at its tuned threshold and patience, listen).</summary>
     public IReadOnlyList<WakeWordEntry> Words { get; init; } = [new WakeWordEntry { Model = "hey_jarvis" }];
 
     /// <summary>After a word is heard it is not heard again for this long (default 2 s).</summary>
@@ -71,9 +71,14 @@ public sealed record WakeWordOptions
                 errors.Add($"{key}:Model '{w.Model}' is listed twice; list each word once.");
             }
 
-            if (!(w.Threshold is > 0f and <= 1f))
+            if (w.Threshold is { } threshold && !(threshold is > 0f and <= 1f))
             {
-                errors.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{key}:Threshold is {w.Threshold}; allowed: a score in (0, 1], openWakeWord's models are trained for 0.5."));
+                errors.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{key}:Threshold is {threshold}; allowed: a score in (0, 1], or leave it out for the word's tuned default."));
+            }
+
+            if (w.Patience is { } patience && patience is < 1 or > Models.WakeWord.WakeWordTarget.MaxPatience)
+            {
+                errors.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{key}:Patience is {patience}; allowed: 1 to {Models.WakeWord.WakeWordTarget.MaxPatience} frames of 80 ms, or leave it out for the word's tuned default."));
             }
 
             if (w.Action == WakeWordAction.Event && (string.IsNullOrEmpty(w.Event) || w.Event.Length > 64 || !w.Event.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))

@@ -135,6 +135,7 @@ public sealed class OnnxSession : IDisposable
             sessionOptions.GraphOptimizationLevel = (GraphOptimizationLevel)options.OptimizationLevel;
             sessionOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
             sessionOptions.EnableCpuMemArena = options.MemoryArena;
+            sessionOptions.EnableMemoryPattern = options.MemoryPattern;
         }
         catch
         {

@@ -19,6 +19,13 @@ public sealed record OnnxSessionOptions
     /// </summary>
     public bool MemoryArena { get; init; } = true;
 
+    /// <summary>
+    /// ORT's memory pattern: after the first run it plans one block for all of a shape's activations and keeps it.
+    /// Saves allocator calls per run; costs that block for the session's life. Off with <see cref="MemoryArena"/> off
+    /// makes every run allocate and free its activations through the system allocator.
+    /// </summary>
+    public bool MemoryPattern { get; init; } = true;
+
     /// <summary>One thread, all optimisations: the right default for per-window models such as Silero.</summary>
     public static OnnxSessionOptions Default { get; } = new();
 }

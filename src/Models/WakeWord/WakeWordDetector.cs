@@ -41,6 +41,7 @@ public sealed class WakeWordDetector : IDisposable
     private readonly OnnxBinding[] _classifierBindings;
     private readonly float[] _lastScores;
     private readonly long[] _holdUntil;
+    private readonly int[] _above;
     private readonly WakeWordDetection[] _detections;
     private readonly long[] _classifierTicks;
     private int _pendingCount;
@@ -70,6 +71,11 @@ public sealed class WakeWordDetector : IDisposable
             {
                 throw new ArgumentOutOfRangeException(nameof(targets), t.Threshold, $"the threshold of wake word '{t.Model.Name}' must be in (0, 1]");
             }
+
+            if (t.Patience is < 1 or > WakeWordTarget.MaxPatience)
+            {
+                throw new ArgumentOutOfRangeException(nameof(targets), t.Patience, $"the patience of wake word '{t.Model.Name}' must be 1 to {WakeWordTarget.MaxPatience} frames");
+            }
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(refractory, TimeSpan.Zero);
@@ -80,6 +86,7 @@ public sealed class WakeWordDetector : IDisposable
         _history = GC.AllocateArray<float>(maxWindow * Embedding, pinned: true);
         _lastScores = new float[_targets.Length];
         _holdUntil = new long[_targets.Length];
+        _above = new int[_targets.Length];
         _detections = new WakeWordDetection[_targets.Length];
         _classifierTicks = new long[_targets.Length];
         _windows = new OnnxTensor<float>[_targets.Length];
@@ -183,6 +190,7 @@ public sealed class WakeWordDetector : IDisposable
 
         Array.Clear(_lastScores);
         Array.Clear(_holdUntil);
+        Array.Clear(_above);
     }
 
     /// <inheritdoc/>
@@ -254,7 +262,8 @@ public sealed class WakeWordDetector : IDisposable
             var score = _scores[i].Span[0];
             score = warm && float.IsFinite(score) ? score : 0f;
             _lastScores[i] = score;
-            if (score >= _targets[i].Threshold && _frames >= _holdUntil[i])
+            _above[i] = score >= _targets[i].Threshold ? _above[i] + 1 : 0;
+            if (_above[i] >= _targets[i].Patience && _frames >= _holdUntil[i])
             {
                 _holdUntil[i] = _frames + Math.Max(1, _refractoryFrames);
                 _detections[_detectionCount++] = new WakeWordDetection(i, _targets[i].Model.Name, score, _frames * WakeWordFeatureModels.FrameSamples);

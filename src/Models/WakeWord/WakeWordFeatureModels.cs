@@ -47,6 +47,16 @@ public sealed class WakeWordFeatureModels : IDisposable
         EmbeddingOutput = embedding.Outputs[0].Name;
     }
 
+    /// <summary>
+    /// How the chain's sessions run unless told otherwise (the feature models here, the classifiers in
+    /// <see cref="WakeWordModel.Load"/>): one thread, all optimisations, ORT's memory arena and memory pattern on.
+    /// Turning both off was measured (<c>bench wake</c>, each way in a fresh process after Silero has loaded ORT): the
+    /// chain with two words adds 7.5-8.0 MB RSS with them on and 8.4-8.7 MB with them off, at the same CPU within
+    /// the shared machine's noise; the 44 MB the first bench reported was ONNX Runtime itself, which the daemon
+    /// loads for Silero anyway. So they stay on.
+    /// </summary>
+    public static OnnxSessionOptions SessionOptions { get; } = OnnxSessionOptions.Default;
+
     /// <summary>The melspectrogram model file.</summary>
     public string MelspectrogramPath => Melspectrogram.Source;
 
@@ -75,7 +85,7 @@ public sealed class WakeWordFeatureModels : IDisposable
     /// <exception cref="OnnxRuntimeException">A file is not a valid ONNX model.</exception>
     public static WakeWordFeatureModels Load(string melspectrogramPath, string embeddingPath, OnnxSessionOptions? options = null)
     {
-        options ??= OnnxSessionOptions.Default;
+        options ??= SessionOptions;
         var mel = OnnxSession.FromFile(melspectrogramPath, options);
         OnnxSession? embedding = null;
         try

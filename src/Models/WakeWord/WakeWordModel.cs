@@ -52,7 +52,7 @@ public sealed class WakeWordModel : IDisposable
     /// <exception cref="OnnxRuntimeException">The file is not a valid ONNX model.</exception>
     public static WakeWordModel Load(string path, string? name = null, OnnxSessionOptions? options = null)
     {
-        var session = OnnxSession.FromFile(path, options ?? OnnxSessionOptions.Default);
+        var session = OnnxSession.FromFile(path, options ?? WakeWordFeatureModels.SessionOptions);
         try
         {
             if (session.Inputs.Count != 1 || session.Outputs.Count != 1)

@@ -1,5 +1,6 @@
 using VoiceAppliance.Configuration;
 using VoiceAppliance.Pipeline;
+using VoiceAppliance.Testing;
 
 namespace VoiceAppliance.Tests.Configuration;
 
@@ -14,7 +15,7 @@ public sealed class WakeWordConfigTests
         var c = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson(
             """
             { "Pipeline": { "WakeWord": { "Enabled": true, "RefractoryMs": 1500, "WordTailMs": 400, "VadGate": true, "GateCatchUpMs": 2000,
-              "Words": [ { "Model": "hey_jarvis", "Threshold": 0.6 }, { "Model": "alexa", "Threshold": 0.7, "Action": "event", "Event": "alexa_heard" } ] } } }
+              "Words": [ { "Model": "hey_jarvis", "Threshold": 0.6, "Patience": 3 }, { "Model": "alexa", "Threshold": 0.7, "Action": "event", "Event": "alexa_heard" }, { "Model": "hey_mycroft" } ] } } }
             """, s_noEnv);
         Assert.True(c.Issues.Count == 0, string.Join(Environment.NewLine, c.Issues));
         var wake = c.Get<PipelineOptions>("Pipeline").WakeWord;
@@ -23,9 +24,14 @@ public sealed class WakeWordConfigTests
         Assert.Equal(TimeSpan.FromMilliseconds(1500), wake.Refractory);
         Assert.Equal(TimeSpan.FromMilliseconds(400), wake.WordTail);
         Assert.Equal(TimeSpan.FromSeconds(2), wake.GateCatchUp);
-        Assert.Equal(2, wake.Words.Count);
-        Assert.Equal(new WakeWordEntry { Model = "hey_jarvis", Threshold = 0.6f }, wake.Words[0]);
+        Assert.Equal(3, wake.Words.Count);
+        Assert.Equal(new WakeWordEntry { Model = "hey_jarvis", Threshold = 0.6f, Patience = 3 }, wake.Words[0]);
         Assert.Equal(new WakeWordEntry { Model = "alexa", Threshold = 0.7f, Action = WakeWordAction.Event, Event = "alexa_heard" }, wake.Words[1]);
+
+        // Left out: null, so the engine takes the word's tuned default.
+        Assert.Equal(new WakeWordEntry { Model = "hey_mycroft" }, wake.Words[2]);
+        Assert.Null(wake.Words[2].Threshold);
+        Assert.Null(wake.Words[1].Patience);
     }
 
     [Fact]
@@ -39,6 +45,8 @@ public sealed class WakeWordConfigTests
 
     [Theory]
     [InlineData("""{ "Model": "hey_jarvis", "Threshold": 1.5 }""", "Threshold")]
+    [InlineData("""{ "Model": "hey_jarvis", "Patience": 0 }""", "Patience")]
+    [InlineData("""{ "Model": "hey_jarvis", "Patience": 11 }""", "Patience")]
     [InlineData("""{ "Model": "hey_jarvis", "Action": "shout" }""", "Action")]
     [InlineData("""{ "Model": "hey_jarvis", "Action": "event" }""", "Event")]
     [InlineData("""{ "Model": "hey_jarvis", "Action": "event", "Event": "bad name!" }""", "Event")]
@@ -59,5 +67,78 @@ public sealed class WakeWordConfigTests
             """{ "Pipeline": { "WakeWord": { "Enabled": true, "WordTailMs": 5000, "Words": [ { "Model": "alexa" }, { "Model": "alexa" } ] } } }""", s_noEnv);
         Assert.Contains(c.Issues, i => i.Message.Contains("listed twice", StringComparison.Ordinal));
         Assert.Contains(c.Issues, i => (i.Key + i.Message).Contains("WordTail", StringComparison.Ordinal));
+    }
+
+    [RequiresFileFact("openwakeword/hey_jarvis_v0.1.onnx", "openWakeWord's real weights beside the damaged ones")]
+    public void Config_check_loads_every_wake_word_model_and_names_the_key_and_the_fix()
+    {
+        var dir = TestPaths.NewTempDirectory("wake-config-check");
+        try
+        {
+            // Real feature models; hey_jarvis missing, alexa truncated, and a custom path to a model of another kind.
+            var wake = Directory.CreateDirectory(Path.Combine(dir, "openwakeword")).FullName;
+            File.Copy(TestPaths.Model("openwakeword/melspectrogram.onnx"), Path.Combine(wake, "melspectrogram.onnx"));
+            File.Copy(TestPaths.Model("openwakeword/embedding_model.onnx"), Path.Combine(wake, "embedding_model.onnx"));
+            File.WriteAllBytes(Path.Combine(wake, "alexa_v0.1.onnx"), File.ReadAllBytes(TestPaths.Model("openwakeword/alexa_v0.1.onnx"))[..2000]);
+            File.Copy(TestPaths.Model("silero_vad_v5.onnx"), Path.Combine(dir, "not_a_word.onnx"));
+            var path = Path.Combine(dir, "appliance.json");
+            File.WriteAllText(path, $$"""
+                { "Models": { "Directory": "{{dir}}" },
+                  "Pipeline": { "WakeWord": { "Enabled": true, "Words": [ { "Model": "hey_jarvis" }, { "Model": "alexa" }, { "Model": "not_a_word.onnx" } ] } } }
+                """);
+
+            var issues = ConfigCheck.Run(path, s_noEnv);
+
+            Assert.DoesNotContain(issues, i => i.Key == "Pipeline:WakeWord");
+            var jarvis = Assert.Single(issues, i => i.Key == "Pipeline:WakeWord:Words:0:Model");
+            Assert.Equal(ConfigSeverity.Error, jarvis.Severity);
+            Assert.Contains(Path.Combine(wake, "hey_jarvis_v0.1.onnx"), jarvis.Message, StringComparison.Ordinal);
+            Assert.Contains("appliance models fetch openwakeword-hey-jarvis", jarvis.Message, StringComparison.Ordinal);
+            var alexa = Assert.Single(issues, i => i.Key == "Pipeline:WakeWord:Words:1:Model");
+            Assert.Equal(ConfigSeverity.Error, alexa.Severity);
+            Assert.Contains("cannot be loaded", alexa.Message, StringComparison.Ordinal);
+            Assert.Contains("openwakeword-alexa", alexa.Message, StringComparison.Ordinal);
+            var other = Assert.Single(issues, i => i.Key == "Pipeline:WakeWord:Words:2:Model");
+            Assert.Contains("not an openWakeWord wake word classifier", other.Message, StringComparison.Ordinal);
+            Assert.Contains("Pipeline:WakeWord:Words:2:Model", other.Message, StringComparison.Ordinal);
+
+            // For another machine the same problems are warnings.
+            Assert.DoesNotContain(ConfigCheck.Run(path, s_noEnv, portable: true), i => i.Severity == ConfigSeverity.Error && i.Key.StartsWith("Pipeline:WakeWord", StringComparison.Ordinal));
+
+            // Feature models missing: one error on the section, naming both fetches.
+            File.Delete(Path.Combine(wake, "melspectrogram.onnx"));
+            File.Delete(Path.Combine(wake, "embedding_model.onnx"));
+            var features = ConfigCheck.Run(path, s_noEnv).Where(i => i.Key == "Pipeline:WakeWord").ToList();
+            Assert.Equal(2, features.Count);
+            Assert.Contains(features, i => i.Message.Contains("models fetch openwakeword-melspectrogram", StringComparison.Ordinal));
+            Assert.Contains(features, i => i.Message.Contains("models fetch openwakeword-embedding", StringComparison.Ordinal));
+
+            // Wake words off: none of it is checked.
+            File.WriteAllText(path, $$"""{ "Models": { "Directory": "{{dir}}" }, "Pipeline": { "WakeWord": { "Enabled": false } } }""");
+            Assert.DoesNotContain(ConfigCheck.Run(path, s_noEnv), i => i.Key.StartsWith("Pipeline:WakeWord", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [RequiresFileFact("openwakeword/hey_jarvis_v0.1.onnx", "openWakeWord's real weights")]
+    public void Config_check_accepts_the_provisioned_wake_word_models()
+    {
+        var dir = TestPaths.NewTempDirectory("wake-config-check");
+        try
+        {
+            var path = Path.Combine(dir, "appliance.json");
+            File.WriteAllText(path, $$"""
+                { "Models": { "Directory": "{{TestPaths.Models}}" },
+                  "Pipeline": { "WakeWord": { "Enabled": true, "Words": [ { "Model": "hey_jarvis" }, { "Model": "alexa", "Action": "event", "Event": "alexa" } ] } } }
+                """);
+            Assert.DoesNotContain(ConfigCheck.Run(path, s_noEnv), i => i.Key.StartsWith("Pipeline:WakeWord", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

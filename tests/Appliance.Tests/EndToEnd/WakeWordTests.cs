@@ -116,9 +116,17 @@ public sealed class WakeWordTests(EndToEndFixture engines, WakeWordModelsFixture
         var heard = Assert.Single(result.Events.OfType<WakeWordEvent>());
         Assert.Equal(WakeWordAction.Event, heard.Action);
         Assert.Equal("jarvis_called", heard.EventName);
-        Assert.Null(heard.SessionId);
         Assert.Empty(result.Events.OfType<SessionStartedEvent>());
-        Assert.Contains("\"event\":\"jarvis_called\"", PipelineEventPayload.ToJson(heard), StringComparison.Ordinal);
+
+        // An id of its own, the same in the pipeline event and the MQTT report, and no session's.
+        Assert.Matches("^[0-9a-f]{12}$", heard.SessionId);
+        Assert.DoesNotContain(result.Events, e => e is not WakeWordEvent && e.SessionId == heard.SessionId);
+        var json = PipelineEventPayload.ToJson(heard);
+        Assert.Contains("\"event\":\"jarvis_called\"", json, StringComparison.Ordinal);
+        Assert.Contains($"\"session_id\":\"{heard.SessionId}\"", json, StringComparison.Ordinal);
+        var report = Assert.IsType<VoiceAppliance.Mqtt.SessionEventReport>(VoiceAppliance.Hosting.EventBridgeService.ToReport(heard));
+        Assert.Equal(heard.SessionId, report.SessionId);
+        Assert.Equal("jarvis_called", report.Reason);
     }
 
     [RequiresFileFact(Jarvis, Why)]

@@ -194,6 +194,70 @@ public sealed class WakeWordDetectorTests(ITestOutputHelper output)
         Assert.Single(Run(held, Pad(speech, 16000, 16000), 640).Detections);
     }
 
+    [RequiresFileFact(Jarvis, Why)]
+    public void Patience_waits_for_that_many_consecutive_frames_above_the_threshold()
+    {
+        using var features = WakeWordFeatureModels.LoadFromDirectory(Dir);
+        using var jarvis = WakeWordModel.Load(TestPaths.Model(Jarvis));
+        var audio = Pad(SpeechSamples.Synthesize16kHz("Hey Jarvis."), 16000, 16000);
+
+        // Every frame's score (scores[j] is frame j + 1, which ends at sample (j + 1) * 1280).
+        using var one = new WakeWordDetector(features, [new(jarvis, 0.5f, 1)], TimeSpan.FromSeconds(2));
+        var scores = new List<float>();
+        ReadOnlySpan<float> rest = audio;
+        while (one.Process(ref rest))
+        {
+            scores.Add(one.Scores[0]);
+        }
+
+        output.WriteLine(string.Join(" ", scores.Select(x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))));
+        int? secondInARow = null;
+        var run = 0;
+        var longest = 0;
+        for (var j = 0; j < scores.Count; j++)
+        {
+            run = scores[j] >= 0.5f ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+            if (run == 2)
+            {
+                secondInARow ??= j;
+            }
+        }
+
+        Assert.True(secondInARow is not null, "the word stays above 0.5 for two frames in a row (the test needs that)");
+        using var two = new WakeWordDetector(features, [new(jarvis, 0.5f, 2)], TimeSpan.FromSeconds(2));
+        var hit = Assert.Single(Run(two, audio, 1280).Detections);
+        Assert.Equal((secondInARow!.Value + 1) * 1280L, hit.EndSample);
+
+        // Patience longer than the longest run: never.
+        var patience = Math.Min(longest + 1, WakeWordTarget.MaxPatience);
+        using var never = new WakeWordDetector(features, [new(jarvis, patience == longest + 1 ? 0.5f : 0.9999f, patience)], TimeSpan.FromSeconds(2));
+        Assert.Empty(Run(never, audio, 1280).Detections);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WakeWordDetector(features, [new(jarvis, 0.5f, 0)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WakeWordDetector(features, [new(jarvis, 0.5f, WakeWordTarget.MaxPatience + 1)]));
+    }
+
+    [RequiresFileFact(Jarvis, Why)]
+    public void A_word_without_its_own_rule_takes_its_tuned_default_and_an_untuned_word_openWakeWords()
+    {
+        using var jarvis = WakeWordModel.Load(TestPaths.Model(Jarvis));
+        using var alexa = WakeWordModel.Load(TestPaths.Model(Alexa));
+        foreach (var model in new[] { jarvis, alexa })
+        {
+            var target = WakeWordTarget.For(model);
+            Assert.Equal(WakeWordTarget.DefaultRule(model.Name), (target.Threshold, target.Patience));
+            Assert.InRange(target.Threshold, 0.05f, 1f);
+            Assert.InRange(target.Patience, 1, WakeWordTarget.MaxPatience);
+        }
+
+        Assert.Equal((0.5f, 1), WakeWordTarget.DefaultRule("hey_mycroft"));
+        Assert.Equal((0.5f, 1), WakeWordTarget.DefaultRule("my_own_word"));
+        var own = WakeWordTarget.For(jarvis, 0.7f, 4);
+        Assert.Equal((0.7f, 4), (own.Threshold, own.Patience));
+        var patienceOnly = WakeWordTarget.For(alexa, patience: 2);
+        Assert.Equal((WakeWordTarget.DefaultRule("alexa").Threshold, 2), (patienceOnly.Threshold, patienceOnly.Patience));
+    }
+
     internal static float[] Pad(float[] speech, int before, int after) => [.. new float[before], .. speech, .. new float[after]];
 
     private static (List<WakeWordDetection> Detections, float[] Max) Run(WakeWordDetector detector, float[] audio, int block)
