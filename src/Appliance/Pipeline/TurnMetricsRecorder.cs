@@ -39,7 +39,9 @@ internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
             PauseExtended = turn.PauseExtended,
             SpeculativeDecodes = turn.IncrementalResult?.Decodes,
             TailDuration = turn.IncrementalResult is { } inc ? TimeSpan.FromSeconds((double)inc.TailSamples / sampleRate) : null,
-            SttRealTimeFactor = turn.Metrics.UtteranceDuration > TimeSpan.Zero ? turn.SttTime / turn.Metrics.UtteranceDuration : null,
+            // A realtime turn has no local engine to time (the model heard and spoke itself): no factor rather than a 0
+            // that reads as an infinitely fast engine.
+            SttRealTimeFactor = turn.Realtime is null && turn.Metrics.UtteranceDuration > TimeSpan.Zero ? turn.SttTime / turn.Metrics.UtteranceDuration : null,
         };
     }
 
@@ -62,7 +64,7 @@ internal sealed class TurnMetricsRecorder(TimeProvider time, int sampleRate)
     public static void ReplyFinished(PipelineTurn turn, ReplyResult result) =>
         turn.Metrics = turn.Metrics with
         {
-            TtsRealTimeFactor = result.AudioDuration > TimeSpan.Zero ? result.SynthesisTime / result.AudioDuration : null,
+            TtsRealTimeFactor = turn.Realtime is null && result.AudioDuration > TimeSpan.Zero ? result.SynthesisTime / result.AudioDuration : null,
             PrefetchedReply = turn.PrefetchingVoice?.Used == true,
         };
 

@@ -48,6 +48,8 @@ public sealed class RealtimePipelineTests(EndToEndFixture engines, ITestOutputHe
         Assert.Equal("realtime=cloud-realtime", turn.Metrics.Provider);
         Assert.Null(turn.Metrics.FallbackReason);
         Assert.NotNull(turn.Metrics.EndOfSpeechToFirstAudioMs);
+        Assert.Null(turn.Metrics.SttRealTimeFactor); // no local engine ran: no factor, not a 0
+        Assert.Null(turn.Metrics.TtsRealTimeFactor);
         Assert.Equal("cloud-realtime", result.Events.OfType<TranscriptEvent>().Single(t => t.IsFinal).Engine);
         Assert.Equal(
             ["Idle->Listening", "Listening->Transcribing", "Transcribing->Thinking", "Thinking->Speaking", "Speaking->Idle"],
