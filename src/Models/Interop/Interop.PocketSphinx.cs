@@ -21,6 +21,14 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.SphinxBase)]
         internal static partial void err_set_logfp(IntPtr stream);
+
+        /// <summary>A floating-point setting of a configuration (0 for an unknown name).</summary>
+        [LibraryImport(Libraries.SphinxBase, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial double cmd_ln_float_r(IntPtr cmdln, string name);
+
+        /// <summary>Sets a floating-point setting; searches created afterwards read it.</summary>
+        [LibraryImport(Libraries.SphinxBase, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial void cmd_ln_set_float_r(IntPtr cmdln, string name, double value);
     }
 
     /// <summary>Debian's pocketsphinx 5prealpha (<c>libpocketsphinx.so.3</c>, <c>pocketsphinx.h</c>, <c>ps_search.h</c>).</summary>
@@ -85,6 +93,10 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PocketSphinx)]
         internal static partial int ps_get_n_frames(PocketSphinxSafeHandle ps);
+
+        /// <summary>The decoder's configuration (owned by the decoder: not freed by the caller).</summary>
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial IntPtr ps_get_config(PocketSphinxSafeHandle ps);
     }
 }
 
