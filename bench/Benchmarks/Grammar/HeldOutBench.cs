@@ -35,10 +35,38 @@ public static partial class HeldOutBench
     {
         ArgumentNullException.ThrowIfNull(args);
         var verbose = args.Contains("--verbose");
-        if (args.Any(a => a != "--verbose"))
+        string? dump = null;
+        var noBare = false;
+        string? only = null;
+        var extra = new List<string>();
+        for (var a = 0; a < args.Length; a++)
         {
-            Console.Error.WriteLine("heldout bench: usage: heldout [--verbose]");
-            return 64;
+            if (args[a] == "--verbose")
+            {
+                continue;
+            }
+
+            if (args[a] == "--sets" && a + 1 < args.Length)
+            {
+                only = args[++a];
+            }
+            else if (args[a] == "--no-bare")
+            {
+                noBare = true;
+            }
+            else if (args[a] == "--dump" && a + 1 < args.Length)
+            {
+                dump = args[++a];
+            }
+            else if (args[a] == "--ps" && a + 1 < args.Length)
+            {
+                extra.AddRange(args[++a].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
+            else
+            {
+                Console.Error.WriteLine("heldout bench: usage: heldout [--verbose] [--dump FILE] [--ps \"-name value ...\"]");
+                return 64;
+            }
         }
 
         var intents = IntentsFile.Load(Path.Combine(BenchTools.Root(), "config", "intents.json"));
@@ -56,12 +84,12 @@ public static partial class HeldOutBench
         var dir = Directory.CreateTempSubdirectory("heldout-bench").FullName;
         try
         {
-            var options = new GrammarOptions();
+            var options = new GrammarOptions { ExtraArguments = extra };
             var grammarFile = Path.Combine(dir, "commands.gram");
             File.WriteAllText(grammarFile, jsgf);
             var piper = SpeechSamples.Voice();
             var files = new List<(string Set, string Condition, bool InGrammar, string Voice, string Text, string Id, float[] Audio)>();
-            foreach (var (set, speakers, espeak) in Sets)
+            foreach (var (set, speakers, espeak) in Sets.Where(s => only is null || s.Name == only))
             {
                 var samples = new List<(bool InGrammar, string Voice, string Text, float[] Audio)>();
                 foreach (var speaker in speakers)
@@ -105,19 +133,32 @@ public static partial class HeldOutBench
             File.WriteAllLines(ctl, files.Select(f => f.Id));
             var hypFile = Path.Combine(dir, "bare.hyp");
             string[] bareArgs = ["-hmm", options.AcousticModel, "-dict", options.Dictionary, "-jsgf", grammarFile, "-ctl", ctl, "-cepdir", dir, "-cepext", ".wav", "-adcin", "yes", "-adchdr", "44", "-samprate", "16000", "-hyp", hypFile, "-logfn", Path.Combine(dir, "bare.log")];
-            var bareRun = Task.Run(() => (Ok: BenchTools.Exec(Bare, bareArgs, out var err), Error: err));
+            var bareRun = noBare ? Task.FromResult((Ok: true, Error: string.Empty)) : Task.Run(() => (Ok: BenchTools.Exec(Bare, bareArgs, out var err), Error: err));
 
             var appliance = new List<(GrammarResult Result, bool NoPath)>(files.Count);
-            using (var engine = new GrammarSpeechToText(jsgf))
+            using (var engine = new GrammarSpeechToText(jsgf, options))
+            using (var dumpWriter = dump is null ? null : new StreamWriter(dump))
             {
+                engine.Trace = dump is not null;
                 foreach (var f in files)
                 {
                     var result = engine.Recognize(f.Audio);
                     appliance.Add((result, engine.LastScore.Grammar.Text.Length == 0));
+                    if (dumpWriter is not null)
+                    {
+                        static string Segs(List<(string Word, int Start, int End, int Acoustic)> l) => string.Join(";", l.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Word},{x.Start},{x.End},{x.Acoustic}")));
+                        dumpWriter.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{f.Id}\t{f.Set}\t{f.Condition}\t{(f.InGrammar ? 1 : 0)}\t{f.Voice}\t{f.Text}\t{Meaning(f.Text)}\t{result.Text}\t{Meaning(result.Text)}\t{result.Confidence}\t{result.UnexplainedSpeech}\t{engine.LastScore.Grammar.Frames}\t{Segs(engine.GrammarTrace)}\t{Segs(engine.LoopTrace)}"));
+                    }
                 }
             }
 
             var (ok, error) = bareRun.GetAwaiter().GetResult();
+            if (noBare)
+            {
+                return 0;
+            }
+
             if (!ok || !File.Exists(hypFile))
             {
                 Console.Error.WriteLine($"heldout bench: {Bare} failed ({error.Trim()}). Fix: install Debian's pocketsphinx package (./build.sh provision --bench).");

@@ -29,6 +29,16 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     private const float SilencePeak = 0.001f;
     private const string GrammarSearch = "grammar";
     private const string PhoneLoopSearch = "phone-loop";
+    private const string WideGrammarSearch = "grammar-wide";
+
+    /// <summary>
+    /// Beams of the second grammar search, run only when the first (pocketsphinx's beams: 1e-48, word 7e-29, phone
+    /// 1e-48) ends with no path: those can prune every path that reaches a final state, and a command ended with no
+    /// path at all (espeak-ng en-us "set a timer for five minutes" with 0.7 s of trailing silence) while wider beams
+    /// decode it. Wider beams for every utterance were measured too (bench heldout, tuning set): they lowered the
+    /// confidence of correct commands more than of other speech, so only the no-path case uses them.
+    /// </summary>
+    internal static readonly (string Name, double Value)[] WideBeams = [("-beam", 1e-60), ("-wbeam", 1e-50), ("-pbeam", 1e-60)];
 
     // Path scores are in log base 1.0001 units shifted right by SENSCR_SHIFT (10) bits.
     private static readonly double ScoreToNats = 1024 * Math.Log(1.0001);
@@ -117,6 +127,28 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             }
 
             WithLog("ps_set_jsgf_string", () => Interop.PocketSphinx.ps_set_jsgf_string(_decoder, GrammarSearch, jsgf), "the JSGF text is not valid (check rule names, brackets and the trailing ';')");
+
+            // The same grammar with wider beams, for utterances the first search ends with no path on: a search reads
+            // its beams from the decoder's configuration when it is created, so they are widened for this one only.
+            var config = Interop.PocketSphinx.ps_get_config(_decoder);
+            var saved = WideBeams.Select(b => Interop.SphinxBase.cmd_ln_float_r(config, b.Name)).ToArray();
+            try
+            {
+                for (var i = 0; i < WideBeams.Length; i++)
+                {
+                    Interop.SphinxBase.cmd_ln_set_float_r(config, WideBeams[i].Name, Math.Min(WideBeams[i].Value, saved[i]));
+                }
+
+                WithLog("ps_set_jsgf_string", () => Interop.PocketSphinx.ps_set_jsgf_string(_decoder, WideGrammarSearch, jsgf), null);
+            }
+            finally
+            {
+                for (var i = 0; i < WideBeams.Length; i++)
+                {
+                    Interop.SphinxBase.cmd_ln_set_float_r(config, WideBeams[i].Name, saved[i]);
+                }
+            }
+
             GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(_decoder, GrammarSearch), "ps_set_search");
 
             Jsgf = jsgf;
@@ -140,9 +172,17 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     /// <param name="GrammarTime">Time the grammar pass took.</param>
     /// <param name="PhoneLoopTime">Time the phone-loop pass took.</param>
     /// <param name="UnexplainedShare">Share of the phone loop's speech frames that fall outside the command's words.</param>
-    internal readonly record struct ScoreDetail(DecodePass Grammar, DecodePass PhoneLoop, int WordFrames, float LogRatio, TimeSpan GrammarTime, TimeSpan PhoneLoopTime, float UnexplainedShare);
+    /// <param name="Widened">The first grammar search found no path and the one with <see cref="WideBeams"/> ran.</param>
+    internal readonly record struct ScoreDetail(DecodePass Grammar, DecodePass PhoneLoop, int WordFrames, float LogRatio, TimeSpan GrammarTime, TimeSpan PhoneLoopTime, float UnexplainedShare, bool Widened = false);
 
     internal ScoreDetail LastScore { get; private set; }
+
+    /// <summary>Exploration: when set, every segment of both passes is recorded (word, start, end, acoustic score).</summary>
+    internal bool Trace { get; set; }
+
+    internal List<(string Word, int Start, int End, int Acoustic)> GrammarTrace { get; } = [];
+
+    internal List<(string Word, int Start, int End, int Acoustic)> LoopTrace { get; } = [];
 
     /// <inheritdoc />
     public string Name => "grammar";
@@ -191,22 +231,28 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
         Task.Run(
             () =>
             {
-                var result = Recognize(audio.Span, cancellationToken);
+                var result = Recognize(audio.Span, cancellationToken, out var widened);
                 if (MathF.Abs(TensorPrimitives.MaxMagnitude(audio.Span)) < SilencePeak)
                 {
                     return new SpeechGuess(string.Empty, 0f, Unfinished: false); // silence is not half a command
                 }
 
+                // Unfinished: the first search found no path and the wider one no command it accepts. A wide search
+                // can force audio that stops inside a command onto a whole one; rejected, that is still half a command.
                 return result.Accepted
                     ? new SpeechGuess(result.Text, result.Confidence, Unfinished: false)
-                    : new SpeechGuess(string.Empty, 0f, Unfinished: result.Text.Length == 0);
+                    : new SpeechGuess(string.Empty, 0f, Unfinished: result.Text.Length == 0 || widened);
             },
             cancellationToken);
 
     /// <summary>Decodes one utterance of 16 kHz mono audio (blocking; serialised per instance).</summary>
     /// <exception cref="ArgumentException">The audio is shorter than 0.1 s.</exception>
-    public GrammarResult Recognize(ReadOnlySpan<float> audio, CancellationToken cancellationToken = default)
+    public GrammarResult Recognize(ReadOnlySpan<float> audio, CancellationToken cancellationToken = default) => Recognize(audio, cancellationToken, out _);
+
+    /// <summary><see cref="Recognize(ReadOnlySpan{float}, CancellationToken)"/>; <paramref name="widened"/>: the first grammar search found no path and the wide one ran.</summary>
+    private GrammarResult Recognize(ReadOnlySpan<float> audio, CancellationToken cancellationToken, out bool widened)
     {
+        widened = false;
         if (audio.Length < SampleRate / 10)
         {
             throw new ArgumentException($"Audio of {audio.Length} samples is too short for the grammar recogniser (at least 0.1 s of 16 kHz mono is needed).", nameof(audio));
@@ -250,6 +296,11 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
                 try
                 {
                     grammar = Decode(_decoder, GrammarSearch, pcm, collectWords: true, cancellationToken);
+                    if (grammar.Text.Length == 0)
+                    {
+                        widened = true;
+                        grammar = Decode(_decoder, WideGrammarSearch, pcm, collectWords: true, cancellationToken);
+                    }
                 }
                 finally
                 {
@@ -263,6 +314,12 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             else
             {
                 grammar = Decode(_decoder, GrammarSearch, pcm, collectWords: true, cancellationToken);
+                if (grammar.Text.Length == 0)
+                {
+                    widened = true;
+                    grammar = Decode(_decoder, WideGrammarSearch, pcm, collectWords: true, cancellationToken);
+                }
+
                 grammarTime = Stopwatch.GetElapsedTime(started);
                 started = Stopwatch.GetTimestamp();
                 loop = grammar.Text.Length == 0 ? default : Decode(_loopDecoder, PhoneLoopSearch, pcm, collectWords: false, cancellationToken);
@@ -271,7 +328,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
 
             if (grammar.Text.Length == 0 || _words.Count == 0)
             {
-                LastScore = new ScoreDetail(grammar, loop, 0, float.NegativeInfinity, grammarTime, loopTime, 1f);
+                LastScore = new ScoreDetail(grammar, loop, 0, float.NegativeInfinity, grammarTime, loopTime, 1f, widened);
                 LogRejected(_logger, "no grammar path", float.NaN);
                 return new GrammarResult(string.Empty, 0f, false, TimeSpan.Zero, TimeSpan.Zero, 1f);
             }
@@ -308,7 +365,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             // nats: pocketsphinx scores are log base 1.0001 and senone scores are shifted right by 10 bits.
             var ratio = (float)((grammar.AcousticScore - loop.AcousticScore) * ScoreToNats / wordFrames);
             var confidence = Math.Clamp(MathF.Exp(ratio), 0f, 1f);
-            LastScore = new ScoreDetail(grammar, loop, wordFrames, ratio, grammarTime, loopTime, unexplainedShare);
+            LastScore = new ScoreDetail(grammar, loop, wordFrames, ratio, grammarTime, loopTime, unexplainedShare, widened);
             var accepted = confidence >= _options.RejectionThreshold && unexplainedShare <= _options.MaxUnexplainedSpeech;
             if (!accepted)
             {
@@ -363,8 +420,13 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
         cancellationToken.ThrowIfCancellationRequested();
         var words = collectWords ? _words : _loopSpeech;
         words.Clear();
+        (collectWords ? GrammarTrace : LoopTrace).Clear();
 
         GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(decoder, search), "ps_set_search", search);
+
+        // The front end's spectral noise subtraction (-remove_noise) carries its noise estimate from one utterance to
+        // the next unless a new stream starts: the same audio decoded twice in a row scored 0.084, then 0.067.
+        GrammarRecognizerException.Check(Interop.PocketSphinx.ps_start_stream(decoder), "ps_start_stream");
         GrammarRecognizerException.Check(Interop.PocketSphinx.ps_start_utt(decoder), "ps_start_utt");
         var ended = false;
         try
@@ -398,6 +460,11 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
                 if (isSpeech)
                 {
                     words.Add((sf - origin.Value, ef - origin.Value));
+                }
+
+                if (Trace)
+                {
+                    (collectWords ? GrammarTrace : LoopTrace).Add((Marshal.PtrToStringUTF8((IntPtr)word) ?? "?", sf - origin.Value, ef - origin.Value, ascr));
                 }
             }
 

@@ -21,6 +21,14 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.SphinxBase)]
         internal static partial void err_set_logfp(IntPtr stream);
+
+        /// <summary>A floating-point setting of a configuration (0 for an unknown name).</summary>
+        [LibraryImport(Libraries.SphinxBase, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial double cmd_ln_float_r(IntPtr cmdln, string name);
+
+        /// <summary>Sets a floating-point setting; searches created afterwards read it.</summary>
+        [LibraryImport(Libraries.SphinxBase, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial void cmd_ln_set_float_r(IntPtr cmdln, string name, double value);
     }
 
     /// <summary>Debian's pocketsphinx 5prealpha (<c>libpocketsphinx.so.3</c>, <c>pocketsphinx.h</c>, <c>ps_search.h</c>).</summary>
@@ -47,6 +55,10 @@ internal static partial class Interop
         /// <summary>Returns a malloc'd phone string (free with <see cref="NativeMemory.Free"/>) or null.</summary>
         [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial byte* ps_lookup_word(PocketSphinxSafeHandle ps, string word);
+
+        /// <summary>Starts a new stream: the front end's noise estimate, kept from one utterance to the next, is reset.</summary>
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial int ps_start_stream(PocketSphinxSafeHandle ps);
 
         [LibraryImport(Libraries.PocketSphinx)]
         internal static partial int ps_start_utt(PocketSphinxSafeHandle ps);
@@ -85,6 +97,10 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PocketSphinx)]
         internal static partial int ps_get_n_frames(PocketSphinxSafeHandle ps);
+
+        /// <summary>The decoder's configuration (owned by the decoder: not freed by the caller).</summary>
+        [LibraryImport(Libraries.PocketSphinx)]
+        internal static partial IntPtr ps_get_config(PocketSphinxSafeHandle ps);
     }
 }
 
