@@ -144,6 +144,9 @@ public sealed class WakeWordDetector : IDisposable
     /// <summary>Words detected in the last frame (empty unless <see cref="Process"/> just returned true and a word crossed its threshold).</summary>
     public ReadOnlySpan<WakeWordDetection> Detections => _detections.AsSpan(0, _detectionCount);
 
+    /// <summary>The embedding history a reset restores (the embeddings of the reset noise), oldest first.</summary>
+    internal ReadOnlySpan<float> ResetHistory => _resetHistory;
+
     /// <summary>80 ms frames scored since the last reset.</summary>
     public long Frames => _frames;
 
@@ -262,6 +265,7 @@ public sealed class WakeWordDetector : IDisposable
                 _pending[i] = ((state / (float)uint.MaxValue * 2f) - 1f) * ResetNoiseAmplitude;
             }
 
+            _detectionCount = 0;
             RunFrame();
         }
     }
