@@ -20,6 +20,12 @@ public sealed class WakeWordDetector : IDisposable
     /// <summary>Frames after a reset whose scores are reported as 0 while the windows fill (openWakeWord does the same).</summary>
     public const int WarmupFrames = 5;
 
+    /// <summary>Seconds of faint noise whose embeddings fill the history after a reset (openWakeWord's 4 s).</summary>
+    public const double ResetNoiseSeconds = 4.0;
+
+    /// <summary>Peak of the reset noise as a fraction of full scale (openWakeWord's +-1000 of int16).</summary>
+    public const float ResetNoiseAmplitude = 1000f / 32768f;
+
     private const int MelInputSamples = WakeWordFeatureModels.MelContextSamples + WakeWordFeatureModels.FrameSamples;
     private const int MelWindowValues = WakeWordFeatureModels.EmbeddingWindowFrames * WakeWordFeatureModels.MelBands;
     private const int MelStepValues = WakeWordFeatureModels.MelFramesPerFrame * WakeWordFeatureModels.MelBands;
@@ -34,6 +40,7 @@ public sealed class WakeWordDetector : IDisposable
     private readonly OnnxTensor<float> _melWindow;
     private readonly OnnxTensor<float> _embedding;
     private readonly float[] _history;
+    private readonly float[] _resetHistory;
     private readonly OnnxTensor<float>[] _windows;
     private readonly OnnxTensor<float>[] _scores;
     private readonly OnnxBinding _melBinding;
@@ -115,6 +122,16 @@ public sealed class WakeWordDetector : IDisposable
             _classifierBindings[i].SetOutput(0, _scores[i]);
         }
 
+        // openWakeWord starts its embedding history as the embeddings of 4 s of faint uniform noise (int16 in
+        // [-1000, 1000)), not of the all-1.0 mel window: that window's embedding is a state some classifiers (alexa)
+        // score high. Compute the noise history once here and restore a copy of it on every reset.
+        _resetHistory = new float[_history.Length];
+        PrimeWithNoise();
+        _history.CopyTo(_resetHistory, 0);
+        TotalFrames = 0;
+        Array.Clear(_classifierTicks);
+        _melTicks = 0;
+        _embeddingTicks = 0;
         Reset();
     }
 
@@ -126,6 +143,9 @@ public sealed class WakeWordDetector : IDisposable
 
     /// <summary>Words detected in the last frame (empty unless <see cref="Process"/> just returned true and a word crossed its threshold).</summary>
     public ReadOnlySpan<WakeWordDetection> Detections => _detections.AsSpan(0, _detectionCount);
+
+    /// <summary>The embedding history a reset restores (the embeddings of the reset noise), oldest first.</summary>
+    internal ReadOnlySpan<float> ResetHistory => _resetHistory;
 
     /// <summary>80 ms frames scored since the last reset.</summary>
     public long Frames => _frames;
@@ -179,15 +199,10 @@ public sealed class WakeWordDetector : IDisposable
         _detectionCount = 0;
         _melInput.Span.Clear();
 
-        // openWakeWord starts the mel window at 1.0; the embedding history starts as that window's embedding, so the
-        // classifiers see a steady "no speech" history rather than zeros they were never trained on.
+        // As openWakeWord starts: the mel window at 1.0, the embedding history as the embeddings of faint noise
+        // (computed once in the constructor; a copy, no inference).
         _melWindow.Span.Fill(1f);
-        _embeddingBinding.Run();
-        for (var i = 0; i < _history.Length; i += Embedding)
-        {
-            _embedding.Span.CopyTo(_history.AsSpan(i, Embedding));
-        }
-
+        _resetHistory.CopyTo(_history, 0);
         Array.Clear(_lastScores);
         Array.Clear(_holdUntil);
         Array.Clear(_above);
@@ -223,6 +238,36 @@ public sealed class WakeWordDetector : IDisposable
         _melOutput.Dispose();
         _melWindow.Dispose();
         _embedding.Dispose();
+    }
+
+    /// <summary>
+    /// Runs the chain from the all-1.0 mel window over <see cref="ResetNoiseSeconds"/> of deterministic uniform noise
+    /// (peak <see cref="ResetNoiseAmplitude"/>), leaving the noise's embeddings in the history. Called once, at construction.
+    /// </summary>
+    private void PrimeWithNoise()
+    {
+        _pendingCount = 0;
+        _frames = 0;
+        _melInput.Span.Clear();
+        _melWindow.Span.Fill(1f);
+        _history.AsSpan().Clear();
+        var frames = (int)Math.Ceiling(ResetNoiseSeconds * WakeWordFeatureModels.SampleRate / WakeWordFeatureModels.FrameSamples);
+
+        // A fixed xorshift generator, so every detector (and every run) starts from the same state.
+        var state = 0x9E3779B9u;
+        for (var f = 0; f < frames; f++)
+        {
+            for (var i = 0; i < _pending.Length; i++)
+            {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                _pending[i] = ((state / (float)uint.MaxValue * 2f) - 1f) * ResetNoiseAmplitude;
+            }
+
+            _detectionCount = 0;
+            RunFrame();
+        }
     }
 
     private void RunFrame()
