@@ -259,18 +259,11 @@ internal sealed class IncrementalTranscript : IDisposable
         var confidence = float.NaN;
         await foreach (var segment in segments.ConfigureAwait(false))
         {
-            var piece = segment.Text.Trim();
-            if (piece.Length == 0)
+            if (!TranscriptPieces.Append(text, segment.Text))
             {
                 continue;
             }
 
-            if (text.Length > 0)
-            {
-                text.Append(' ');
-            }
-
-            text.Append(piece);
             confidence = MinConfidence(confidence, segment.Confidence);
         }
 

@@ -83,18 +83,11 @@ internal sealed class Speculation : IDisposable
 
             await foreach (var segment in stt.TranscribeAsync(audio, linked.Token).ConfigureAwait(false))
             {
-                var piece = segment.Text.Trim();
-                if (piece.Length == 0)
+                if (!TranscriptPieces.Append(text, segment.Text))
                 {
                     continue;
                 }
 
-                if (text.Length > 0)
-                {
-                    text.Append(' ');
-                }
-
-                text.Append(piece);
                 confidence = Math.Min(confidence, segment.Confidence);
                 segments++;
             }

@@ -237,18 +237,11 @@ internal sealed partial class TurnRunner(SessionController controller, ProviderS
         var started = _c.Time.GetTimestamp();
         await foreach (var segment in stt.TranscribeAsync(audio, cancellationToken).ConfigureAwait(false))
         {
-            var piece = segment.Text.Trim();
-            if (piece.Length == 0)
+            if (!TranscriptPieces.Append(text, segment.Text))
             {
                 continue;
             }
 
-            if (text.Length > 0)
-            {
-                text.Append(' ');
-            }
-
-            text.Append(piece);
             lock (_c.Gate)
             {
                 if (!_c.IsCurrent(turn))
