@@ -14,30 +14,17 @@ namespace VoiceAppliance.Tests.Hosting;
 /// <c>appliance run</c> end to end on real parts: ALSA file PCMs as microphone and speaker, the provisioned Silero,
 /// pocketsphinx and Piper models, a real mosquitto broker and a real NOTIFY_SOCKET.
 /// </summary>
-public sealed class ApplianceHostTests : IDisposable
+public sealed class ApplianceHostTests() : DaemonTestsBase("host")
 {
-    private readonly string _dir = TestPaths.NewTempDirectory("host");
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [RequiresFileFact("piper/en_US-libritts_r-medium/model.onnx", "the daemon speaks with the Piper voice")]
     public async Task Run_reaches_ready_answers_mqtt_say_and_listen_and_stops_cleanly()
     {
         using var broker = MosquittoBroker.Start();
-        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        var devices = new AlsaFileDevices(Path.Combine(Dir, "asoundrc"));
         devices.AddSilentCapture("mic");
-        var speaker = Path.Combine(_dir, "speaker.wav");
+        var speaker = Path.Combine(Dir, "speaker.wav");
         devices.AddPlayback("speaker", speaker);
-        var notify = Path.Combine(_dir, "notify.sock");
+        var notify = Path.Combine(Dir, "notify.sock");
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(notify));
         var config = WriteConfig(
@@ -47,9 +34,9 @@ public sealed class ApplianceHostTests : IDisposable
             "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(TestPaths.Root, "config", "intents.json"))}}" },
             "Pipeline": { "Endpointing": { "NoSpeechTimeoutSeconds": 1 } },
             "Button": { "Enabled": true, "Line": "17", "DebounceMs": 0, "Mode": "hold" },
-            "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "test", "StateDirectory": "{{Json(_dir)}}",
+            "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "test", "StateDirectory": "{{Json(Dir)}}",
                       "HomeAssistantDiscovery": false },
-            "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "warning" }
+            "Service": { "StateDirectory": "{{Json(Dir)}}", "LogLevel": "warning" }
             """);
         using var peer = new TestPeer(broker.Port, null, true, "appliance/test/#");
         var env = new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify, ["WATCHDOG_USEC"] = "2000000" };
@@ -132,19 +119,19 @@ public sealed class ApplianceHostTests : IDisposable
     public async Task Run_with_the_mqtt_workflow_takes_replies_on_cmd_reply_and_refuses_unknown_ids()
     {
         using var broker = MosquittoBroker.Start();
-        var model = Path.Combine(_dir, "ggml-generated.bin");
+        var model = Path.Combine(Dir, "ggml-generated.bin");
         VoiceAppliance.Models.Whisper.GgmlWhisperModelWriter.Write(model, VoiceAppliance.Models.Whisper.GgmlWhisperModelWriter.SmallEnglish, seed: 5);
-        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        var devices = new AlsaFileDevices(Path.Combine(Dir, "asoundrc"));
         devices.AddSilentCapture("mic");
-        devices.AddPlayback("speaker", Path.Combine(_dir, "speaker.wav"));
+        devices.AddPlayback("speaker", Path.Combine(Dir, "speaker.wav"));
         var config = WriteConfig(
             $$"""
             "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0" },
             "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "whisper", "WhisperModel": "{{Json(model)}}" },
             "Workflow": { "Kind": "mqtt", "ReplyTimeoutSeconds": 5 },
-            "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "brain", "StateDirectory": "{{Json(_dir)}}",
+            "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "brain", "StateDirectory": "{{Json(Dir)}}",
                       "HomeAssistantDiscovery": false },
-            "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "warning" }
+            "Service": { "StateDirectory": "{{Json(Dir)}}", "LogLevel": "warning" }
             """);
         using var peer = new TestPeer(broker.Port, null, true, "appliance/brain/#");
         var stderr = new StringWriter();
@@ -174,7 +161,7 @@ public sealed class ApplianceHostTests : IDisposable
     {
         var config = WriteConfig($$"""
             "Workflow": { "Kind": "mqtt" },
-            "Service": { "StateDirectory": "{{Json(_dir)}}" }
+            "Service": { "StateDirectory": "{{Json(Dir)}}" }
             """);
         var stderr = new StringWriter();
         var code = await RunCommand.RunAsync(["--config", config], TextWriter.Null, stderr, new ApplianceHostOptions { ConfigureLogging = _ => { } }, new Dictionary<string, string?>(), CancellationToken.None);
@@ -204,7 +191,7 @@ public sealed class ApplianceHostTests : IDisposable
     public async Task Missing_configuration_file_exits_78_with_the_fix()
     {
         var stderr = new StringWriter();
-        var code = await CommandLine.RunAsync(["run", "--config", Path.Combine(_dir, "absent.json")], TextWriter.Null, stderr, CancellationToken.None);
+        var code = await CommandLine.RunAsync(["run", "--config", Path.Combine(Dir, "absent.json")], TextWriter.Null, stderr, CancellationToken.None);
         Assert.Equal(ExitCodes.Config, code);
         Assert.Contains("not found", stderr.ToString(), StringComparison.Ordinal);
     }
@@ -215,7 +202,7 @@ public sealed class ApplianceHostTests : IDisposable
         var config = WriteConfig($$"""
             "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "whisper", "WhisperModel": "ggml-absent.bin" },
             "Workflow": { "Kind": "echo" },
-            "Service": { "StateDirectory": "{{Json(_dir)}}" }
+            "Service": { "StateDirectory": "{{Json(Dir)}}" }
             """);
         var stderr = new StringWriter();
         var code = await RunCommand.RunAsync(["--config", config], TextWriter.Null, stderr, new ApplianceHostOptions { ConfigureLogging = _ => { } }, new Dictionary<string, string?>(), CancellationToken.None);
@@ -229,17 +216,17 @@ public sealed class ApplianceHostTests : IDisposable
     [RequiresFileFact("piper/en_US-libritts_r-medium/model.onnx", "the daemon loads its real engines before MQTT starts")]
     public async Task An_unusable_mqtt_state_directory_is_a_configuration_error_in_check_and_run()
     {
-        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        var devices = new AlsaFileDevices(Path.Combine(Dir, "asoundrc"));
         devices.AddSilentCapture("mic");
-        devices.AddPlayback("speaker", Path.Combine(_dir, "speaker.wav"));
-        var notADirectory = Path.Combine(_dir, "state-is-a-file");
+        devices.AddPlayback("speaker", Path.Combine(Dir, "speaker.wav"));
+        var notADirectory = Path.Combine(Dir, "state-is-a-file");
         File.WriteAllText(notADirectory, "x");
         var config = WriteConfig($$"""
             "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0" },
             "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "grammar" },
             "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(TestPaths.Root, "config", "intents.json"))}}" },
             "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": 1, "StateDirectory": "{{Json(Path.Combine(notADirectory, "outbox"))}}" },
-            "Service": { "StateDirectory": "{{Json(_dir)}}" }
+            "Service": { "StateDirectory": "{{Json(Dir)}}" }
             """);
 
         var check = new StringWriter();
@@ -270,7 +257,7 @@ public sealed class ApplianceHostTests : IDisposable
         var config = WriteConfig($$"""
             "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "grammar" },
             "Workflow": { "Kind": "echo" },
-            "Service": { "StateDirectory": "{{Json(_dir)}}" }
+            "Service": { "StateDirectory": "{{Json(Dir)}}" }
             """);
         var stderr = new StringWriter();
         var code = await RunCommand.RunAsync(["--config", config], TextWriter.Null, stderr, new ApplianceHostOptions { ConfigureLogging = _ => { } }, new Dictionary<string, string?>(), CancellationToken.None);
@@ -299,12 +286,4 @@ public sealed class ApplianceHostTests : IDisposable
         }
     }
 
-    private static string Json(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);
-
-    private string WriteConfig(string sections)
-    {
-        var path = Path.Combine(_dir, $"appliance-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, "{\n" + sections + "\n}\n");
-        return path;
-    }
 }

@@ -13,28 +13,15 @@ namespace VoiceAppliance.Tests.Hosting;
 /// The daemon's health as systemd sees it, on real parts (ALSA file PCMs, the real engines, a real NOTIFY_SOCKET):
 /// a wedged pipeline withholds WATCHDOG=1; a dead capture makes the process exit non-zero.
 /// </summary>
-public sealed class PipelineHealthHostTests : IDisposable
+public sealed class PipelineHealthHostTests() : DaemonTestsBase("health")
 {
-    private readonly string _dir = TestPaths.NewTempDirectory("health");
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [RequiresFileFact("piper/en_US-libritts_r-medium/model.onnx", "the daemon loads its real engines")]
     public async Task A_wedged_stt_engine_stops_the_watchdog_pings_and_they_resume_when_it_returns()
     {
-        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        var devices = new AlsaFileDevices(Path.Combine(Dir, "asoundrc"));
         devices.AddSilentCapture("mic");
-        devices.AddPlayback("speaker", Path.Combine(_dir, "speaker.wav"));
-        var notify = Path.Combine(_dir, "notify.sock");
+        devices.AddPlayback("speaker", Path.Combine(Dir, "speaker.wav"));
+        var notify = Path.Combine(Dir, "notify.sock");
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(notify));
         var config = WriteConfig(
@@ -44,7 +31,7 @@ public sealed class PipelineHealthHostTests : IDisposable
             "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(TestPaths.Root, "config", "intents.json"))}}" },
             "Pipeline": { "WatchdogTimeoutSeconds": 2, "Endpointing": { "MaxUtteranceSeconds": 1.5, "NoSpeechTimeoutSeconds": 1 } },
             "Button": { "Enabled": true, "Line": "17", "DebounceMs": 0, "Mode": "hold" },
-            "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "warning" }
+            "Service": { "StateDirectory": "{{Json(Dir)}}", "LogLevel": "warning" }
             """);
         var env = new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify, ["WATCHDOG_USEC"] = "1000000" };
         var stderr = new StringWriter();
@@ -100,15 +87,15 @@ public sealed class PipelineHealthHostTests : IDisposable
     [RequiresFileFact("silero_vad_v5.onnx", "the daemon loads its real engines")]
     public async Task A_dead_capture_thread_makes_the_daemon_exit_non_zero()
     {
-        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        var devices = new AlsaFileDevices(Path.Combine(Dir, "asoundrc"));
         devices.AddSilentCapture("mic");
-        devices.AddPlayback("speaker", Path.Combine(_dir, "speaker.wav"));
+        devices.AddPlayback("speaker", Path.Combine(Dir, "speaker.wav"));
         var config = WriteConfig(
             $$"""
             "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0" },
             "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "grammar" },
             "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(TestPaths.Root, "config", "intents.json"))}}" },
-            "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "warning" }
+            "Service": { "StateDirectory": "{{Json(Dir)}}", "LogLevel": "warning" }
             """);
         var stderr = new StringWriter();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -128,14 +115,6 @@ public sealed class PipelineHealthHostTests : IDisposable
         Assert.Equal(ExitCodes.Software, code);
     }
 
-    private static string Json(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);
-
-    private string WriteConfig(string sections)
-    {
-        var path = Path.Combine(_dir, $"appliance-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, "{\n" + sections + "\n}\n");
-        return path;
-    }
 
     /// <summary>An STT engine stuck in native code: it ignores cancellation until the test releases it.</summary>
     private sealed class WedgedStt : ISpeechToText

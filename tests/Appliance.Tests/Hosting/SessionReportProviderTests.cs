@@ -13,21 +13,8 @@ namespace VoiceAppliance.Tests.Hosting;
 /// The MQTT session reports carry each turn's <c>provider</c> and <c>fallback_reason</c>: the daemon on ALSA file
 /// PCMs with Piper, a real mosquitto, and a cloud TTS whose server refuses connections.
 /// </summary>
-public sealed class SessionReportProviderTests : IDisposable
+public sealed class SessionReportProviderTests() : DaemonTestsBase("report-provider")
 {
-    private readonly string _dir = TestPaths.NewTempDirectory("report-provider");
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [Fact]
     public void Turn_metrics_provider_and_fallback_become_report_fields()
     {
@@ -45,20 +32,20 @@ public sealed class SessionReportProviderTests : IDisposable
     public async Task A_say_whose_cloud_tts_is_unreachable_reports_piper_and_the_fallback_over_mqtt()
     {
         using var broker = MosquittoBroker.Start();
-        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        var devices = new AlsaFileDevices(Path.Combine(Dir, "asoundrc"));
         devices.AddSilentCapture("mic");
-        devices.AddPlayback("speaker", Path.Combine(_dir, "speaker.wav"));
+        devices.AddPlayback("speaker", Path.Combine(Dir, "speaker.wav"));
         var deadPort = ClosedPort();
-        var config = Path.Combine(_dir, "appliance.json");
+        var config = Path.Combine(Dir, "appliance.json");
         File.WriteAllText(config, $$"""
             {
               "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0" },
               "Models": { "Directory": "{{Json(TestPaths.Models)}}", "Stt": "grammar" },
               "Workflow": { "Kind": "intents", "IntentsFile": "{{Json(Path.Combine(TestPaths.Root, "config", "intents.json"))}}" },
               "Cloud": { "Tts": { "BaseUrl": "http://127.0.0.1:{{deadPort}}/v1", "Model": "tts-1", "Name": "test-tts", "MaxAttempts": 1 } },
-              "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "rep", "StateDirectory": "{{Json(_dir)}}",
+              "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "rep", "StateDirectory": "{{Json(Dir)}}",
                         "HomeAssistantDiscovery": false },
-              "Service": { "StateDirectory": "{{Json(_dir)}}", "LogLevel": "error" }
+              "Service": { "StateDirectory": "{{Json(Dir)}}", "LogLevel": "error" }
             }
             """);
         using var peer = new TestPeer(broker.Port, null, true, "appliance/rep/#");
@@ -102,5 +89,4 @@ public sealed class SessionReportProviderTests : IDisposable
         return port;
     }
 
-    private static string Json(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal);
 }

@@ -13,21 +13,8 @@ namespace VoiceAppliance.Tests.Hosting;
 /// turn on the kitchen light", the provisioned openWakeWord, Silero, pocketsphinx and Piper models, and a real
 /// mosquitto broker that receives the wake event and the session.
 /// </summary>
-public sealed class WakeWordHostTests : IDisposable
+public sealed class WakeWordHostTests() : DaemonTestsBase("wake-host")
 {
-    private readonly string _dir = TestPaths.NewTempDirectory("wake-host");
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [RequiresFileFact("openwakeword/hey_jarvis_v0.1.onnx", "openWakeWord's real weights")]
     public async Task The_daemon_starts_a_session_on_the_wake_word_and_reports_it_over_mqtt()
     {
@@ -40,24 +27,24 @@ public sealed class WakeWordHostTests : IDisposable
             audio[i] = (audio[i] * 0.7f) + (float)((noise.NextDouble() - 0.5) * 0.004);
         }
 
-        var raw = Path.Combine(_dir, "mic.raw");
+        var raw = Path.Combine(Dir, "mic.raw");
         AlsaFileDevices.WriteRaw(raw, audio, AlsaSampleFormat.S16LE);
-        var devices = new AlsaFileDevices(Path.Combine(_dir, "asoundrc"));
+        var devices = new AlsaFileDevices(Path.Combine(Dir, "asoundrc"));
         devices.AddCapture("mic", raw);
-        devices.AddPlayback("speaker", Path.Combine(_dir, "speaker.wav"));
-        var config = Path.Combine(_dir, "appliance.json");
+        devices.AddPlayback("speaker", Path.Combine(Dir, "speaker.wav"));
+        var config = Path.Combine(Dir, "appliance.json");
         File.WriteAllText(config, $$"""
             {
             "Audio": { "CaptureDevice": "mic", "PlaybackDevice": "speaker", "MicProfile": "generic", "CaptureRate": 16000, "Channel": "0" },
             "Models": { "Directory": "{{TestPaths.Models}}", "Stt": "grammar" },
             "Workflow": { "Kind": "intents", "IntentsFile": "{{Path.Combine(TestPaths.Root, "config", "intents.json")}}" },
             "Pipeline": { "WakeWord": { "Enabled": true, "Words": [ { "Model": "hey_jarvis", "Threshold": 0.5 } ] } },
-            "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "wake", "StateDirectory": "{{_dir}}", "HomeAssistantDiscovery": false },
-            "Service": { "StateDirectory": "{{_dir}}", "LogLevel": "warning" }
+            "Mqtt": { "Enabled": true, "Host": "127.0.0.1", "Port": {{broker.Port}}, "DeviceId": "wake", "StateDirectory": "{{Dir}}", "HomeAssistantDiscovery": false },
+            "Service": { "StateDirectory": "{{Dir}}", "LogLevel": "warning" }
             }
             """);
         using var peer = new TestPeer(broker.Port, null, true, "appliance/wake/#");
-        var notify = Path.Combine(_dir, "notify.sock");
+        var notify = Path.Combine(Dir, "notify.sock");
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(notify));
         var env = new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify };
