@@ -119,6 +119,27 @@ public sealed partial class CloudEndpoint : IDisposable
         return _key is null ? text : text.Replace(_key.Secret, "[redacted]", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Advances <paramref name="stream"/>, a streamed answer of this provider (named <paramref name="provider"/>): a
+    /// failure of any kind other than the caller's cancellation comes back as a <see cref="CloudProviderException"/>
+    /// with the key redacted, for the caller's fallback, instead of being thrown.
+    /// </summary>
+    internal async ValueTask<(bool Moved, CloudProviderException? Failure)> MoveNextAsync<T>(IAsyncEnumerator<T> stream, string provider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await stream.MoveNextAsync().ConfigureAwait(false), null);
+        }
+        catch (CloudProviderException ex)
+        {
+            return (false, ex);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (false, new CloudProviderException("error", $"{provider}: {ex.GetType().Name}: {Redact(ex.Message)}", ex));
+        }
+    }
+
     /// <summary>Disposes the client.</summary>
     public void Dispose() => _http.Dispose();
 

@@ -56,21 +56,9 @@ public sealed partial class FallbackTextToSpeech(CloudTextToSpeech cloud, ITextT
             {
                 while (true)
                 {
-                    try
+                    (var moved, failure) = await cloud.Endpoint.MoveNextAsync(enumerator, cloud.Name, cancellationToken).ConfigureAwait(false);
+                    if (!moved)
                     {
-                        if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                        {
-                            break;
-                        }
-                    }
-                    catch (CloudProviderException ex)
-                    {
-                        failure = ex;
-                        break;
-                    }
-                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        failure = new CloudProviderException("error", $"{cloud.Name}: {ex.GetType().Name}: {cloud.Endpoint.Redact(ex.Message)}", ex);
                         break;
                     }
 

@@ -105,21 +105,9 @@ public sealed partial class LlmWorkflow : IVoiceWorkflow
             {
                 while (true)
                 {
-                    try
+                    (var moved, failure) = await _client.Endpoint.MoveNextAsync(enumerator, provider, cancellationToken).ConfigureAwait(false);
+                    if (!moved)
                     {
-                        if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
-                        {
-                            break;
-                        }
-                    }
-                    catch (CloudProviderException ex)
-                    {
-                        failure = ex;
-                        break;
-                    }
-                    catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not CloudProviderException)
-                    {
-                        failure = new CloudProviderException("error", $"{provider}: {ex.GetType().Name}: {_client.Endpoint.Redact(ex.Message)}", ex);
                         break;
                     }
 
