@@ -689,6 +689,70 @@ public static partial class WakeWordBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| Silero VAD v5 (process CPU) | {vadMs / seconds:0.00} | {vadMs / seconds / 10:0.00} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| chain with one word + Silero | {(threadMs - (PerSecond(detector.ClassifierTime(1)) * seconds) + vadMs) / seconds:0.00} | {(threadMs - (PerSecond(detector.ClassifierTime(1)) * seconds) + vadMs) / seconds / 10:0.00} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(stage times are wall time of the model runs on one thread, {seconds:0} s of speech; {Environment.ProcessorCount} cores, shared machine)"));
+        GateCpu(features, jarvis, speech);
+    }
+
+    /// <summary>
+    /// The idle cost as the daemon pays it, with and without <c>Pipeline:WakeWord:VadGate</c>, in the same run: the
+    /// default word (hey_jarvis, its default rule and the default fine hop) fed 32 ms windows, either straight to the
+    /// detector (no gate: Silero does not run while idle) or through the front end's <see cref="Pipeline.WakeWordSpotter"/>
+    /// after Silero v5 (the gate: Silero on every window, the chain only during speech and a second after, catching
+    /// up 1.5 s at each onset). Over speech throughout and over a quiet room (faint brown noise) with four turns of speech.
+    /// </summary>
+    private static void GateCpu(WakeWordFeatureModels features, WakeWordModel jarvis, float[] speech)
+    {
+        var random = new Random(7);
+        var seconds = 120;
+        var talk = new float[16000 * seconds];
+        for (var i = 0; i < talk.Length; i++)
+        {
+            talk[i] = speech[i % speech.Length];
+        }
+
+        var room = Noise(16000 * seconds, true, 0.003f, random);
+        var turn = Math.Min(speech.Length, 16000 * 10);
+        for (var k = 0; k < 4; k++)
+        {
+            for (var i = 0; i < turn; i++)
+            {
+                room[(16000 * ((30 * k) + 5)) + i] += speech[i];
+            }
+        }
+
+        var options = new Pipeline.WakeWordOptions { Enabled = true, VadGate = true };
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Silero gating (Pipeline:WakeWord:VadGate), hey_jarvis at its default rule, fine hop from {Pipeline.WakeWordOptions.DefaultFineHopFrom:0.00}; process CPU per s of audio, {seconds} s each, in 32 ms windows"));
+        Console.WriteLine("| audio | no gate: chain | gate: Silero + chain | audio the gated chain scored | gate / no gate |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var (name, audio) in new[] { ("speech throughout", talk), (string.Create(CultureInfo.InvariantCulture, $"a quiet room (-50 dBFS brown noise), four {turn / 16000.0:0.0} s turns of speech"), room) })
+        {
+            using var plain = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2), Pipeline.WakeWordOptions.DefaultFineHopFrom);
+            var c0 = ProcessCpu();
+            for (var i = 0; i + 512 <= audio.Length; i += 512)
+            {
+                ReadOnlySpan<float> w = audio.AsSpan(i, 512);
+                while (plain.Process(ref w))
+                {
+                }
+            }
+
+            var ungated = (ProcessCpu() - c0).TotalMilliseconds / seconds;
+            using var gated = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2), Pipeline.WakeWordOptions.DefaultFineHopFrom);
+            using var vad = SileroVad.Open(Path.Combine(BenchTools.Root(), "models", "silero_vad_v5.onnx"));
+            var ring = new Pipeline.AudioRing(16000 * 3);
+            var spotter = new Pipeline.WakeWordSpotter(gated, options, 0.5f, 16000, ring);
+            c0 = ProcessCpu();
+            for (var i = 0; i + 512 <= audio.Length; i += 512)
+            {
+                var w = audio.AsSpan(i, 512);
+                ring.Write(w);
+                spotter.Process(w, vad.Process(w));
+            }
+
+            var withGate = (ProcessCpu() - c0).TotalMilliseconds / seconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {ungated:0.00} ms ({ungated / 10:0.00} %) | {withGate:0.00} ms ({withGate / 10:0.00} %) | {gated.TotalFrames * 0.08:0} s of {seconds} s | {withGate / ungated:0.00} |"));
+        }
     }
 
     private const int LeadSamples = 16000;
