@@ -127,6 +127,95 @@ public sealed class WakeWordFineHopTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => new WakeWordDetector(features, [new(jarvis)], fineHopFrom: float.NaN));
     }
 
+    /// <summary>
+    /// The same espeak-ng clips (deterministic), run on into a command, starting at 8 offsets 20 ms apart within one
+    /// 80 ms frame, over a -66 dBFS noise floor (as bench wake frames them): where the word's score peaks between two
+    /// 80 ms frames, the 80 ms hop misses the word at the default rule and the fine hop (default pre-threshold) hears it.
+    /// </summary>
+    [RequiresProgramFact("espeak-ng")]
+    public void Run_on_into_a_command_the_fine_hop_hears_words_whose_peak_falls_between_two_80_ms_frames()
+    {
+        using var features = WakeWordFeatureModels.LoadFromDirectory(Dir);
+        using var jarvis = WakeWordModel.Load(TestPaths.Model(Jarvis));
+        using var coarse = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2));
+        using var fine = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2), 0.05f);
+        var dir = TestPaths.NewTempDirectory("wake-fine");
+        try
+        {
+            var heardCoarse = 0;
+            var heardFine = 0;
+            var onlyFine = 0;
+            foreach (var (voice, speed) in new[] { ("en-gb-x-gbcwmd", 150), ("en-029", 170), ("en-gb-x-rp", 170), ("en-us+f1", 150) })
+            {
+                var speech = Espeak(dir, voice, speed, "Hey Jarvis, what time is it?");
+                var row = new List<string>();
+                for (var offset = 0; offset < 1280; offset += 160)
+                {
+                    var audio = WakeWordDetectorTests.Pad(speech, 16000 + offset, 16000);
+                    var floor = TestAudio.WhiteNoise(audio.Length, 0.0005f, seed: 3);
+                    for (var i = 0; i < audio.Length; i++)
+                    {
+                        audio[i] += floor[i];
+                    }
+
+                    coarse.Reset();
+                    fine.Reset();
+                    var c = Detected(coarse, audio);
+                    var f = Detected(fine, audio);
+                    heardCoarse += c ? 1 : 0;
+                    heardFine += f ? 1 : 0;
+                    onlyFine += f && !c ? 1 : 0;
+                    Assert.False(c && !f, $"{voice} at offset {offset}: the 80 ms hop heard the word and the fine hop did not");
+                    row.Add($"{offset}:{(c ? "80" : "--")}/{(f ? "40" : "--")}");
+                }
+
+                output.WriteLine($"{voice} {speed} wpm: {string.Join(" ", row)}");
+            }
+
+            output.WriteLine($"heard: 80 ms hop {heardCoarse} of 32, fine hop {heardFine} of 32");
+            Assert.True(onlyFine > 0, "the fine hop heard no clip the 80 ms hop missed");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static bool Detected(WakeWordDetector detector, float[] audio)
+    {
+        ReadOnlySpan<float> rest = audio;
+        var hit = false;
+        while (detector.Process(ref rest))
+        {
+            hit |= detector.Detections.Length > 0;
+        }
+
+        return hit;
+    }
+
+    private static float[] Espeak(string dir, string voice, int speed, string text)
+    {
+        var raw = Path.Combine(dir, "raw.wav");
+        var wav = Path.Combine(dir, "speech.wav");
+        Exec("espeak-ng", ["-v", voice, "-s", speed.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", raw, text]);
+        Exec("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav, "vol", "0.8"]);
+        return Whisper.TestAudio.ReadWav16kMono(wav);
+    }
+
+    private static void Exec(string program, string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{program} failed: {err}");
+    }
+
     /// <summary>Every frame's 80 ms score, fine score and whether it was fine-scored, for word 0.</summary>
     private static (List<float> Scores, List<float> Fine, List<bool> Scored) Scores(WakeWordDetector detector, float[] audio)
     {
