@@ -694,8 +694,8 @@ public static partial class WakeWordBench
 
     /// <summary>
     /// The idle cost as the daemon pays it, with and without <c>Pipeline:WakeWord:VadGate</c>, in the same run: the
-    /// default word (hey_jarvis, its default rule and the default fine hop) fed 32 ms windows, either straight to the
-    /// detector (no gate: Silero does not run while idle) or through the front end's <see cref="Pipeline.WakeWordSpotter"/>
+    /// default word (hey_jarvis, its default rule, the default hop) fed 32 ms windows, either straight to the
+    /// detector (no gate: Silero does not run while idle) or through the front end's <c>WakeWordSpotter</c>
     /// after Silero v5 (the gate: Silero on every window, the chain only during speech and a second after, catching
     /// up 1.5 s at each onset). Over speech throughout and over a quiet room (faint brown noise) with four turns of speech.
     /// </summary>
@@ -719,14 +719,14 @@ public static partial class WakeWordBench
             }
         }
 
-        var options = new Pipeline.WakeWordOptions { Enabled = true, VadGate = true };
+        var options = new VoiceAppliance.Pipeline.WakeWordOptions { Enabled = true, VadGate = true };
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Silero gating (Pipeline:WakeWord:VadGate), hey_jarvis at its default rule, fine hop from {Pipeline.WakeWordOptions.DefaultFineHopFrom:0.00}; process CPU per s of audio, {seconds} s each, in 32 ms windows"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Silero gating (Pipeline:WakeWord:VadGate), hey_jarvis at its default rule, 80 ms hop (the daemon's default); process CPU per s of audio, {seconds} s each, in 32 ms windows"));
         Console.WriteLine("| audio | no gate: chain | gate: Silero + chain | audio the gated chain scored | gate / no gate |");
         Console.WriteLine("|---|---|---|---|---|");
         foreach (var (name, audio) in new[] { ("speech throughout", talk), (string.Create(CultureInfo.InvariantCulture, $"a quiet room (-50 dBFS brown noise), four {turn / 16000.0:0.0} s turns of speech"), room) })
         {
-            using var plain = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2), Pipeline.WakeWordOptions.DefaultFineHopFrom);
+            using var plain = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2), options.FineHopPreThreshold);
             var c0 = ProcessCpu();
             for (var i = 0; i + 512 <= audio.Length; i += 512)
             {
@@ -737,10 +737,10 @@ public static partial class WakeWordBench
             }
 
             var ungated = (ProcessCpu() - c0).TotalMilliseconds / seconds;
-            using var gated = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2), Pipeline.WakeWordOptions.DefaultFineHopFrom);
+            using var gated = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2), options.FineHopPreThreshold);
             using var vad = SileroVad.Open(Path.Combine(BenchTools.Root(), "models", "silero_vad_v5.onnx"));
-            var ring = new Pipeline.AudioRing(16000 * 3);
-            var spotter = new Pipeline.WakeWordSpotter(gated, options, 0.5f, 16000, ring);
+            var ring = new VoiceAppliance.Pipeline.AudioRing(16000 * 3);
+            var spotter = new VoiceAppliance.Pipeline.WakeWordSpotter(gated, options, 0.5f, 16000, ring);
             c0 = ProcessCpu();
             for (var i = 0; i + 512 <= audio.Length; i += 512)
             {

@@ -26,8 +26,8 @@ internal sealed class WakeWordArguments
     /// <summary>Hold-off after a detection of a word.</summary>
     public TimeSpan Refractory { get; private set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The fine hop's pre-threshold (<c>--fine-hop X</c>; <c>off</c>: null, the 80 ms hop only); default as the daemon's.</summary>
-    public float? FineHopFrom { get; private set; } = WakeWordOptions.DefaultFineHopFrom;
+    /// <summary>The fine hop's pre-threshold (<c>--fine-hop X</c>; <c>off</c>, as the daemon by default: null, the 80 ms hop only).</summary>
+    public float? FineHopFrom { get; private set; } = new WakeWordOptions().FineHopPreThreshold;
 
     /// <summary>Folder of melspectrogram.onnx and embedding_model.onnx; null: models/openwakeword.</summary>
     public string? FeaturesDirectory { get; private set; }

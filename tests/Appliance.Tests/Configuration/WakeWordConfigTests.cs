@@ -35,14 +35,19 @@ public sealed class WakeWordConfigTests
     }
 
     [Fact]
-    public void The_fine_hop_is_on_by_default_and_configurable_and_a_bad_pre_threshold_names_the_key()
+    public void The_fine_hop_is_off_by_default_and_configurable_and_a_bad_pre_threshold_names_the_key()
     {
         var d = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson("{}", s_noEnv).Get<PipelineOptions>("Pipeline").WakeWord;
-        Assert.True(d.FineHop);
-        Assert.Equal(WakeWordOptions.DefaultFineHopFrom, d.FineHopPreThreshold);
+        Assert.False(d.FineHop);
+        Assert.Null(d.FineHopPreThreshold);
+        Assert.Equal(WakeWordOptions.DefaultFineHopFrom, d.FineHopFrom);
+
+        var on = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson(
+            """{ "Pipeline": { "WakeWord": { "Enabled": true, "FineHop": true } } }""", s_noEnv);
+        Assert.Equal(WakeWordOptions.DefaultFineHopFrom, on.Get<PipelineOptions>("Pipeline").WakeWord.FineHopPreThreshold);
 
         var c = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson(
-            """{ "Pipeline": { "WakeWord": { "Enabled": true, "FineHopFrom": 0.2 } } }""", s_noEnv);
+            """{ "Pipeline": { "WakeWord": { "Enabled": true, "FineHop": true, "FineHopFrom": 0.2 } } }""", s_noEnv);
         Assert.True(c.Issues.Count == 0, string.Join(Environment.NewLine, c.Issues));
         Assert.Equal(0.2f, c.Get<PipelineOptions>("Pipeline").WakeWord.FineHopPreThreshold);
 
