@@ -84,7 +84,8 @@ public sealed class WakeWordDetector : IDisposable
     /// frame or the previous one is at or above this pre-threshold: a brief peak between two 80 ms frames is caught,
     /// and the extra CPU is spent only near a candidate. On arming, the second history is computed from the mel frames
     /// kept for it (one embedding per history entry). 0: always; null (default): never (openWakeWord's 80 ms hop).
-    /// With it, a word's <see cref="WakeWordTarget.Patience"/> of P frames asks for 2P - 1 consecutive 40 ms scores.
+    /// With it, a word's <see cref="WakeWordTarget.Patience"/> of P frames asks for 2P - 1 consecutive 40 ms scores
+    /// (while it is not armed only the 80 ms scores count, so under a threshold below the pre-threshold the run is longer).
     /// </param>
     public WakeWordDetector(WakeWordFeatureModels features, IReadOnlyList<WakeWordTarget> targets, TimeSpan refractory = default, float? fineHopFrom = null)
     {
