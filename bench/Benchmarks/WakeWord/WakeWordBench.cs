@@ -10,7 +10,7 @@ using VoiceAppliance.Models.WakeWord;
 namespace VoiceAppliance.Benchmarks.WakeWord;
 
 /// <summary>
-/// <c>./build.sh bench wake [--quick] [--memory-only] [--no-memory] [--scores FILE] [--pre P,...]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech, with
+/// <c>./build.sh bench wake [--quick] [--memory-only] [--no-memory] [--scores FILE] [--pre P,...] [--warmup N]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech, with
 /// every decision rule chosen on a TUNING split and reported on a separate HELD-OUT split. Positives: "hey jarvis" and
 /// "alexa", alone and run on into a command, clean and at 20/10 dB SNR (white noise), by Piper speakers and espeak-ng
 /// voices; the tuning split and the held-out split share no speaker, no espeak-ng voice and no command. Negatives: two
@@ -90,11 +90,25 @@ public static partial class WakeWordBench
                 }
             }
 
+            // --warmup N: replay as if the detector reported no score for the first N frames after a reset (its
+            // WarmupFrames; the scores after it do not depend on it, so the replay is exact).
+            if (Array.IndexOf(args, "--warmup") is var wi and >= 0 && wi + 1 < args.Length)
+            {
+                var warmup = int.Parse(args[wi + 1], CultureInfo.InvariantCulture);
+                Console.WriteLine($"replayed with no score for the first {warmup} frames after a reset (the detector: {WakeWordDetector.WarmupFrames})");
+                foreach (var c in clips)
+                {
+                    Array.Clear(c.Scores, 0, Math.Min(warmup, c.Scores.Length));
+                    Array.Clear(c.Fine, 0, Math.Min(warmup, c.Fine.Length));
+                }
+            }
+
             foreach (var scoring in Scorings(args))
             {
                 Report(clips, negatives, scoring);
             }
 
+            NoiseAfterReset(detector);
             Cpu(features, jarvis, alexa, piper);
         }
         finally
@@ -280,6 +294,56 @@ public static partial class WakeWordBench
         }
 
         return streams;
+    }
+
+    /// <summary>
+    /// Each word's best score on white noise alone (4 s after a reset; rms -25/-30/-35 dBFS, 20 seeds each) while the
+    /// embedding history still holds reset embeddings (the first 16 frames, 1.28 s) and after: what fires in the quiet
+    /// second of the positive clips.
+    /// </summary>
+    private static void NoiseAfterReset(WakeWordDetector detector)
+    {
+        Console.WriteLine();
+        Console.WriteLine("White noise alone after a reset (20 seeds per level, 4 s each): best score while the history holds reset embeddings (first 1.28 s) | after; clips at or above 0.40 (hey_jarvis) / 0.45 (alexa) in the first 1.28 s");
+        Console.WriteLine("| level | " + string.Join(" | ", Words.Select(w => $"{w} first 1.28 s | {w} after | {w} clips")) + " |");
+        Console.WriteLine("|---|" + string.Concat(Words.Select(_ => "---|---|---|")));
+        float[] limits = [0.40f, 0.45f];
+        foreach (var db in new[] { -25, -30, -35 })
+        {
+            var early = new float[Words.Length];
+            var late = new float[Words.Length];
+            var over = new int[Words.Length];
+            for (var seed = 0; seed < 20; seed++)
+            {
+                var audio = Noise(16000 * 4, false, (float)Math.Pow(10, db / 20.0), new Random((seed * 7) + db));
+                detector.Reset();
+                var hit = new bool[Words.Length];
+                ReadOnlySpan<float> rest = audio;
+                while (detector.Process(ref rest))
+                {
+                    for (var w = 0; w < Words.Length; w++)
+                    {
+                        var x = detector.Scores[w];
+                        if (detector.Frames <= 16)
+                        {
+                            early[w] = Math.Max(early[w], x);
+                            hit[w] |= x >= limits[w];
+                        }
+                        else
+                        {
+                            late[w] = Math.Max(late[w], x);
+                        }
+                    }
+                }
+
+                for (var w = 0; w < Words.Length; w++)
+                {
+                    over[w] += hit[w] ? 1 : 0;
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {db} dBFS | ") + string.Join(" | ", Words.Select((_, w) => string.Create(CultureInfo.InvariantCulture, $"{early[w]:0.000} | {late[w]:0.000} | {over[w]} of 20"))) + " |");
+        }
     }
 
     /// <summary>The 80 ms hop, then the fine hop always and from each pre-threshold of <c>--pre</c> (default 0.02,0.05,0.1).</summary>
