@@ -20,7 +20,10 @@ namespace VoiceAppliance.Benchmarks.WakeWord;
 /// threshold), the rule the tuning split picks (most detection with at most 0.5 false accepts per hour), and that rule
 /// on the held-out split. Also: where the detection lands against the word's end, CPU per second of audio for the
 /// feature chain, each classifier and Silero, and RSS and CPU added by the chain with ORT's memory arena and memory
-/// pattern on and off (each in a fresh child process, after Silero has loaded ORT as the daemon has).
+/// pattern on and off (each in a fresh child process, after Silero has loaded ORT as the daemon has). Every frame is
+/// also scored 40 ms before its end, so the same run replays the detector's fine hop (always and from each <c>--pre</c>
+/// threshold) beside the 80 ms hop; <c>--warmup N</c> replays a longer warm-up. Then each word's best score on white
+/// noise alone after a reset, and the idle CPU with and without Silero gating.
 /// </summary>
 public static partial class WakeWordBench
 {
