@@ -49,6 +49,12 @@ public sealed class WakeWordCliTests : IDisposable
         Assert.Equal(ExitCodes.Usage, (await Run("wake-score", wav, "--model", "hey_jarvis:0")).Code);
         Assert.Equal(ExitCodes.Usage, (await Run("wake-score", wav, "--patience", "0")).Code);
         Assert.Equal(ExitCodes.Usage, (await Run("wake-score", wav, "--patience", "11")).Code);
+        var (fine, _, fineErr) = await Run("wake-score", wav, "--fine-hop", "1.5");
+        Assert.Equal(ExitCodes.Usage, fine);
+        Assert.Contains("--fine-hop '1.5'", fineErr, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Usage, (await Run("wake-score", wav, "--fine-hop", "sometimes")).Code);
+        Assert.Equal(1, (await Run("wake-score", wav, "--fine-hop", "off")).Code);
+        Assert.Equal(1, (await Run("wake-score", wav, "--fine-hop", "0")).Code);
         Assert.Equal(ExitCodes.Usage, (await Run("wake-score")).Code);
         var (missing, _, missingErr) = await Run("wake-score", wav, "--model", "hey_nobody");
         Assert.Equal(ExitCodes.MissingDependency, missing);

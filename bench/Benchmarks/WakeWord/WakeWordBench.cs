@@ -10,7 +10,7 @@ using VoiceAppliance.Models.WakeWord;
 namespace VoiceAppliance.Benchmarks.WakeWord;
 
 /// <summary>
-/// <c>./build.sh bench wake [--quick] [--memory-only] [--scores FILE]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech, with
+/// <c>./build.sh bench wake [--quick] [--memory-only] [--no-memory] [--scores FILE] [--pre P,...] [--warmup N]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech, with
 /// every decision rule chosen on a TUNING split and reported on a separate HELD-OUT split. Positives: "hey jarvis" and
 /// "alexa", alone and run on into a command, clean and at 20/10 dB SNR (white noise), by Piper speakers and espeak-ng
 /// voices; the tuning split and the held-out split share no speaker, no espeak-ng voice and no command. Negatives: two
@@ -20,7 +20,10 @@ namespace VoiceAppliance.Benchmarks.WakeWord;
 /// threshold), the rule the tuning split picks (most detection with at most 0.5 false accepts per hour), and that rule
 /// on the held-out split. Also: where the detection lands against the word's end, CPU per second of audio for the
 /// feature chain, each classifier and Silero, and RSS and CPU added by the chain with ORT's memory arena and memory
-/// pattern on and off (each in a fresh child process, after Silero has loaded ORT as the daemon has).
+/// pattern on and off (each in a fresh child process, after Silero has loaded ORT as the daemon has). Every frame is
+/// also scored 40 ms before its end, so the same run replays the detector's fine hop (always and from each <c>--pre</c>
+/// threshold) beside the 80 ms hop; <c>--warmup N</c> replays a longer warm-up. Then each word's best score on white
+/// noise alone after a reset, and the idle CPU with and without Silero gating.
 /// </summary>
 public static partial class WakeWordBench
 {
@@ -48,7 +51,11 @@ public static partial class WakeWordBench
         }
 
         var quick = args.Contains("--quick");
-        Memory();
+        if (!args.Contains("--no-memory"))
+        {
+            Memory();
+        }
+
         if (args.Contains("--memory-only"))
         {
             return 0;
@@ -58,8 +65,10 @@ public static partial class WakeWordBench
         using var jarvis = WakeWordModel.Load(Path.Combine(dir, "hey_jarvis_v0.1.onnx"));
         using var alexa = WakeWordModel.Load(Path.Combine(dir, "alexa_v0.1.onnx"));
 
-        // Threshold 1 and no refractory: the bench reads every frame's raw scores and applies the rules itself.
-        using var detector = new WakeWordDetector(features, [new(jarvis, 1f), new(alexa, 1f)]);
+        // Threshold 1 and no refractory: the bench reads every frame's raw scores and applies the rules itself. The
+        // fine hop always on (pre-threshold 0): every frame is also scored 40 ms before its end, so any pre-threshold
+        // can be replayed from the stored scores (an armed fine score equals the always-on one).
+        using var detector = new WakeWordDetector(features, [new(jarvis, 1f), new(alexa, 1f)], fineHopFrom: 0f);
         var temp = Directory.CreateTempSubdirectory("wake-bench").FullName;
         try
         {
@@ -84,7 +93,25 @@ public static partial class WakeWordBench
                 }
             }
 
-            Report(clips, negatives);
+            // --warmup N: replay as if the detector reported no score for the first N frames after a reset (its
+            // WarmupFrames; the scores after it do not depend on it, so the replay is exact).
+            if (Array.IndexOf(args, "--warmup") is var wi and >= 0 && wi + 1 < args.Length)
+            {
+                var warmup = int.Parse(args[wi + 1], CultureInfo.InvariantCulture);
+                Console.WriteLine($"replayed with no score for the first {warmup} frames after a reset (the detector: {WakeWordDetector.WarmupFrames})");
+                foreach (var c in clips)
+                {
+                    Array.Clear(c.Scores, 0, Math.Min(warmup, c.Scores.Length));
+                    Array.Clear(c.Fine, 0, Math.Min(warmup, c.Fine.Length));
+                }
+            }
+
+            foreach (var scoring in Scorings(args))
+            {
+                Report(clips, negatives, scoring);
+            }
+
+            NoiseAfterReset(detector);
             Cpu(features, jarvis, alexa, piper);
         }
         finally
@@ -95,9 +122,22 @@ public static partial class WakeWordBench
         return 0;
     }
 
-    private sealed record Clip(int Word, string Kind, string Voice, bool Tuning, double? Snr, float[] Scores, long SpeechEnd);
+    private sealed record Clip(int Word, string Kind, string Voice, bool Tuning, double? Snr, float[] Scores, float[] Fine, long SpeechEnd)
+    {
+        /// <summary>The scores the scoring in force sees, in time order (see <see cref="Steps"/>).</summary>
+        public float[] Steps { get; set; } = Scores;
+    }
 
-    private sealed record NegativeStream(bool Tuning, double Hours, float[][] Scores, string[] Kinds, Dictionary<string, double> Minutes);
+    private sealed record NegativeStream(bool Tuning, double Hours, float[][] Scores, float[][] Fine, string[] Kinds, Dictionary<string, double> Minutes)
+    {
+        public float[][] Steps { get; set; } = Scores;
+    }
+
+    /// <summary>How frames are scored: the 80 ms hop (Pre null), or the fine hop armed from a pre-threshold (0: always).</summary>
+    private sealed record Scoring(string Name, float? Pre)
+    {
+        public int PerFrame => Pre is null ? 1 : 2;
+    }
 
     private sealed record Rule(float Threshold, int Patience);
 
@@ -146,13 +186,15 @@ public static partial class WakeWordBench
                 var framed = Frame(c.Audio, snr, random);
                 detector.Reset();
                 var scores = new List<float>(framed.Length / WakeWordFeatureModels.FrameSamples);
+                var fine = new List<float>(framed.Length / WakeWordFeatureModels.FrameSamples);
                 ReadOnlySpan<float> rest = framed;
                 while (detector.Process(ref rest))
                 {
                     scores.Add(detector.Scores[c.Word]);
+                    fine.Add(detector.FineScores[c.Word]);
                 }
 
-                clips.Add(new Clip(c.Word, c.Kind, c.Voice, c.Tuning, snr, [.. scores], LeadSamples + WordEnd(c.Audio)));
+                clips.Add(new Clip(c.Word, c.Kind, c.Voice, c.Tuning, snr, [.. scores], [.. fine], LeadSamples + WordEnd(c.Audio)));
             }
         }
 
@@ -227,6 +269,7 @@ public static partial class WakeWordBench
             var mine = parts.GroupBy(p => p.Kind).SelectMany(g => g.Where((_, i) => (i % 2 == 0) == tuning)).ToList();
             detector.Reset();
             var scores = new List<float>[] { [], [] };
+            var fine = new List<float>[] { [], [] };
             var kinds = new List<string>();
             foreach (var (kind, a) in mine)
             {
@@ -237,13 +280,15 @@ public static partial class WakeWordBench
                     {
                         scores[0].Add(detector.Scores[0]);
                         scores[1].Add(detector.Scores[1]);
+                        fine[0].Add(detector.FineScores[0]);
+                        fine[1].Add(detector.FineScores[1]);
                         kinds.Add(kind);
                     }
                 }
             }
 
             var minutes = mine.GroupBy(p => p.Kind).ToDictionary(g => g.Key, g => g.Sum(p => p.Audio.Length) / 16000.0 / 60);
-            streams.Add(new NegativeStream(tuning, kinds.Count * 0.08 / 3600, [[.. scores[0]], [.. scores[1]]], [.. kinds], minutes));
+            streams.Add(new NegativeStream(tuning, kinds.Count * 0.08 / 3600, [[.. scores[0]], [.. scores[1]]], [[.. fine[0]], [.. fine[1]]], [.. kinds], minutes));
         }
 
         foreach (var s in streams)
@@ -254,10 +299,130 @@ public static partial class WakeWordBench
         return streams;
     }
 
-    private static void Report(List<Clip> clips, List<NegativeStream> negatives)
+    /// <summary>
+    /// Each word's best score on white noise alone (4 s after a reset; rms -25/-30/-35 dBFS, 20 seeds each) while the
+    /// embedding history still holds reset embeddings (the first 16 frames, 1.28 s) and after: what fires in the quiet
+    /// second of the positive clips.
+    /// </summary>
+    private static void NoiseAfterReset(WakeWordDetector detector)
+    {
+        Console.WriteLine();
+        Console.WriteLine("White noise alone after a reset (20 seeds per level, 4 s each): best score while the history holds reset embeddings (first 1.28 s) | after; clips at or above 0.40 (hey_jarvis) / 0.45 (alexa) in the first 1.28 s");
+        Console.WriteLine("| level | " + string.Join(" | ", Words.Select(w => $"{w} first 1.28 s | {w} after | {w} clips")) + " |");
+        Console.WriteLine("|---|" + string.Concat(Words.Select(_ => "---|---|---|")));
+        float[] limits = [0.40f, 0.45f];
+        foreach (var db in new[] { -25, -30, -35 })
+        {
+            var early = new float[Words.Length];
+            var late = new float[Words.Length];
+            var over = new int[Words.Length];
+            for (var seed = 0; seed < 20; seed++)
+            {
+                var audio = Noise(16000 * 4, false, (float)Math.Pow(10, db / 20.0), new Random((seed * 7) + db));
+                detector.Reset();
+                var hit = new bool[Words.Length];
+                ReadOnlySpan<float> rest = audio;
+                while (detector.Process(ref rest))
+                {
+                    for (var w = 0; w < Words.Length; w++)
+                    {
+                        var x = detector.Scores[w];
+                        if (detector.Frames <= 16)
+                        {
+                            early[w] = Math.Max(early[w], x);
+                            hit[w] |= x >= limits[w];
+                        }
+                        else
+                        {
+                            late[w] = Math.Max(late[w], x);
+                        }
+                    }
+                }
+
+                for (var w = 0; w < Words.Length; w++)
+                {
+                    over[w] += hit[w] ? 1 : 0;
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {db} dBFS | ") + string.Join(" | ", Words.Select((_, w) => string.Create(CultureInfo.InvariantCulture, $"{early[w]:0.000} | {late[w]:0.000} | {over[w]} of 20"))) + " |");
+        }
+    }
+
+    /// <summary>The 80 ms hop, then the fine hop always and from each pre-threshold of <c>--pre</c> (default 0.02,0.05,0.1).</summary>
+    private static List<Scoring> Scorings(string[] args)
+    {
+        var at = Array.IndexOf(args, "--pre");
+        var pres = at >= 0 && at + 1 < args.Length
+            ? args[at + 1].Split(',').Select(x => float.Parse(x, CultureInfo.InvariantCulture)).ToArray()
+            : [0.02f, 0.05f, 0.1f];
+        return [new("80 ms hop", null), new("40 ms hop (always)", 0f), .. pres.Select(p => new Scoring(string.Create(CultureInfo.InvariantCulture, $"40 ms hop from {p:0.00}"), p))];
+    }
+
+    /// <summary>Steps per 80 ms frame of the scoring in force (1: the 80 ms hop; 2: the fine hop).</summary>
+    private static int s_perFrame = 1;
+
+    /// <summary>
+    /// The scores a detector with <paramref name="scoring"/> sees, in time order. The fine hop scores 40 ms before
+    /// frame t's end when the best score (of <paramref name="a"/> and <paramref name="other"/>, the other word) at
+    /// frame t or t - 1 reaches the pre-threshold (after the warm-up); a step it skips is NaN (never at or above a
+    /// threshold; the detector skips it, which is the same as long as the threshold is above the pre-threshold).
+    /// </summary>
+    private static float[] Steps(float[] a, float[] fine, float[]? other, Scoring scoring, ref int armedFrames, ref int armings)
+    {
+        if (scoring.Pre is not { } pre)
+        {
+            return a;
+        }
+
+        var steps = new float[a.Length * 2];
+        var wasArmed = false;
+        for (var t = 0; t < a.Length; t++)
+        {
+            var best = Math.Max(a[t], t > 0 ? a[t - 1] : 0f);
+            if (other is not null)
+            {
+                best = Math.Max(best, Math.Max(other[t], t > 0 ? other[t - 1] : 0f));
+            }
+
+            var armed = t >= WakeWordDetector.WarmupFrames && best >= pre;
+            armedFrames += armed ? 1 : 0;
+            armings += armed && !wasArmed ? 1 : 0;
+            wasArmed = armed;
+            steps[2 * t] = armed ? fine[t] : float.NaN;
+            steps[(2 * t) + 1] = a[t];
+        }
+
+        return steps;
+    }
+
+    private static void Report(List<Clip> clips, List<NegativeStream> negatives, Scoring scoring)
     {
         var tuningNeg = negatives.Single(n => n.Tuning);
         var heldNeg = negatives.Single(n => !n.Tuning);
+        s_perFrame = scoring.PerFrame;
+        int armed = 0, armings = 0, negArmed = 0, negArmings = 0;
+        foreach (var c in clips)
+        {
+            c.Steps = Steps(c.Scores, c.Fine, null, scoring, ref armed, ref armings);
+        }
+
+        foreach (var n in negatives)
+        {
+            n.Steps = [Steps(n.Scores[0], n.Fine[0], n.Scores[1], scoring, ref negArmed, ref negArmings), Steps(n.Scores[1], n.Fine[1], n.Scores[0], scoring, ref negArmed, ref negArmings)];
+        }
+
+        var negFrames = negatives.Sum(n => n.Scores[0].Length);
+        Console.WriteLine();
+        Console.WriteLine($"=== {scoring.Name} ===");
+        if (scoring.Pre is not null)
+        {
+            // Each word's pass counted the same arming (it uses both words' scores): halve.
+            var extra = ((negArmed / 2) + (negArmings / 2 * 15.0)) / negFrames;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{scoring.Name}: armed on {100.0 * negArmed / 2 / negFrames:0.0} % of the negatives' frames ({negArmings / 2 / (negFrames * 0.08 / 60):0.0} armings per minute): {100 * extra:0.0} % more embeddings than the 80 ms hop (each frame armed: one embedding; each arming: 15 more for the history)"));
+        }
+
         for (var w = 0; w < Words.Length; w++)
         {
             var word = Words[w];
@@ -266,7 +431,7 @@ public static partial class WakeWordBench
 
             // The threshold curve on both splits.
             Console.WriteLine();
-            Console.WriteLine($"{word}: detection (all clips: alone and run on, clean/20/10 dB; a fire counts once the speech has started), false accepts per hour on the negatives, and clips that fire in the quiet second after a reset; tuning | held-out");
+            Console.WriteLine($"{word}, {scoring.Name}: detection (all clips: alone and run on, clean/20/10 dB; a fire counts once the speech has started), false accepts per hour on the negatives, and clips that fire in the quiet second after a reset; tuning | held-out");
             Console.WriteLine("| threshold | " + string.Join(" | ", Patiences.Select(k => $"patience {k}: detection, FA/h, reset fires")) + " |");
             Console.WriteLine("|---|" + string.Concat(Patiences.Select(_ => "---|")));
             foreach (var t in Grid)
@@ -297,7 +462,7 @@ public static partial class WakeWordBench
             foreach (var g in held.GroupBy(c => (c.Kind, c.Snr)))
             {
                 var list = g.ToList();
-                var misses = string.Join(" ", list.Where(c => Hit(c, chosen) is null).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Voice}({c.Scores.DefaultIfEmpty(0).Max():0.00})")).Take(8));
+                var misses = string.Join(" ", list.Where(c => Hit(c, chosen) is null).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Voice}({c.Steps.Where(float.IsFinite).DefaultIfEmpty(0).Max():0.00})")).Take(8));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {g.Key.Kind} | {(g.Key.Snr is { } snr ? $"{snr} dB SNR" : "clean")} | {Detected(list, defaultRule):0.0} % | {Detected(list, chosen):0.0} % ({list.Count(c => Hit(c, chosen) is not null)}/{list.Count}) | {misses} |"));
             }
 
@@ -309,7 +474,7 @@ public static partial class WakeWordBench
 
             // Where the chosen rule fires against the word's end (clean, word alone, held-out).
             var lateness = held.Where(c => c.Snr is null && c.Kind == "alone" && Hit(c, chosen) is not null)
-                .Select(c => (((Hit(c, chosen)!.Value + 1) * (double)WakeWordFeatureModels.FrameSamples) - c.SpeechEnd) / 16.0).Order().ToList();
+                .Select(c => (((Hit(c, chosen)!.Value + 1) * (double)WakeWordFeatureModels.FrameSamples / s_perFrame) - c.SpeechEnd) / 16.0).Order().ToList();
             if (lateness.Count > 0)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -321,6 +486,7 @@ public static partial class WakeWordBench
     private static void SaveScores(string path, List<Clip> clips, List<NegativeStream> negatives)
     {
         using var w = new BinaryWriter(File.Create(path));
+        w.Write(ScoresFormat);
         w.Write(clips.Count);
         foreach (var c in clips)
         {
@@ -331,9 +497,10 @@ public static partial class WakeWordBench
             w.Write(c.Snr ?? -1);
             w.Write(c.SpeechEnd);
             w.Write(c.Scores.Length);
-            foreach (var x in c.Scores)
+            for (var i = 0; i < c.Scores.Length; i++)
             {
-                w.Write(x);
+                w.Write(c.Scores[i]);
+                w.Write(c.Fine[i]);
             }
         }
 
@@ -348,6 +515,8 @@ public static partial class WakeWordBench
                 w.Write(n.Kinds[i]);
                 w.Write(n.Scores[0][i]);
                 w.Write(n.Scores[1][i]);
+                w.Write(n.Fine[0][i]);
+                w.Write(n.Fine[1][i]);
             }
 
             w.Write(n.Minutes.Count);
@@ -362,6 +531,11 @@ public static partial class WakeWordBench
     private static (List<Clip>, List<NegativeStream>) LoadScores(string path)
     {
         using var r = new BinaryReader(File.OpenRead(path));
+        if (r.ReadString() != ScoresFormat)
+        {
+            throw new InvalidDataException($"{path} is not a scores file of this bench ({ScoresFormat}: 80 ms and fine-hop scores); delete it to score again");
+        }
+
         var clips = new List<Clip>();
         for (var n = r.ReadInt32(); n > 0; n--)
         {
@@ -371,13 +545,21 @@ public static partial class WakeWordBench
             var tuning = r.ReadBoolean();
             var snr = r.ReadDouble();
             var end = r.ReadInt64();
-            var scores = new float[r.ReadInt32()];
+            var count = r.ReadInt32();
+            if (count is < 0 or > 100_000)
+            {
+                throw new InvalidDataException($"{path}: a clip claims {count} frames; delete the file to score again");
+            }
+
+            var scores = new float[count];
+            var fine = new float[count];
             for (var i = 0; i < scores.Length; i++)
             {
                 scores[i] = r.ReadSingle();
+                fine[i] = r.ReadSingle();
             }
 
-            clips.Add(new Clip(word, kind, voice, tuning, snr < 0 ? null : snr, scores, end));
+            clips.Add(new Clip(word, kind, voice, tuning, snr < 0 ? null : snr, scores, fine, end));
         }
 
         var negatives = new List<NegativeStream>();
@@ -386,13 +568,21 @@ public static partial class WakeWordBench
             var tuning = r.ReadBoolean();
             var hours = r.ReadDouble();
             var count = r.ReadInt32();
+            if (count is < 0 or > 10_000_000)
+            {
+                throw new InvalidDataException($"{path}: a negative stream claims {count} frames; delete the file to score again");
+            }
+
             var kinds = new string[count];
             float[][] scores = [new float[count], new float[count]];
+            float[][] fine = [new float[count], new float[count]];
             for (var i = 0; i < count; i++)
             {
                 kinds[i] = r.ReadString();
                 scores[0][i] = r.ReadSingle();
                 scores[1][i] = r.ReadSingle();
+                fine[0][i] = r.ReadSingle();
+                fine[1][i] = r.ReadSingle();
             }
 
             var minutes = new Dictionary<string, double>();
@@ -401,7 +591,7 @@ public static partial class WakeWordBench
                 minutes[r.ReadString()] = r.ReadDouble();
             }
 
-            negatives.Add(new NegativeStream(tuning, hours, scores, kinds, minutes));
+            negatives.Add(new NegativeStream(tuning, hours, scores, fine, kinds, minutes));
         }
 
         return (clips, negatives);
@@ -414,13 +604,16 @@ public static partial class WakeWordBench
     private static double Detected(List<Clip> clips, Rule rule) => clips.Count == 0 ? 0 : 100.0 * clips.Count(c => Hit(c, rule) is not null) / clips.Count;
 
     /// <summary>The frame at which <paramref name="rule"/> first fires on the clip's speech (a fire before it is not a detection).</summary>
-    private static int? Hit(Clip clip, Rule rule) => FirstFire(clip.Scores, rule, SpeechFrame, clip.Scores.Length);
+    private static int? Hit(Clip clip, Rule rule) => FirstFire(clip.Steps, rule, SpeechFrame * s_perFrame, clip.Steps.Length);
 
     /// <summary>
     /// Clips on which <paramref name="rule"/> fires in the second of quiet before the speech, just after the detector's
     /// reset (the pipeline resets it after every session): each is a false accept the negative streams cannot show.
     /// </summary>
-    private static int EarlyFires(List<Clip> clips, Rule rule) => clips.Count(c => FirstFire(c.Scores, rule, 0, Math.Min(SpeechFrame, c.Scores.Length)) is not null);
+    private static int EarlyFires(List<Clip> clips, Rule rule) => clips.Count(c => FirstFire(c.Steps, rule, 0, Math.Min(SpeechFrame * s_perFrame, c.Steps.Length)) is not null);
+
+    /// <summary>Consecutive steps at or above the threshold that <paramref name="rule"/> asks for (a patience of P frames spans 2P - 1 steps of 40 ms).</summary>
+    private static int Needed(Rule rule) => s_perFrame == 1 ? rule.Patience : (2 * rule.Patience) - 1;
 
     /// <summary>The first frame in [from, to) at which <paramref name="rule"/> fires (its patience-th frame in a row at or above the threshold).</summary>
     private static int? FirstFire(float[] scores, Rule rule, int from, int to)
@@ -429,7 +622,7 @@ public static partial class WakeWordBench
         for (var i = from; i < to; i++)
         {
             above = scores[i] >= rule.Threshold ? above + 1 : 0;
-            if (above >= rule.Patience)
+            if (above >= Needed(rule))
             {
                 return i;
             }
@@ -441,7 +634,7 @@ public static partial class WakeWordBench
     /// <summary>Detections of word <paramref name="word"/> on a negative stream under <paramref name="rule"/>, with the detector's 2 s refractory period.</summary>
     private static int FalseAccepts(NegativeStream stream, int word, Rule rule, out string kinds)
     {
-        var scores = stream.Scores[word];
+        var scores = stream.Steps[word];
         var count = 0;
         var above = 0;
         var holdUntil = 0;
@@ -449,11 +642,11 @@ public static partial class WakeWordBench
         for (var i = 0; i < scores.Length; i++)
         {
             above = scores[i] >= rule.Threshold ? above + 1 : 0;
-            if (above >= rule.Patience && i >= holdUntil)
+            if (above >= Needed(rule) && i >= holdUntil)
             {
                 count++;
-                holdUntil = i + RefractoryFrames;
-                where.Add(stream.Kinds[i]);
+                holdUntil = i + (RefractoryFrames * s_perFrame);
+                where.Add(stream.Kinds[i / s_perFrame]);
             }
         }
 
@@ -563,9 +756,75 @@ public static partial class WakeWordBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| Silero VAD v5 (process CPU) | {vadMs / seconds:0.00} | {vadMs / seconds / 10:0.00} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| chain with one word + Silero | {(threadMs - (PerSecond(detector.ClassifierTime(1)) * seconds) + vadMs) / seconds:0.00} | {(threadMs - (PerSecond(detector.ClassifierTime(1)) * seconds) + vadMs) / seconds / 10:0.00} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(stage times are wall time of the model runs on one thread, {seconds:0} s of speech; {Environment.ProcessorCount} cores, shared machine)"));
+        GateCpu(features, jarvis, speech);
+    }
+
+    /// <summary>
+    /// The idle cost as the daemon pays it, with and without <c>Pipeline:WakeWord:VadGate</c>, in the same run: the
+    /// default word (hey_jarvis, its default rule, the default hop) fed 32 ms windows, either straight to the
+    /// detector (no gate: Silero does not run while idle) or through the front end's <c>WakeWordSpotter</c>
+    /// after Silero v5 (the gate: Silero on every window, the chain only during speech and a second after, catching
+    /// up 1.5 s at each onset). Over speech throughout and over a quiet room (faint brown noise) with four turns of speech.
+    /// </summary>
+    private static void GateCpu(WakeWordFeatureModels features, WakeWordModel jarvis, float[] speech)
+    {
+        var random = new Random(7);
+        var seconds = 120;
+        var talk = new float[16000 * seconds];
+        for (var i = 0; i < talk.Length; i++)
+        {
+            talk[i] = speech[i % speech.Length];
+        }
+
+        var room = Noise(16000 * seconds, true, 0.003f, random);
+        var turn = Math.Min(speech.Length, 16000 * 10);
+        for (var k = 0; k < 4; k++)
+        {
+            for (var i = 0; i < turn; i++)
+            {
+                room[(16000 * ((30 * k) + 5)) + i] += speech[i];
+            }
+        }
+
+        var options = new VoiceAppliance.Pipeline.WakeWordOptions { Enabled = true, VadGate = true };
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Silero gating (Pipeline:WakeWord:VadGate), hey_jarvis at its default rule, 80 ms hop (the daemon's default); process CPU per s of audio, {seconds} s each, in 32 ms windows"));
+        Console.WriteLine("| audio | no gate: chain | gate: Silero + chain | audio the gated chain scored | gate / no gate |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var (name, audio) in new[] { ("speech throughout", talk), (string.Create(CultureInfo.InvariantCulture, $"a quiet room (-50 dBFS brown noise), four {turn / 16000.0:0.0} s turns of speech"), room) })
+        {
+            using var plain = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2), options.FineHopPreThreshold);
+            var c0 = ProcessCpu();
+            for (var i = 0; i + 512 <= audio.Length; i += 512)
+            {
+                ReadOnlySpan<float> w = audio.AsSpan(i, 512);
+                while (plain.Process(ref w))
+                {
+                }
+            }
+
+            var ungated = (ProcessCpu() - c0).TotalMilliseconds / seconds;
+            using var gated = new WakeWordDetector(features, [WakeWordTarget.For(jarvis)], TimeSpan.FromSeconds(2), options.FineHopPreThreshold);
+            using var vad = SileroVad.Open(Path.Combine(BenchTools.Root(), "models", "silero_vad_v5.onnx"));
+            var ring = new VoiceAppliance.Pipeline.AudioRing(16000 * 3);
+            var spotter = new VoiceAppliance.Pipeline.WakeWordSpotter(gated, options, 0.5f, 16000, ring);
+            c0 = ProcessCpu();
+            for (var i = 0; i + 512 <= audio.Length; i += 512)
+            {
+                var w = audio.AsSpan(i, 512);
+                ring.Write(w);
+                spotter.Process(w, vad.Process(w));
+            }
+
+            var withGate = (ProcessCpu() - c0).TotalMilliseconds / seconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {ungated:0.00} ms ({ungated / 10:0.00} %) | {withGate:0.00} ms ({withGate / 10:0.00} %) | {gated.TotalFrames * 0.08:0} s of {seconds} s | {withGate / ungated:0.00} |"));
+        }
     }
 
     private const int LeadSamples = 16000;
+
+    private const string ScoresFormat = "bench wake scores v2";
 
     private static float[] Frame(float[] speech, double? snr, Random random)
     {

@@ -1,18 +1,19 @@
 using System.Globalization;
 using VoiceAppliance.Models.WakeWord;
+using VoiceAppliance.Pipeline;
 
 namespace VoiceAppliance.Cli;
 
 /// <summary>
 /// The wake word options <c>wake-score</c> and <c>wake-test</c> share: <c>--model NAME|FILE[:THRESHOLD]</c>
 /// (repeatable; a NAME such as <c>hey_jarvis</c> means <c>models/openwakeword/NAME_v0.1.onnx</c>), <c>--threshold X</c>
-/// (for words without their own), <c>--patience N</c> (for every word), <c>--features DIR</c> and <c>--refractory S</c>.
+/// (for words without their own), <c>--patience N</c> (for every word), <c>--features DIR</c>, <c>--refractory S</c> and <c>--fine-hop X|off</c>.
 /// Without them each word takes its tuned default (<see cref="WakeWordTarget.DefaultRule"/>).
 /// </summary>
 internal sealed class WakeWordArguments
 {
     /// <summary>The options' usage text.</summary>
-    public const string Usage = "[--model NAME|FILE[:THRESHOLD]]... [--threshold X] [--patience N] [--refractory S] [--features DIR]";
+    public const string Usage = "[--model NAME|FILE[:THRESHOLD]]... [--threshold X] [--patience N] [--refractory S] [--fine-hop X|off] [--features DIR]";
 
     private readonly List<(string Model, float? Threshold)> _models = [];
 
@@ -24,6 +25,9 @@ internal sealed class WakeWordArguments
 
     /// <summary>Hold-off after a detection of a word.</summary>
     public TimeSpan Refractory { get; private set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The fine hop's pre-threshold (<c>--fine-hop X</c>; <c>off</c>, as the daemon by default: null, the 80 ms hop only).</summary>
+    public float? FineHopFrom { get; private set; } = new WakeWordOptions().FineHopPreThreshold;
 
     /// <summary>Folder of melspectrogram.onnx and embedding_model.onnx; null: models/openwakeword.</summary>
     public string? FeaturesDirectory { get; private set; }
@@ -79,6 +83,21 @@ internal sealed class WakeWordArguments
                 }
 
                 Refractory = TimeSpan.FromSeconds(r);
+                return true;
+            case "--fine-hop" when hasValue:
+                if (args[++i] == "off")
+                {
+                    FineHopFrom = null;
+                }
+                else if (!float.TryParse(args[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var f) || f is not (>= 0f and <= 1f))
+                {
+                    error = $"--fine-hop '{args[i]}' must be a score in [0, 1] from which to score every 40 ms near a candidate (0: always), or 'off' for the 80 ms hop only";
+                }
+                else
+                {
+                    FineHopFrom = f;
+                }
+
                 return true;
             case "--features" when hasValue:
                 FeaturesDirectory = args[++i];

@@ -86,7 +86,7 @@ public static class WakeWordCommand
 
         try
         {
-            using var detector = new WakeWordDetector(features, targets, words.Refractory);
+            using var detector = new WakeWordDetector(features, targets, words.Refractory, words.FineHopFrom);
             var max = new float[targets.Length];
             var detections = 0;
             var watch = Stopwatch.StartNew();
@@ -97,7 +97,13 @@ public static class WakeWordCommand
                 var seconds = detector.Frames * WakeWordFeatureModels.FrameSamples / (double)WakeWordFeatureModels.SampleRate;
                 for (var w = 0; w < targets.Length; w++)
                 {
-                    max[w] = Math.Max(max[w], detector.Scores[w]);
+                    max[w] = Math.Max(max[w], Math.Max(detector.Scores[w], detector.FineScores[w]));
+                }
+
+                if (everyFrame && detector.FineScored)
+                {
+                    // The fine hop's score 40 ms before the frame's end, near a candidate.
+                    lines.Add(string.Create(CultureInfo.InvariantCulture, $"{seconds - 0.04,8:F2} s  ") + string.Join("  ", targets.Select((t, w) => string.Create(CultureInfo.InvariantCulture, $"{t.Model.Name} {detector.FineScores[w]:F3}"))) + "  (40 ms hop)");
                 }
 
                 if (everyFrame)
@@ -190,7 +196,7 @@ public static class WakeWordCommand
 
         try
         {
-            using var detector = new WakeWordDetector(features, targets, words.Refractory);
+            using var detector = new WakeWordDetector(features, targets, words.Refractory, words.FineHopFrom);
             const int Period = WakeWordFeatureModels.FrameSamples;
             using var pcm = AlsaPcm.Open(device, AlsaStreamDirection.Capture, new AlsaPcmSettings { Format = AlsaSampleFormat.S16LE, SampleRate = WakeWordFeatureModels.SampleRate, Channels = 1, PeriodFrames = Period }, alsaConfig);
             var p = pcm.Accepted;

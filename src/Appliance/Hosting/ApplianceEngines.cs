@@ -187,7 +187,7 @@ public sealed class ApplianceEngines : IDisposable
                     targets.Add(WakeWordTarget.For(model, word.Threshold, word.Patience));
                 }
 
-                detector = Own(owned, new WakeWordDetector(features, targets, wake.Refractory));
+                detector = Own(owned, new WakeWordDetector(features, targets, wake.Refractory, wake.FineHopPreThreshold));
             }
 
             RealtimeSpeech? realtime = null;

@@ -101,8 +101,10 @@ internal sealed class WakeWordSpotter
 
             if (best is not null)
             {
-                // The fed audio ends at the ring's end (live windows and the catch-up alike).
-                DetectionPosition = _ring.Total - audio.Length;
+                // The fed audio ends at the ring's end (live windows and the catch-up alike); the frame just scored ends
+                // audio.Length before it, and a fine-hop detection 40 ms before the frame's end.
+                var beforeFrameEnd = (_detector.Frames * WakeWordFeatureModels.FrameSamples) - best.Value.EndSample;
+                DetectionPosition = _ring.Total - audio.Length - beforeFrameEnd;
                 break;
             }
         }

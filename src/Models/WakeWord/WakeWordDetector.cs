@@ -30,6 +30,7 @@ public sealed class WakeWordDetector : IDisposable
     private const int MelWindowValues = WakeWordFeatureModels.EmbeddingWindowFrames * WakeWordFeatureModels.MelBands;
     private const int MelStepValues = WakeWordFeatureModels.MelFramesPerFrame * WakeWordFeatureModels.MelBands;
     private const int Embedding = WakeWordFeatureModels.EmbeddingSize;
+    private const int HalfStepValues = MelStepValues / 2;
 
     private readonly WakeWordFeatureModels _features;
     private readonly WakeWordTarget[] _targets;
@@ -51,6 +52,21 @@ public sealed class WakeWordDetector : IDisposable
     private readonly int[] _above;
     private readonly WakeWordDetection[] _detections;
     private readonly long[] _classifierTicks;
+    private readonly float? _fineFrom;
+    private readonly float[]? _melRing;
+    private readonly OnnxTensor<float>? _fineWindow;
+    private readonly OnnxTensor<float>? _fineEmbedding;
+    private readonly float[]? _fineHistory;
+    private readonly OnnxTensor<float>[]? _fineWindows;
+    private readonly OnnxTensor<float>[]? _fineScoreTensors;
+    private readonly OnnxBinding? _fineEmbeddingBinding;
+    private readonly OnnxBinding[]? _fineClassifierBindings;
+    private readonly float[] _lastFineScores;
+    private bool _fineArmed;
+    private bool _fineScored;
+    private long _fineEmbeddings;
+    private float _previousBest;
+    private bool _priming;
     private int _pendingCount;
     private int _detectionCount;
     private long _frames;
@@ -62,7 +78,16 @@ public sealed class WakeWordDetector : IDisposable
     /// <param name="features">The feature models (not owned).</param>
     /// <param name="targets">The wake words and their thresholds (models not owned); at least one.</param>
     /// <param name="refractory">After a word is detected it is not detected again for this long (0: every frame at or above the threshold).</param>
-    public WakeWordDetector(WakeWordFeatureModels features, IReadOnlyList<WakeWordTarget> targets, TimeSpan refractory = default)
+    /// <param name="fineHopFrom">
+    /// Also score each word 40 ms before the end of each frame (a 40 ms hop: the embedding of the mel window 4 mel
+    /// frames back, and the classifiers on a second history of embeddings 80 ms apart) while any word's score of this
+    /// frame or the previous one is at or above this pre-threshold: a brief peak between two 80 ms frames is caught,
+    /// and the extra CPU is spent only near a candidate. On arming, the second history is computed from the mel frames
+    /// kept for it (one embedding per history entry). 0: always; null (default): never (openWakeWord's 80 ms hop).
+    /// With it, a word's <see cref="WakeWordTarget.Patience"/> of P frames asks for 2P - 1 consecutive 40 ms scores
+    /// (while it is not armed only the 80 ms scores count, so under a threshold below the pre-threshold the run is longer).
+    /// </param>
+    public WakeWordDetector(WakeWordFeatureModels features, IReadOnlyList<WakeWordTarget> targets, TimeSpan refractory = default, float? fineHopFrom = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(targets);
@@ -86,6 +111,11 @@ public sealed class WakeWordDetector : IDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(refractory, TimeSpan.Zero);
+        if (fineHopFrom is { } from && !(from is >= 0f and <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fineHopFrom), from, "the fine hop's pre-threshold must be a score in [0, 1]");
+        }
+
         _features = features;
         _targets = [.. targets];
         _refractoryFrames = (int)Math.Ceiling(refractory.TotalSeconds * WakeWordFeatureModels.SampleRate / WakeWordFeatureModels.FrameSamples);
@@ -96,6 +126,7 @@ public sealed class WakeWordDetector : IDisposable
         _above = new int[_targets.Length];
         _detections = new WakeWordDetection[_targets.Length];
         _classifierTicks = new long[_targets.Length];
+        _lastFineScores = new float[_targets.Length];
         _windows = new OnnxTensor<float>[_targets.Length];
         _scores = new OnnxTensor<float>[_targets.Length];
         _classifierBindings = new OnnxBinding[_targets.Length];
@@ -122,6 +153,33 @@ public sealed class WakeWordDetector : IDisposable
             _classifierBindings[i].SetOutput(0, _scores[i]);
         }
 
+        if (fineHopFrom is not null)
+        {
+            // The mel frames of the last maxWindow fine embeddings: the newest one's window ends 4 mel frames (40 ms)
+            // before the newest mel frame, each older one 8 frames (80 ms) before the next.
+            _fineFrom = fineHopFrom;
+            _melRing = new float[MelWindowValues + HalfStepValues + ((maxWindow - 1) * MelStepValues)];
+            _fineWindow = new OnnxTensor<float>(1, WakeWordFeatureModels.EmbeddingWindowFrames, WakeWordFeatureModels.MelBands, 1);
+            _fineEmbedding = new OnnxTensor<float>(1, 1, 1, Embedding);
+            _fineEmbeddingBinding = new OnnxBinding(features.Embedding, [features.EmbeddingInput], [features.EmbeddingOutput]);
+            _fineEmbeddingBinding.SetInput(0, _fineWindow);
+            _fineEmbeddingBinding.SetOutput(0, _fineEmbedding);
+            _fineHistory = GC.AllocateArray<float>(maxWindow * Embedding, pinned: true);
+            _fineWindows = new OnnxTensor<float>[_targets.Length];
+            _fineScoreTensors = new OnnxTensor<float>[_targets.Length];
+            _fineClassifierBindings = new OnnxBinding[_targets.Length];
+            for (var i = 0; i < _targets.Length; i++)
+            {
+                var model = _targets[i].Model;
+                var n = model.WindowEmbeddings;
+                _fineWindows[i] = new OnnxTensor<float>(_fineHistory.AsMemory((maxWindow - n) * Embedding, n * Embedding), [1, n, Embedding]);
+                _fineScoreTensors[i] = new OnnxTensor<float>(1, 1);
+                _fineClassifierBindings[i] = new OnnxBinding(model.Session, [model.InputName], [model.OutputName]);
+                _fineClassifierBindings[i].SetInput(0, _fineWindows[i]);
+                _fineClassifierBindings[i].SetOutput(0, _fineScoreTensors[i]);
+            }
+        }
+
         // openWakeWord starts its embedding history as the embeddings of 4 s of faint uniform noise (int16 in
         // [-1000, 1000)), not of the all-1.0 mel window: that window's embedding is a state some classifiers (alexa)
         // score high. Compute the noise history once here and restore a copy of it on every reset.
@@ -132,6 +190,7 @@ public sealed class WakeWordDetector : IDisposable
         Array.Clear(_classifierTicks);
         _melTicks = 0;
         _embeddingTicks = 0;
+        _fineEmbeddings = 0;
         Reset();
     }
 
@@ -140,6 +199,21 @@ public sealed class WakeWordDetector : IDisposable
 
     /// <summary>Each word's score for the last frame (0 during the first <see cref="WarmupFrames"/>).</summary>
     public ReadOnlySpan<float> Scores => _lastScores;
+
+    /// <summary>
+    /// Each word's score 40 ms before the end of the last frame when the fine hop scored there (see
+    /// <see cref="FineScored"/>); 0 otherwise.
+    /// </summary>
+    public ReadOnlySpan<float> FineScores => _lastFineScores;
+
+    /// <summary>True when the last frame was also scored 40 ms before its end (the fine hop was armed).</summary>
+    public bool FineScored => _fineScored;
+
+    /// <summary>True when the detector scores 40 ms between frames near a candidate (see the constructor's fineHopFrom).</summary>
+    public bool FineHop => _fineFrom is not null;
+
+    /// <summary>Embeddings computed for the fine hop since the detector was made (each frame armed, plus the history on arming).</summary>
+    public long FineEmbeddings => _fineEmbeddings;
 
     /// <summary>Words detected in the last frame (empty unless <see cref="Process"/> just returned true and a word crossed its threshold).</summary>
     public ReadOnlySpan<WakeWordDetection> Detections => _detections.AsSpan(0, _detectionCount);
@@ -204,8 +278,13 @@ public sealed class WakeWordDetector : IDisposable
         _melWindow.Span.Fill(1f);
         _resetHistory.CopyTo(_history, 0);
         Array.Clear(_lastScores);
+        Array.Clear(_lastFineScores);
         Array.Clear(_holdUntil);
         Array.Clear(_above);
+        _previousBest = 0f;
+        _fineArmed = false;
+        _fineScored = false;
+        _melRing?.AsSpan().Fill(1f);
     }
 
     /// <inheritdoc/>
@@ -234,6 +313,24 @@ public sealed class WakeWordDetector : IDisposable
             t.Dispose();
         }
 
+        _fineEmbeddingBinding?.Dispose();
+        foreach (var b in _fineClassifierBindings ?? [])
+        {
+            b.Dispose();
+        }
+
+        foreach (var t in _fineWindows ?? [])
+        {
+            t.Dispose();
+        }
+
+        foreach (var t in _fineScoreTensors ?? [])
+        {
+            t.Dispose();
+        }
+
+        _fineWindow?.Dispose();
+        _fineEmbedding?.Dispose();
         _melInput.Dispose();
         _melOutput.Dispose();
         _melWindow.Dispose();
@@ -254,6 +351,7 @@ public sealed class WakeWordDetector : IDisposable
         var frames = (int)Math.Ceiling(ResetNoiseSeconds * WakeWordFeatureModels.SampleRate / WakeWordFeatureModels.FrameSamples);
 
         // A fixed xorshift generator, so every detector (and every run) starts from the same state.
+        _priming = true;
         var state = 0x9E3779B9u;
         for (var f = 0; f < frames; f++)
         {
@@ -268,6 +366,8 @@ public sealed class WakeWordDetector : IDisposable
             _detectionCount = 0;
             RunFrame();
         }
+
+        _priming = false;
     }
 
     private void RunFrame()
@@ -287,6 +387,12 @@ public sealed class WakeWordDetector : IDisposable
         var fresh = window[(MelWindowValues - MelStepValues)..];
         TensorPrimitives.Multiply(_melOutput.Span, 0.1f, fresh);
         TensorPrimitives.Add(fresh, 2f, fresh);
+        if (_melRing is not null)
+        {
+            _melRing.AsSpan(MelStepValues).CopyTo(_melRing);
+            fresh.CopyTo(_melRing.AsSpan(_melRing.Length - MelStepValues));
+        }
+
         _embeddingBinding.Run();
         var t2 = Stopwatch.GetTimestamp();
         _embeddingTicks += t2 - t1;
@@ -299,6 +405,7 @@ public sealed class WakeWordDetector : IDisposable
         _frames++;
         TotalFrames++;
         var warm = _frames > WarmupFrames;
+        var best = 0f;
         for (var i = 0; i < _targets.Length; i++)
         {
             var c0 = Stopwatch.GetTimestamp();
@@ -307,12 +414,100 @@ public sealed class WakeWordDetector : IDisposable
             var score = _scores[i].Span[0];
             score = warm && float.IsFinite(score) ? score : 0f;
             _lastScores[i] = score;
-            _above[i] = score >= _targets[i].Threshold ? _above[i] + 1 : 0;
-            if (_above[i] >= _targets[i].Patience && _frames >= _holdUntil[i])
+            best = Math.Max(best, score);
+        }
+
+        // The fine hop: armed while this frame's or the previous frame's best score reaches the pre-threshold.
+        var armed = _fineFrom is { } from && warm && !_priming && Math.Max(best, _previousBest) >= from;
+        _previousBest = best;
+        _fineScored = armed;
+        if (armed)
+        {
+            ScoreFine(rebuild: !_fineArmed);
+        }
+
+        _fineArmed = armed;
+        var fine = _fineFrom is not null;
+        for (var i = 0; i < _targets.Length; i++)
+        {
+            // In time order: 40 ms before the frame's end, then its end. With the fine hop a patience of P frames
+            // spans 2P - 1 scores 40 ms apart.
+            var needed = fine ? (2 * _targets[i].Patience) - 1 : _targets[i].Patience;
+            if (armed)
             {
-                _holdUntil[i] = _frames + Math.Max(1, _refractoryFrames);
-                _detections[_detectionCount++] = new WakeWordDetection(i, _targets[i].Model.Name, score, _frames * WakeWordFeatureModels.FrameSamples);
+                Count(i, _lastFineScores[i], needed, (_frames * WakeWordFeatureModels.FrameSamples) - (WakeWordFeatureModels.FrameSamples / 2));
+            }
+            else
+            {
+                _lastFineScores[i] = 0f;
+            }
+
+            Count(i, _lastScores[i], needed, _frames * WakeWordFeatureModels.FrameSamples);
+        }
+    }
+
+    private void Count(int i, float score, int needed, long position)
+    {
+        _above[i] = score >= _targets[i].Threshold ? _above[i] + 1 : 0;
+        if (_above[i] >= needed && _frames >= _holdUntil[i])
+        {
+            _holdUntil[i] = _frames + Math.Max(1, _refractoryFrames);
+            _detections[_detectionCount++] = new WakeWordDetection(i, _targets[i].Model.Name, score, position);
+        }
+    }
+
+    /// <summary>
+    /// Scores every word 40 ms before the end of the newest frame. <paramref name="rebuild"/>: the fine history is
+    /// stale (the hop was not armed on the previous frame), so every entry is computed again from the mel ring (entries
+    /// older than the last reset take the reset noise's embeddings, as the 80 ms history does); otherwise it slides by
+    /// one and only the newest entry is computed.
+    /// </summary>
+    private void ScoreFine(bool rebuild)
+    {
+        var ring = _melRing!;
+        var history = _fineHistory!.AsSpan();
+        var entries = history.Length / Embedding;
+        var t0 = Stopwatch.GetTimestamp();
+        if (rebuild)
+        {
+            for (var k = entries - 1; k >= 0; k--)
+            {
+                var slot = history.Slice((entries - 1 - k) * Embedding, Embedding);
+                if (k >= _frames)
+                {
+                    _resetHistory.AsSpan((entries - 1 - k) * Embedding, Embedding).CopyTo(slot);
+                }
+                else
+                {
+                    FineEmbedding(ring, k, slot);
+                }
             }
         }
+        else
+        {
+            history[Embedding..].CopyTo(history);
+            FineEmbedding(ring, 0, history[^Embedding..]);
+        }
+
+        _embeddingTicks += Stopwatch.GetTimestamp() - t0;
+        var warm = _frames > WarmupFrames;
+        for (var i = 0; i < _targets.Length; i++)
+        {
+            var c0 = Stopwatch.GetTimestamp();
+            _fineClassifierBindings![i].Run();
+            _classifierTicks[i] += Stopwatch.GetTimestamp() - c0;
+            var score = _fineScoreTensors![i].Span[0];
+            _lastFineScores[i] = warm && float.IsFinite(score) ? score : 0f;
+        }
+    }
+
+    /// <summary>The embedding of the mel window that ends 4 + 8k mel frames before the newest one, into <paramref name="into"/>.</summary>
+    private void FineEmbedding(float[] ring, int k, Span<float> into)
+    {
+        var end = ring.Length - HalfStepValues - (k * MelStepValues);
+        ring.AsSpan(end - MelWindowValues, MelWindowValues).CopyTo(_fineWindow!.Span);
+        _fineEmbeddingBinding!.Run();
+        _fineEmbedding!.Span.CopyTo(into);
+        _fineEmbeddings++;
     }
 }

@@ -35,6 +35,37 @@ public sealed class WakeWordConfigTests
     }
 
     [Fact]
+    public void The_fine_hop_is_off_by_default_and_configurable_and_a_bad_pre_threshold_names_the_key()
+    {
+        var d = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson("{}", s_noEnv).Get<PipelineOptions>("Pipeline").WakeWord;
+        Assert.False(d.FineHop);
+        Assert.Null(d.FineHopPreThreshold);
+        Assert.Equal(WakeWordOptions.DefaultFineHopFrom, d.FineHopFrom);
+
+        var on = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson(
+            """{ "Pipeline": { "WakeWord": { "Enabled": true, "FineHop": true } } }""", s_noEnv);
+        Assert.Equal(WakeWordOptions.DefaultFineHopFrom, on.Get<PipelineOptions>("Pipeline").WakeWord.FineHopPreThreshold);
+
+        var c = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson(
+            """{ "Pipeline": { "WakeWord": { "Enabled": true, "FineHop": true, "FineHopFrom": 0.2 } } }""", s_noEnv);
+        Assert.True(c.Issues.Count == 0, string.Join(Environment.NewLine, c.Issues));
+        Assert.Equal(0.2f, c.Get<PipelineOptions>("Pipeline").WakeWord.FineHopPreThreshold);
+
+        var off = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson(
+            """{ "Pipeline": { "WakeWord": { "Enabled": true, "FineHop": false } } }""", s_noEnv);
+        Assert.Null(off.Get<PipelineOptions>("Pipeline").WakeWord.FineHopPreThreshold);
+
+        var bad = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson(
+            """{ "Pipeline": { "WakeWord": { "Enabled": true, "FineHopFrom": 1.5 } } }""", s_noEnv);
+        var issue = Assert.Single(bad.Issues, i => i.Severity == ConfigSeverity.Error);
+        Assert.Contains("FineHopFrom", issue.Key + " " + issue.Message, StringComparison.Ordinal);
+
+        var errors = new List<string>();
+        new WakeWordOptions { Enabled = true, FineHopFrom = -1f }.Validate(errors);
+        Assert.Contains(errors, e => e.Contains("FineHopFrom", StringComparison.Ordinal) && e.Contains("FineHop = false", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Off_by_default_with_hey_jarvis_ready()
     {
         var c = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson("{}", s_noEnv);
