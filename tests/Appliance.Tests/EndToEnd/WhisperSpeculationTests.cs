@@ -116,13 +116,17 @@ public sealed class WhisperSpeculationTests(EndToEndFixture engines, ITestOutput
         var stt = Whisper();
         var recording = new ScriptedRecording().Noise(0.3).TapWhenIdle().Noise(0.4)
             .Say(First, engines.Speech(First)).Noise(0.45).Say(Second, engines.Speech(Second)).Noise(2.5);
-        var options = new RigOptions { MicSpeed = 1, Pipeline = new PipelineOptions { Speculation = s_on }, Wrap = e => e with { Stt = stt } };
+        // No background window (the utterance is shorter than CommitAfter): one still running in the pause, as happens
+        // on a loaded machine, would keep the pause's guess from starting (at most one decode runs at a time).
+        var noWindows = s_on with { CommitAfter = TimeSpan.FromSeconds(20) };
+        var options = new RigOptions { MicSpeed = 1, Pipeline = new PipelineOptions { Speculation = noWindows }, Wrap = e => e with { Stt = stt } };
 
         var result = await EndToEndRig.RunAsync(engines, recording, options, output);
 
         Assert.Empty(result.Errors);
         var turn = Assert.Single(result.Turns);
         Log(stt, turn);
+        Assert.DoesNotContain(stt.Calls, c => c.Background);
 
         // A tail was decoded in the mid-sentence pause and dropped when the speech came back; the last pause's tail is
         // the transcript. Nothing of the dropped guess was published: the only transcript event is the final one.
