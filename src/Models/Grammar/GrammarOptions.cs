@@ -33,7 +33,7 @@ public sealed record GrammarOptions
     public bool ConcurrentPasses { get; init; } = Environment.ProcessorCount > 1;
 
     /// <summary>The default <see cref="RejectionThreshold"/>.</summary>
-    public const float DefaultRejectionThreshold = 0.12f;
+    public const float DefaultRejectionThreshold = 0.15f;
 
     /// <summary>Extra pronunciations (word -> space-separated CMU phones) for words the dictionary lacks, such as device names.</summary>
     public IReadOnlyDictionary<string, string> Pronunciations { get; init; } = new Dictionary<string, string>();
