@@ -81,7 +81,7 @@ public sealed class GrammarVoiceFitTests(ITestOutputHelper output) : IDisposable
         var raw = Path.Combine(_dir, "raw.wav");
         var wav = Path.Combine(_dir, "cmd.wav");
         Run("espeak-ng", ["-v", voice, "-s", wordsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", raw, text]);
-        Run("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav]);
+        Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav]); // -D: no dither, the same file every run
         var speech = TestAudio.ReadWav16kMono(wav);
         var random = new Random(voice.Length);
         var audio = new float[4800 + speech.Length + 9600];
