@@ -57,13 +57,15 @@ public sealed class GrammarVoiceFitTests(ITestOutputHelper output) : IDisposable
     public void Other_speech_in_the_same_voices_stays_rejected()
     {
         // The scale comes from the voice, not from whether the speech is a command: other speech in these voices is
-        // scaled by as much and stays below the threshold.
+        // scaled by as much and stays below the threshold. "what is the weather like today" comes out as "what day is
+        // it today" above the threshold in some of them; 37-41 % of its speech is outside those words, over the 35 %
+        // allowed (GrammarOptions.MaxUnexplainedSpeech; 50 % let it through).
         foreach (var voice in new[] { "en-us", "en-us+m3", "en-us+f3", "en", "en-us+f4" })
         {
-            foreach (var phrase in new[] { "turn on the television", "read me the news", "set an alarm for seven in the morning", "how old is the moon" })
+            foreach (var phrase in new[] { "turn on the television", "read me the news", "set an alarm for seven in the morning", "how old is the moon", "what is the weather like today" })
             {
                 var result = _engine.Recognize(Speak(phrase, voice, 160));
-                output.WriteLine($"{voice,-9} '{phrase}' -> '{result.Text}' {result.Confidence:0.000} accepted {result.Accepted}; voice fit {_engine.LastScore.VoiceFit:0.00}");
+                output.WriteLine($"{voice,-9} '{phrase}' -> '{result.Text}' {result.Confidence:0.000} accepted {result.Accepted}; voice fit {_engine.LastScore.VoiceFit:0.00}, unexplained {result.UnexplainedSpeech:P0}");
                 Assert.False(result.Accepted, $"{voice} '{phrase}' accepted as '{result.Text}' with confidence {result.Confidence}");
             }
         }
