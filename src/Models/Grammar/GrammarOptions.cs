@@ -26,7 +26,7 @@ public sealed record GrammarOptions
     /// outside the command's words, for example a long sentence that contains a command-like phrase. 0.35 was picked
     /// with the rejection threshold on <c>./build.sh bench heldout</c>'s tuning set (0.5 before: it let through questions
     /// whose opening fits a command, such as "what is the weather like today" as "what day is it today", 36-41 %
-    /// unexplained, and refused no command of the set that 0.35 keeps).
+    /// unexplained; 0.35 refuses no more commands of the set).
     /// </summary>
     public float MaxUnexplainedSpeech { get; init; } = 0.35f;
 
@@ -37,7 +37,7 @@ public sealed record GrammarOptions
     public bool ConcurrentPasses { get; init; } = Environment.ProcessorCount > 1;
 
     /// <summary>The default <see cref="RejectionThreshold"/>.</summary>
-    public const float DefaultRejectionThreshold = 0.15f;
+    public const float DefaultRejectionThreshold = 0.16f;
 
     /// <summary>Extra pronunciations (word -> space-separated CMU phones) for words the dictionary lacks, such as device names.</summary>
     public IReadOnlyDictionary<string, string> Pronunciations { get; init; } = new Dictionary<string, string>();
