@@ -30,6 +30,12 @@ public static partial class HeldOutBench
 
     private const string Bare = "pocketsphinx_batch";
 
+    /// <summary>The rejection threshold of the ratio before it was scaled by the voice's fit.</summary>
+    private const float UnscaledThreshold = 0.12f;
+
+    /// <summary>The share of unexplained speech allowed before (GrammarOptions.MaxUnexplainedSpeech was 0.5).</summary>
+    private const float UnscaledMaxUnexplained = 0.5f;
+
     /// <summary>Entry point.</summary>
     public static int Run(string[] args)
     {
@@ -135,20 +141,25 @@ public static partial class HeldOutBench
             string[] bareArgs = ["-hmm", options.AcousticModel, "-dict", options.Dictionary, "-jsgf", grammarFile, "-ctl", ctl, "-cepdir", dir, "-cepext", ".wav", "-adcin", "yes", "-adchdr", "44", "-samprate", "16000", "-hyp", hypFile, "-logfn", Path.Combine(dir, "bare.log")];
             var bareRun = noBare ? Task.FromResult((Ok: true, Error: string.Empty)) : Task.Run(() => (Ok: BenchTools.Exec(Bare, bareArgs, out var err), Error: err));
 
-            var appliance = new List<(GrammarResult Result, bool NoPath)>(files.Count);
+            // The rule before issue 17's voice-fit scaling, from the same decodes: the unscaled ratio at the old 0.12.
+            var appliance = new List<(GrammarResult Result, bool NoPath, bool AcceptedUnscaled)>(files.Count);
+            var decodeMs = new List<double>(files.Count);
             using (var engine = new GrammarSpeechToText(jsgf, options))
             using (var dumpWriter = dump is null ? null : new StreamWriter(dump))
             {
                 engine.Trace = dump is not null;
                 foreach (var f in files)
                 {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     var result = engine.Recognize(f.Audio);
-                    appliance.Add((result, engine.LastScore.Grammar.Text.Length == 0));
+                    decodeMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var unscaled = result.Text.Length > 0 && MathF.Exp(engine.LastScore.RawLogRatio) >= UnscaledThreshold && result.UnexplainedSpeech <= UnscaledMaxUnexplained;
+                    appliance.Add((result, engine.LastScore.Grammar.Text.Length == 0, unscaled));
                     if (dumpWriter is not null)
                     {
                         static string Segs(List<(string Word, int Start, int End, int Acoustic)> l) => string.Join(";", l.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Word},{x.Start},{x.End},{x.Acoustic}")));
                         dumpWriter.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"{f.Id}\t{f.Set}\t{f.Condition}\t{(f.InGrammar ? 1 : 0)}\t{f.Voice}\t{f.Text}\t{Meaning(f.Text)}\t{result.Text}\t{Meaning(result.Text)}\t{result.Confidence}\t{result.UnexplainedSpeech}\t{engine.LastScore.Grammar.Frames}\t{Segs(engine.GrammarTrace)}\t{Segs(engine.LoopTrace)}"));
+                            $"{f.Id}\t{f.Set}\t{f.Condition}\t{(f.InGrammar ? 1 : 0)}\t{f.Voice}\t{f.Text}\t{Meaning(f.Text)}\t{result.Text}\t{Meaning(result.Text)}\t{result.Confidence}\t{result.UnexplainedSpeech}\t{engine.LastScore.Grammar.Frames}\t{Segs(engine.GrammarTrace)}\t{Segs(engine.LoopTrace)}\t{engine.LastScore.RawLogRatio}\t{engine.LastScore.VoiceFit}"));
                     }
                 }
             }
@@ -174,7 +185,9 @@ public static partial class HeldOutBench
                 }
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"appliance: GrammarSpeechToText, rejection threshold {GrammarOptions.DefaultRejectionThreshold}; bare: {Bare} -jsgf (same JSGF, same files, its defaults); {bare.Count} hypotheses read"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"appliance: GrammarSpeechToText, rejection threshold {GrammarOptions.DefaultRejectionThreshold} on the ratio scaled by the voice's fit, unexplained speech <= {options.MaxUnexplainedSpeech}; bare: {Bare} -jsgf (same JSGF, same files, its defaults); {bare.Count} hypotheses read"));
+            decodeMs.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"appliance decode time per utterance (both passes, {files.Sum(f => f.Audio.Length) / 16000.0 / files.Count:0.00} s average audio): median {decodeMs[decodeMs.Count / 2]:0} ms, p95 {decodeMs[(int)(decodeMs.Count * 0.95)]:0} ms (while the bare decoder runs beside it)"));
             Console.WriteLine();
             Console.WriteLine("| set | condition | decoder | commands understood | wrongly accepted | rejected / no path | other speech accepted | no grammar path where the bare decoder found one |");
             Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|");
@@ -192,6 +205,11 @@ public static partial class HeldOutBench
                 var aFalse = others.Count(r => appliance[r.i].Result.Accepted);
                 var noPath = rows.Where(r => appliance[r.i].NoPath && BareText(r.i).Length > 0).ToList();
                 Console.WriteLine($"| {group.Key.Set} | {group.Key.Condition} | appliance | {Bar(aUnderstood, commands.Count)} | {aWrong} | {commands.Count - aUnderstood - aWrong} | {Bar(aFalse, others.Count)} | {noPath.Count} ({noPath.Count(r => r.f.InGrammar)} commands) |");
+
+                var oUnderstood = commands.Count(r => appliance[r.i].AcceptedUnscaled && Meaning(appliance[r.i].Result.Text) == Meaning(r.f.Text));
+                var oWrong = commands.Count(r => appliance[r.i].AcceptedUnscaled && Meaning(appliance[r.i].Result.Text) != Meaning(r.f.Text));
+                var oFalse = others.Count(r => appliance[r.i].AcceptedUnscaled);
+                Console.WriteLine($"| {group.Key.Set} | {group.Key.Condition} | appliance before (unscaled ratio >= {UnscaledThreshold}, unexplained <= {UnscaledMaxUnexplained}) | {Bar(oUnderstood, commands.Count)} | {oWrong} | {commands.Count - oUnderstood - oWrong} | {Bar(oFalse, others.Count)} | |");
 
                 var bUnderstood = commands.Count(r => BareText(r.i).Length > 0 && Meaning(BareText(r.i)) == Meaning(r.f.Text));
                 var bWrong = commands.Count(r => BareText(r.i).Length > 0 && Meaning(BareText(r.i)) != Meaning(r.f.Text));

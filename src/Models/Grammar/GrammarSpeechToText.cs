@@ -13,7 +13,11 @@ namespace VoiceAppliance.Models.Grammar;
 /// grammar with the en-us acoustic model. A closed grammar forces any speech onto its nearest command, so a
 /// second pass decodes the same audio with a free loop of context-independent phones (any sound sequence, no
 /// language model) and the result's confidence is the likelihood ratio of the two paths per frame of command
-/// words: speech the command really explains scores close to the free loop, other speech far below it. Speech
+/// words: speech the command really explains scores close to the free loop, other speech far below it. That ratio
+/// is measured in units of the voice's own fit: divided by how well the free loop explains the speech at all
+/// (its acoustic score per speech frame, <see cref="VoiceFitReference"/> for a typical voice), so a voice the
+/// acoustic model fits poorly (whose every word scores low against the loop, as espeak-ng's do) is not refused
+/// for the voice, and one it fits somewhat better is held to a somewhat stricter ratio. Speech
 /// the loop hears where the command has only silence is unexplained; too much of it also rejects the result.
 /// Results below <see cref="GrammarOptions.RejectionThreshold"/> are rejected as out of grammar. Each
 /// utterance is decoded as one batch (its own cepstral mean), so results do not depend on earlier utterances.
@@ -40,6 +44,22 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     /// </summary>
     internal static readonly (string Name, double Value)[] WideBeams = [("-beam", 1e-60), ("-wbeam", 1e-50), ("-pbeam", 1e-60)];
 
+    /// <summary>
+    /// The free phone loop's acoustic score per speech frame (nats, negated) at which the likelihood ratio is taken as
+    /// it is: about the median of Piper's voices (1.37-1.41 on bench heldout's tuning set; espeak-ng's voices 1.6-1.9,
+    /// their ratios are scaled down by that much). The ratio is divided by the voice's own figure over this one.
+    /// </summary>
+    internal const float VoiceFitReference = 1.4f;
+
+    /// <summary>
+    /// Bounds of the voice's fit (nats per speech frame) the ratio is scaled by. Below the lower one (a voice the model
+    /// fits better than most) the ratio is not made any stricter: on bench heldout's tuning set every lower bound from
+    /// 1.15 to 1.35 gave the same, best, result with the 0.16 threshold (554 of 561 commands, 14 of 858 other phrases;
+    /// 18 with no bound), and 1.25 is the middle. The upper one only guards against a few frames of speech giving an
+    /// extreme figure.
+    /// </summary>
+    internal const float MinVoiceFit = 1.25f, MaxVoiceFit = 2.8f;
+
     // Path scores are in log base 1.0001 units shifted right by SENSCR_SHIFT (10) bits.
     private static readonly double ScoreToNats = 1024 * Math.Log(1.0001);
 
@@ -51,6 +71,8 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     private short[] _pcm = new short[SampleRate * 10];
     private readonly List<(int Start, int End)> _words = [];
     private readonly List<(int Start, int End)> _loopSpeech = [];
+    private long _loopSpeechAcoustic;
+    private int _loopSpeechFrames;
     private bool[] _inWord = new bool[FrameRate * 10];
 
     /// <summary>Loads the acoustic model and dictionary and compiles <paramref name="jsgf"/>.</summary>
@@ -173,7 +195,9 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     /// <param name="PhoneLoopTime">Time the phone-loop pass took.</param>
     /// <param name="UnexplainedShare">Share of the phone loop's speech frames that fall outside the command's words.</param>
     /// <param name="Widened">The first grammar search found no path and the one with <see cref="WideBeams"/> ran.</param>
-    internal readonly record struct ScoreDetail(DecodePass Grammar, DecodePass PhoneLoop, int WordFrames, float LogRatio, TimeSpan GrammarTime, TimeSpan PhoneLoopTime, float UnexplainedShare, bool Widened = false);
+    /// <param name="VoiceFit">The phone loop's acoustic score per speech frame in nats, negated (larger: the model fits the voice worse).</param>
+    /// <param name="RawLogRatio">The log-likelihood ratio per word frame before it is scaled by the voice's fit.</param>
+    internal readonly record struct ScoreDetail(DecodePass Grammar, DecodePass PhoneLoop, int WordFrames, float LogRatio, TimeSpan GrammarTime, TimeSpan PhoneLoopTime, float UnexplainedShare, bool Widened = false, float VoiceFit = float.NaN, float RawLogRatio = float.NaN);
 
     internal ScoreDetail LastScore { get; private set; }
 
@@ -278,6 +302,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
 
             var pcm = _pcm.AsSpan(0, audio.Length);
             ToPcm16(audio, pcm);
+            DitherDigitalSilence(pcm);
 
             DecodePass grammar, loop;
             TimeSpan grammarTime, loopTime;
@@ -363,9 +388,15 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
 
             // Log-likelihood ratio of the command against the free phone loop, per frame of command words, in
             // nats: pocketsphinx scores are log base 1.0001 and senone scores are shifted right by 10 bits.
-            var ratio = (float)((grammar.AcousticScore - loop.AcousticScore) * ScoreToNats / wordFrames);
+            var rawRatio = (float)((grammar.AcousticScore - loop.AcousticScore) * ScoreToNats / wordFrames);
+
+            // ... in units of the voice's fit: how well the free loop explains its speech frames at all. A voice the
+            // model fits poorly spreads every score, the gap between command and loop with it; both passes hear the
+            // same voice, so this scale does not depend on whether the speech is a command.
+            var voiceFit = _loopSpeechFrames <= 0 ? VoiceFitReference : (float)(-_loopSpeechAcoustic * ScoreToNats / _loopSpeechFrames);
+            var ratio = rawRatio * VoiceFitReference / Math.Clamp(voiceFit, MinVoiceFit, MaxVoiceFit);
             var confidence = Math.Clamp(MathF.Exp(ratio), 0f, 1f);
-            LastScore = new ScoreDetail(grammar, loop, wordFrames, ratio, grammarTime, loopTime, unexplainedShare, widened);
+            LastScore = new ScoreDetail(grammar, loop, wordFrames, ratio, grammarTime, loopTime, unexplainedShare, widened, voiceFit, rawRatio);
             var accepted = confidence >= _options.RejectionThreshold && unexplainedShare <= _options.MaxUnexplainedSpeech;
             if (!accepted)
             {
@@ -410,6 +441,25 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     }
 
     /// <summary>
+    /// Turns exact zeros into +-1 (a fixed pseudo-random sign per position, so a result stays a function of the audio).
+    /// Digital silence, such as espeak-ng's pauses between words or a capture that pads with zeros, has no spectrum:
+    /// its frames' log energies sit at the floor, drag the utterance's cepstral mean and fit no model, and a command
+    /// in it scored far below the same command in faint noise (espeak-ng en-us "set a timer for five minutes" between
+    /// zeros: confidence 0.08, no path in the first search; with +-1 LSB: 0.19). Samples that are not exactly zero are
+    /// unchanged, so audio from a microphone, which is never digitally silent, decodes as before.
+    /// </summary>
+    internal static void DitherDigitalSilence(Span<short> pcm)
+    {
+        for (var i = 0; i < pcm.Length; i++)
+        {
+            if (pcm[i] == 0)
+            {
+                pcm[i] = (short)((((uint)i * 2654435761u) >> 31) == 0 ? 1 : -1);
+            }
+        }
+    }
+
+    /// <summary>
     /// Decodes the utterance with <paramref name="search"/> in one batch (the cepstral mean comes from this
     /// utterance alone, so a result does not depend on what was decoded before) and sums the acoustic scores of
     /// the best path's segments. With <paramref name="collectWords"/> the command words' frame spans go to
@@ -420,6 +470,12 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
         cancellationToken.ThrowIfCancellationRequested();
         var words = collectWords ? _words : _loopSpeech;
         words.Clear();
+        if (!collectWords)
+        {
+            _loopSpeechAcoustic = 0;
+            _loopSpeechFrames = 0;
+        }
+
         (collectWords ? GrammarTrace : LoopTrace).Clear();
 
         GrammarRecognizerException.Check(Interop.PocketSphinx.ps_set_search(decoder, search), "ps_set_search", search);
@@ -460,6 +516,11 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
                 if (isSpeech)
                 {
                     words.Add((sf - origin.Value, ef - origin.Value));
+                    if (!collectWords)
+                    {
+                        _loopSpeechAcoustic += ascr;
+                        _loopSpeechFrames += ef - sf + 1;
+                    }
                 }
 
                 if (Trace)
