@@ -134,6 +134,12 @@ internal static class RealtimeBench
         {
         }
 
+        public void SpeechStarted()
+        {
+        }
+
+        public bool ServerEndedTurn() => true;
+
         public void UserTranscript(string text)
         {
         }

@@ -111,6 +111,18 @@ internal sealed class RealtimeConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until an event can be taken (<see cref="TryReceive"/>) without taking it, so a caller may stop waiting for
+    /// something else and lose nothing; throws the connection's failure when it has ended.
+    /// </summary>
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        if (!await _events.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw Failure ?? new CloudProviderException("stream_cut", "the realtime connection closed");
+        }
+    }
+
     /// <summary>Takes a waiting event without waiting.</summary>
     public bool TryReceive(out RealtimeServerEvent? serverEvent) => _events.Reader.TryRead(out serverEvent);
 

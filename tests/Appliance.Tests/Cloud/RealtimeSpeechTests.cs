@@ -337,6 +337,12 @@ public sealed class RealtimeSpeechTests
         {
         }
 
+        public void SpeechStarted()
+        {
+        }
+
+        public bool ServerEndedTurn() => true;
+
         public void UserTranscript(string text)
         {
         }
