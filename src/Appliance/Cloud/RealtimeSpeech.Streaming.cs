@@ -16,6 +16,9 @@ public sealed partial class RealtimeSpeech
     /// <summary>The sender waits for at least this much audio (50 ms at 16 kHz) before an append, unless the utterance ended.</summary>
     private const int MinChunkInputSamples = 800;
 
+    /// <summary>How often the playback is looked at while an answer plays in a server mode.</summary>
+    private static readonly TimeSpan s_playbackPoll = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How long a finished turn still waits for the user's transcript when the answer came first.</summary>
     private static readonly TimeSpan s_lateTranscriptWait = TimeSpan.FromSeconds(2);
 
@@ -76,8 +79,7 @@ public sealed partial class RealtimeSpeech
         switch (e.Type)
         {
             case "input_audio_buffer.speech_started":
-                state.SpeechStarts++;
-                turn.SpeechStarted();
+                state.SpeechStarts++; // the connection's receive loop told the turn at once
                 return false;
             case "input_audio_buffer.speech_stopped" or "input_audio_buffer.committed":
                 if (e.Type == "input_audio_buffer.committed")
@@ -137,6 +139,70 @@ public sealed partial class RealtimeSpeech
         {
             // The connection is over (Fail completed its events): the turn's reader throws it.
         }
+    }
+
+    /// <summary>
+    /// A server mode, the answer received: until the speaker has played it, the turn stays on the conversation (the
+    /// sender still streams the echo-cancelled microphone, the server's <c>speech_started</c> still reaches the turn as
+    /// a barge-in that cancels and truncates it), and a late user transcript is taken. Bounded by the answer's
+    /// length plus the response limit, so a stalled speaker cannot hold the turn.
+    /// </summary>
+    private async Task WatchPlaybackAsync(RealtimeConnection connection, IRealtimeTurn turn, TurnState state, CancellationToken cancellationToken)
+    {
+        if (state.Items.Count == 0)
+        {
+            return;
+        }
+
+        var (item, samples) = state.Items[^1];
+        var itemMs = (int)(samples * 1000L / ServerRate);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromMilliseconds(state.Samples * 1000L / ServerRate) + _options.ResponseTimeout);
+        try
+        {
+            while (turn.HeardMilliseconds(item) < itemMs - 20)
+            {
+                using (var tick = CancellationTokenSource.CreateLinkedTokenSource(limit.Token))
+                {
+                    tick.CancelAfter(s_playbackPoll);
+                    try
+                    {
+                        await connection.WaitAsync(tick.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!limit.IsCancellationRequested)
+                    {
+                        continue;
+                    }
+                }
+
+                while (connection.TryReceive(out var e))
+                {
+                    if (e!.Type == "input_audio_buffer.speech_started")
+                    {
+                        state.SpeechStarts++; // told to the turn by the receive loop: a barge-in cancels it, the next wait throws
+                    }
+                    else if (e.Type == "conversation.item.input_audio_transcription.completed" && e.Transcript is { } heard && e.ItemId == state.UserItem && !state.TranscriptDone)
+                    {
+                        state.TranscriptDone = true;
+                        turn.UserTranscript(heard.Trim());
+                    }
+                    else if (e.Type == "error" && e.Error?.Code is not "response_cancel_not_active")
+                    {
+                        LogFailed(_logger, Name, "server_error", $"after the answer: {e.Error?.Code}: {Clip(e.Error?.Message)}");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // the speaker did not finish in time: the runner's drain waits for it
+        }
+        catch (CloudProviderException)
+        {
+            // the answer is complete; the next turn finds the broken connection
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>

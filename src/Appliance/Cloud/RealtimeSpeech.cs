@@ -102,6 +102,11 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         try
         {
             connection = await ConnectionForAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            if (_options.ServerTurns)
+            {
+                connection.SpeechStarted = turn.SpeechStarted;
+            }
+
             await userTurn(connection, state, cancellationToken).ConfigureAwait(false);
             await ReadAnswerAsync(connection, turn, state, cancellationToken).ConfigureAwait(false);
             _breaker.Success();
@@ -135,6 +140,11 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         }
         finally
         {
+            if (connection is not null)
+            {
+                connection.SpeechStarted = null;
+            }
+
             await state.StopSenderAsync().ConfigureAwait(false);
             RealtimeConnection? closing = null;
             lock (_gate)
@@ -335,10 +345,10 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
                 case "input_audio_buffer.committed":
                     state.UserItem = e.ItemId;
                     break;
-                case "input_audio_buffer.speech_started" when _options.ServerTurns:
-                    // The user speaks over the answer (streamed with echo cancellation): a barge-in cancels this turn.
+                case "input_audio_buffer.speech_started":
+                    // The user speaks over the answer (streamed with echo cancellation): the connection's receive loop
+                    // already told the turn (a barge-in cancels it).
                     state.SpeechStarts++;
-                    turn.SpeechStarted();
                     break;
                 case "conversation.item.input_audio_transcription.completed" when e.Transcript is { } heard && state.UserItem is not null && e.ItemId == state.UserItem:
                     state.TranscriptDone = true;
@@ -364,6 +374,11 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
                     state.ResponseId = null;
                     if (pendingOutputs == 0)
                     {
+                        if (_options.ServerTurns)
+                        {
+                            await WatchPlaybackAsync(connection, turn, state, cancellationToken).ConfigureAwait(false);
+                        }
+
                         await AwaitUserTranscriptAsync(connection, turn, state, cancellationToken).ConfigureAwait(false);
                         return;
                     }
@@ -521,7 +536,15 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
                 await _senderCts!.CancelAsync().ConfigureAwait(false);
             }
 
-            await sender.ConfigureAwait(false); // it never throws: failures surface on the connection
+            try
+            {
+                await sender.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or CloudProviderException or ObjectDisposedException)
+            {
+                // a failed send ended the connection: the turn's reader reports it
+            }
+
             _sender = null;
             _senderCts!.Dispose();
             _senderCts = null;
