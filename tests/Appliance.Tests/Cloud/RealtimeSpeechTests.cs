@@ -423,6 +423,24 @@ public sealed class RealtimeSpeechTests
     }
 
     [Fact]
+    public async Task An_error_event_while_the_user_speaks_fails_a_server_turn_with_its_code()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(async c =>
+        {
+            await c.NextAsync("input_audio_buffer.append");
+            await c.SendAsync("""{"type":"error","error":{"type":"invalid_request_error","code":"invalid_audio","message":"Audio is not pcm16."}}""");
+        });
+        await using var realtime = Provider(server, new LogCapture(), o => o with { TurnDetection = RealtimeOptions.ServerVad });
+
+        var (reply, turn) = await ConverseAsync(realtime, "s1", new StreamedAudio().Silence(0.2).Speech(0.6).Silence(3));
+
+        Assert.Equal("server_error", reply.FailureReason);
+        Assert.Contains("invalid_audio", reply.FailureMessage, StringComparison.Ordinal);
+        Assert.Equal((0, 0), (turn.ServerEnds, turn.Plays));
+    }
+
+    [Fact]
     public void The_turn_detection_modes_and_their_options_are_validated()
     {
         var ok = ApplianceConfiguration.CreateDefault().LoadJson("""
