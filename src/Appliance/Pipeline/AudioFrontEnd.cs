@@ -11,7 +11,9 @@ namespace VoiceAppliance.Pipeline;
 /// done here before the next window). Per window it takes the controller's lock twice, briefly: to see what the
 /// window is for (gated, pre-roll only, listening, barge-in) and to apply the decision; Silero inference runs
 /// between, outside the lock. Buffers are allocated once; nothing is allocated per window. Each pass of the loop
-/// beats the <see cref="PipelineHeartbeat"/>.
+/// beats the <see cref="PipelineHeartbeat"/>. A turn streamed to a realtime server that ends turns
+/// (<see cref="PipelineTurn.RealtimeStream"/>) gets the utterance's audio copied into its ring as it is kept, and the
+/// device's silence window only starts that turn's safety net (the provider's turn-end timeout).
 /// </summary>
 internal sealed partial class AudioFrontEnd
 {
