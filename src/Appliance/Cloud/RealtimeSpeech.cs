@@ -8,7 +8,8 @@ namespace VoiceAppliance.Cloud;
 /// <summary>
 /// The OpenAI Realtime API as a speech-to-speech mode of the pipeline (<see cref="IRealtimeSpeech"/>): one WebSocket
 /// conversation per pipeline session. Each turn's utterance (16 kHz, endpointed by the device) is resampled to 24 kHz
-/// pcm16 and sent as <c>input_audio_buffer.append</c> events, committed, and answered (<c>response.create</c>); the
+/// pcm16 and sent as <c>input_audio_buffer.append</c> events, committed, and answered (<c>response.create</c>), or,
+/// with the server's turn detection, streamed as it is captured (RealtimeSpeech.Streaming.cs); the
 /// answer's audio deltas are played as they arrive, its transcripts become the pipeline's transcript and reply, its
 /// function calls run the intents (<see cref="IntentTools"/>) and go back as <c>function_call_output</c> items. A
 /// barge-in or stop sends <c>response.cancel</c> and <c>conversation.item.truncate</c> with what was heard. A failure
