@@ -441,6 +441,22 @@ public sealed class RealtimeSpeechTests
     }
 
     [Fact]
+    public async Task An_open_circuit_fails_a_server_turn_at_once_without_connecting()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.ThenRefuse(503);
+        await using var realtime = Provider(server, new LogCapture(), o => o with { TurnDetection = RealtimeOptions.SemanticVad, FailureThreshold = 1 });
+
+        var (refused, _) = await ConverseAsync(realtime, "s1", new StreamedAudio().Silence(0.1).Speech(0.3));
+        var (skipped, turn) = await ConverseAsync(realtime, "s2", new StreamedAudio().Silence(0.1).Speech(0.3));
+
+        Assert.Equal("http_503", refused.FailureReason);
+        Assert.Equal("circuit_open", skipped.FailureReason);
+        Assert.Single(server.Authorizations); // the second turn never reached the server
+        Assert.Equal((0, 0), (turn.SpeechStarts, turn.Plays));
+    }
+
+    [Fact]
     public void The_turn_detection_modes_and_their_options_are_validated()
     {
         var ok = ApplianceConfiguration.CreateDefault().LoadJson("""
@@ -515,6 +531,8 @@ public sealed class RealtimeSpeechTests
     /// <summary>The pipeline's side of a turn, recorded.</summary>
     private sealed class RecordingTurn(string session) : IRealtimeTurn
     {
+        private readonly Dictionary<string, int> _played = [];
+
         public RecordingAppliance Appliance { get; } = new();
 
         private WorkflowTurn? _workflow;
@@ -559,10 +577,12 @@ public sealed class RealtimeSpeechTests
         public ValueTask PlayAsync(ReadOnlyMemory<float> samples, int sampleRate, string itemId, CancellationToken cancellationToken)
         {
             Plays++;
+            _played[itemId] = _played.GetValueOrDefault(itemId) + (samples.Length * 1000 / sampleRate);
             return ValueTask.CompletedTask;
         }
 
-        public int HeardMilliseconds(string itemId) => 0;
+        /// <summary>A speaker that plays at once: everything written was heard.</summary>
+        public int HeardMilliseconds(string itemId) => _played.GetValueOrDefault(itemId);
     }
 
     /// <summary>
