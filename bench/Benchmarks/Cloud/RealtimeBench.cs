@@ -278,7 +278,8 @@ internal static class RealtimeBench
             return ValueTask.CompletedTask;
         }
 
-        public int HeardMilliseconds(string itemId) => 0;
+        /// <summary>Nothing plays: the answer counts as heard at once (a server turn does not wait for a speaker).</summary>
+        public int HeardMilliseconds(string itemId) => int.MaxValue;
     }
 
     private sealed class NoAppliance : IApplianceControl
