@@ -11,6 +11,9 @@
 #               verdict equal the JIT build's (and the spoken command)
 #   whisper     `transcribe --stt whisper` on a generated random-weight model (`dev whisper-test-model`): runs and
 #               prints output of the same shape as the JIT build's (segment lines, then the summary line)
+#   realtime    (host RID only) `demo --input` of the spoken command with --realtime-turns server_vad against the
+#               bench's local Realtime server (`bench cloud serve-realtime`): the server's VAD ends the turn and its
+#               answer is the turn's reply (the WebSocket client, streaming and JSON source generation under AOT)
 # The x64 binary runs natively; the arm64 binary runs under qemu-aarch64 with Debian's arm64 libraries from a private
 # sysroot (eng/run-arm64.sh, eng/arm64-sysroot.sh). On an arm64 machine it is the other way round for arm64 (native)
 # and the x64 jobs are skipped.
@@ -75,6 +78,38 @@ run() {
   esac > "$base.out" 2> "$base.err"
 }
 
+# realtime_job RID DIR: `bench cloud serve-realtime` on a free port (its stdin a FIFO: closing it stops the server),
+# the binary's `demo --input` with --realtime-turns server_vad; passes when the server's VAD ended the turn and its
+# answer was the turn's reply.
+BENCH_DLL="$ROOT/bench/Benchmarks/bin/$CONFIG/net10.0/Benchmarks.dll"
+realtime_job() {
+  local rid="$1" w="$2" url="" fifo="$2/realtime.fifo" spid i
+  sox "$IN/command-raw.wav" -r 16000 -c 1 -b 16 "$IN/command-pause.wav" pad 0.5 2.5 2>/dev/null || { record "$rid" realtime failed "sox could not pad the command"; return; }
+  rm -f "$fifo"; mkfifo "$fifo"
+  dotnet "$BENCH_DLL" cloud serve-realtime < "$fifo" > "$w/realtime-server.out" 2>&1 &
+  spid=$!
+  exec 7> "$fifo"
+  for i in $(seq 1 300); do
+    url=$(sed -nE 's/^realtime server: (ws:[^ ]+)$/\1/p' "$w/realtime-server.out" | head -1)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  if [ -z "$url" ]; then
+    record "$rid" realtime failed "the bench's Realtime server did not start"; indent < "$w/realtime-server.out"
+  elif run "$rid" "$w/realtime" demo --input "$IN/command-pause.wav" --realtime "$url" --realtime-turns server_vad --workdir "$w/realtime-demo"; then
+    local turn; turn=$(grep -m1 -E 'turn_ended +turn 0 ' "$w/realtime.out")
+    if grep -q 'speech_stopped' "$w/realtime-server.out" && [[ "$turn" == *'reply="This is the local realtime server."'*'end server'*'realtime=cloud-realtime'* ]]; then
+      record "$rid" realtime passed "server_vad turn: $(grep -m1 'speech_started' "$w/realtime-server.out" | sed 's/^\[realtime-server\] //'), $(grep -m1 'speech_stopped' "$w/realtime-server.out" | sed 's/^\[realtime-server\] server: //; s/; answering//'); ${turn##*| }"
+    else
+      record "$rid" realtime failed "the server did not end the turn or its answer was not the reply"; indent < "$w/realtime.out"; indent < "$w/realtime-server.out"
+    fi
+  else
+    record "$rid" realtime failed "exit $?"; indent < "$w/realtime.err"
+  fi
+  exec 7>&-
+  wait "$spid" 2>/dev/null
+}
+
 # --- inputs and the JIT build's reference outputs ---------------------------------------------------------------
 [ -f "$JIT_DLL" ] || { log "building the appliance ($CONFIG) for the reference outputs"; dotnet build "$ROOT/src/Appliance/Appliance.csproj" -c "$CONFIG" -v quiet -nologo -clp:NoSummary >&2; }
 rm -rf "$WORK"; mkdir -p "$WORK/jit" "$WORK/inputs"
@@ -103,7 +138,7 @@ for rid in $RIDS; do
   bin="$out/appliance"
   w="$WORK/$rid"; mkdir -p "$w"
   if [ "$rid" != "$(host_rid)" ] && [ "$rid" != linux-arm64 ]; then
-    for job in publish self-check vad-sample say vad-say grammar whisper; do record "$rid" "$job" skipped "cannot run $rid binaries on $(uname -m)"; done
+    for job in publish self-check vad-sample say vad-say grammar whisper realtime; do record "$rid" "$job" skipped "cannot run $rid binaries on $(uname -m)"; done
     continue
   fi
 
@@ -133,7 +168,7 @@ for rid in $RIDS; do
   else
     record "$rid" publish failed "dotnet publish -r $rid failed after $(( $(date +%s) - t0 )) s (log: artifacts/aot/publish-$rid.log)"
     tail -n 15 "$ROOT/artifacts/aot/publish-$rid.log" | indent
-    for job in self-check vad-sample say vad-say grammar whisper; do record "$rid" "$job" failed "no binary"; done
+    for job in self-check vad-sample say vad-say grammar whisper realtime; do record "$rid" "$job" failed "no binary"; done
     continue
   fi
 
@@ -173,6 +208,16 @@ for rid in $RIDS; do
     if [ "$got" != malformed ] && [ "$JIT_WHISPER" != malformed ]; then record "$rid" whisper passed "$got (JIT build: $JIT_WHISPER); $(tail -1 "$w/whisper.out")"
     else record "$rid" whisper failed "output shape '$got', JIT build's '$JIT_WHISPER'"; indent < "$w/whisper.out"; [ "$JIT_WHISPER" != malformed ] || indent < "$WORK/jit/whisper.err"; fi
   else record "$rid" whisper failed "exit $?"; tail -n 5 "$w/whisper.err" | indent; fi
+
+  # realtime: a server_vad turn of the binary's demo against the bench's local Realtime server (host RID only: the
+  # demo's Silero and Piper under qemu cost minutes and the realtime client is the same managed code)
+  if [ "$rid" != "$(host_rid)" ]; then
+    record "$rid" realtime skipped "host RID only (the same client code; Silero and Piper under qemu are slow)"
+  elif [ ! -f "$BENCH_DLL" ]; then
+    record "$rid" realtime skipped "no bench build ($BENCH_DLL) to serve the Realtime API"
+  else
+    realtime_job "$rid" "$w"
+  fi
 
   if [ "$rid" = linux-arm64 ]; then
     log "linux-arm64 outputs (artifacts/aot-jobs/linux-arm64/):"

@@ -25,6 +25,11 @@ public static class CloudBench
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "serve-realtime")
+        {
+            return ServeRealtime(args[1..]);
+        }
+
         var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
         var voiceDir = Path.GetDirectoryName(ModelPaths.Require("piper/en_US-libritts_r-medium/model.onnx"))!;
         using var piper = PiperTts.Open(voiceDir);
@@ -36,6 +41,24 @@ public static class CloudBench
         Streaming(server, intents, runs).GetAwaiter().GetResult();
         Fallback(server, piper, runs).GetAwaiter().GetResult();
         RealtimeBench.RunAsync(runs).GetAwaiter().GetResult();
+        RealtimeBench.RunServerVadAsync(Math.Min(runs, 5)).GetAwaiter().GetResult();
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>bench cloud serve-realtime [--port N]</c>: a local Realtime server (<see cref="RealtimeVadServer"/>) until
+    /// stdin closes or the process is stopped; prints its URL, then what each connection does.
+    /// </summary>
+    private static int ServeRealtime(string[] args)
+    {
+        var port = args.Length == 2 && args[0] == "--port" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 0;
+        using var server = new RealtimeVadServer(port) { Log = line => Console.WriteLine("[realtime-server] " + line) };
+        Console.WriteLine($"realtime server: ws://127.0.0.1:{server.Port}/v1/realtime");
+        Console.Out.Flush();
+        while (Console.In.ReadLine() is not null)
+        {
+        }
+
         return 0;
     }
 

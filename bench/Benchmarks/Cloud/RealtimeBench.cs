@@ -93,9 +93,51 @@ internal static class RealtimeBench
         Console.WriteLine($"realtime: first audio delta sent -> samples handed to the speaker: {Median(firstAudio):F2} ms (p95 {P95(firstAudio):F2}); whole turn on a kept connection (1 s utterance up as 10 appends, commit, answer): {Median(turns):F2} ms (p95 {P95(turns):F2})");
     }
 
+    /// <summary>
+    /// The server-VAD turn (<c>TurnDetection server_vad</c>): a listening turn's audio (300 ms pre-roll, 1.5 s of
+    /// speech, then silence) handed to the provider in 32 ms windows at real time, as the front end's ring would;
+    /// the local server runs its VAD on the appends. Figures: the first window handed out -> the server has the first
+    /// append; how much of the speech had reached the server when its last window was handed out (audio streamed while
+    /// speaking); the server's speech_stopped -> the answer's first samples at the speaker.
+    /// </summary>
+    public static async Task RunServerVadAsync(int runs)
+    {
+        using var server = new RealtimeVadServer();
+        var options = new RealtimeOptions { BaseUrl = new Uri($"ws://127.0.0.1:{server.Port}/v1/realtime"), Model = "bench", FollowUp = false, TurnDetection = RealtimeOptions.ServerVad };
+        await using var realtime = new RealtimeSpeech(options, null, null, TimeProvider.System, NullLogger.Instance);
+        var firstAppend = new List<double>();
+        var streamed = new List<double>();
+        var stopToAudio = new List<double>();
+        for (var i = 0; i < runs + 1; i++)
+        {
+            server.Reset();
+            var source = new PacedSource(0.3, 1.5, 2.5);
+            var sink = new Sink();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var feeding = source.FeedAsync(server, cts.Token);
+            var reply = await realtime.ConverseAsync("bench-vad-" + i, source, 16000, sink, cts.Token);
+            await cts.CancelAsync();
+            await feeding;
+            realtime.EndSession("bench-vad-" + i);
+            if (reply.FailureReason is not null || sink.PlayedAt == 0)
+            {
+                throw new InvalidOperationException($"the server-VAD bench turn failed: {reply.FailureReason} {reply.FailureMessage}");
+            }
+
+            if (i >= 1)
+            {
+                firstAppend.Add(Stopwatch.GetElapsedTime(source.FirstAt, server.FirstAppendAt).TotalMilliseconds);
+                streamed.Add(Math.Min(1, (source.AppendedAtSpeechEnd - 300) / 1500));
+                stopToAudio.Add(Stopwatch.GetElapsedTime(server.StoppedAt, sink.PlayedAt).TotalMilliseconds);
+            }
+        }
+
+        Console.WriteLine($"realtime server_vad: first window -> first append at the server {Median(firstAppend):F1} ms (p95 {P95(firstAppend):F1}); speech at the server when its last window was captured {Median(streamed) * 100:F0} % (min {streamed.Min() * 100:F0} %); speech_stopped -> first answer samples at the speaker {Median(stopToAudio):F2} ms (p95 {P95(stopToAudio):F2}); {runs} turns, audio at real time");
+    }
+
     private static Task Send(WebSocket ws, string json) => ws.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
 
-    private static async Task HandshakeAsync(NetworkStream stream)
+    internal static async Task HandshakeAsync(NetworkStream stream)
     {
         var request = new StringBuilder();
         var one = new byte[1];
@@ -120,6 +162,84 @@ internal static class RealtimeBench
 
     private static double P95(List<double> v) => v.Order().ElementAt(Math.Min(v.Count - 1, (int)Math.Ceiling(v.Count * 0.95) - 1));
 
+    /// <summary>A listening turn's audio at real time in 32 ms windows: pre-roll noise, a 220 Hz tone as speech, silence.</summary>
+    private sealed class PacedSource(double preRoll, double speech, double silence) : IRealtimeAudioSource
+    {
+        private readonly System.Threading.Channels.Channel<float[]> _windows = System.Threading.Channels.Channel.CreateUnbounded<float[]>();
+        private float[] _pending = [];
+        private int _at;
+
+        public long DroppedSamples => 0;
+
+        public Task<UtteranceEnd> DeviceEnded { get; } = new TaskCompletionSource<UtteranceEnd>().Task;
+
+        public long FirstAt { get; private set; }
+
+        /// <summary>Ms of audio the server had when the last speech window was handed out.</summary>
+        public double AppendedAtSpeechEnd { get; private set; }
+
+        public async Task FeedAsync(RealtimeVadServer server, CancellationToken cancellationToken)
+        {
+            var total = (int)((preRoll + speech + silence) * 16000);
+            var speechEnd = (int)((preRoll + speech) * 16000);
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                for (int at = 0, k = 0; at < total; at += 512, k++)
+                {
+                    var window = new float[512];
+                    for (var i = 0; i < 512; i++)
+                    {
+                        var n = at + i;
+                        window[i] = n >= preRoll * 16000 && n < speechEnd ? 0.3f * MathF.Sin(2 * MathF.PI * 220 * n / 16000f) : 0.001f * ((n * 7919 % 200) - 100) / 100f;
+                    }
+
+                    if (k == 0)
+                    {
+                        FirstAt = Stopwatch.GetTimestamp();
+                    }
+
+                    _windows.Writer.TryWrite(window);
+                    if (at < speechEnd && at + 512 >= speechEnd)
+                    {
+                        await Task.Delay(1, cancellationToken); // the window is handed out; what has the server got
+                        AppendedAtSpeechEnd = server.AppendedMs;
+                    }
+
+                    var due = start + ((k + 1) * Stopwatch.Frequency * 512 / 16000);
+                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, cancellationToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        public async ValueTask<int> ReadAsync(Memory<float> buffer, int minimum, CancellationToken cancellationToken)
+        {
+            var n = 0;
+            while (n < Math.Min(minimum, buffer.Length))
+            {
+                if (_at == _pending.Length)
+                {
+                    _pending = await _windows.Reader.ReadAsync(cancellationToken);
+                    _at = 0;
+                }
+
+                var take = Math.Min(buffer.Length - n, _pending.Length - _at);
+                _pending.AsSpan(_at, take).CopyTo(buffer.Span[n..]);
+                _at += take;
+                n += take;
+            }
+
+            return n;
+        }
+    }
+
     private sealed class Sink : IRealtimeTurn
     {
         private WorkflowTurn? _workflow;
@@ -133,6 +253,12 @@ internal static class RealtimeBench
         public void RequestSent()
         {
         }
+
+        public void SpeechStarted()
+        {
+        }
+
+        public bool ServerEndedTurn() => true;
 
         public void UserTranscript(string text)
         {
@@ -152,7 +278,8 @@ internal static class RealtimeBench
             return ValueTask.CompletedTask;
         }
 
-        public int HeardMilliseconds(string itemId) => 0;
+        /// <summary>Nothing plays: the answer counts as heard at once (a server turn does not wait for a speaker).</summary>
+        public int HeardMilliseconds(string itemId) => int.MaxValue;
     }
 
     private sealed class NoAppliance : IApplianceControl

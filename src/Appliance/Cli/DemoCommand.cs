@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using VoiceAppliance.Audio.Alsa;
+using VoiceAppliance.Cloud;
 using VoiceAppliance.Demo;
 using VoiceAppliance.Models;
 using VoiceAppliance.Models.Grammar;
@@ -23,13 +24,16 @@ namespace VoiceAppliance.Cli;
 public static class DemoCommand
 {
     private const string Usage = """
-        usage: appliance demo [--input WAV] [--output WAV] [--fast] [--stt grammar|whisper] [--whisper-model FILE] [--workdir DIR]
+        usage: appliance demo [--input WAV] [--output WAV] [--fast] [--stt grammar|whisper] [--whisper-model FILE] [--workdir DIR] [--realtime URL [--realtime-turns MODE]]
           --input WAV          your own recording as the microphone (any rate/channels; the button is tapped at the start and after each session)
           --output WAV         where the speaker's audio goes (default: <workdir>/speaker.wav)
           --fast               pace the microphone and speaker at twice real time
           --stt ENGINE         grammar (default; pocketsphinx on the intents' sentences) or whisper
           --whisper-model FILE ggml Whisper model for --stt whisper (default: models/ggml-tiny.en.bin)
           --workdir DIR        where the ALSA configuration, recording and output go (default: a new temporary folder)
+          --realtime URL       answer the turns with an OpenAI Realtime server (ws:// or wss://, no key), e.g. the bench's
+                               `cloud serve-realtime`; the local engines are the fallback
+          --realtime-turns M   who ends a realtime turn: device (default), server_vad or semantic_vad
         """;
 
     /// <summary>Runs the demo.</summary>
@@ -39,7 +43,8 @@ public static class DemoCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
 
-        string? input = null, output = null, workdir = null, whisperModel = null;
+        string? input = null, output = null, workdir = null, whisperModel = null, realtimeUrl = null;
+        var realtimeTurns = "device";
         var stt = "grammar";
         var speed = 1.0;
         for (var i = 0; i < args.Length; i++)
@@ -61,6 +66,12 @@ public static class DemoCommand
                     break;
                 case "--whisper-model" when hasValue:
                     whisperModel = args[++i];
+                    break;
+                case "--realtime" when hasValue && Uri.TryCreate(args[i + 1], UriKind.Absolute, out var url) && url.Scheme is "ws" or "wss":
+                    realtimeUrl = args[++i];
+                    break;
+                case "--realtime-turns" when hasValue && args[i + 1] is "device" or RealtimeOptions.ServerVad or RealtimeOptions.SemanticVad:
+                    realtimeTurns = args[++i];
                     break;
                 case "--fast":
                     speed = 2;
@@ -87,7 +98,8 @@ public static class DemoCommand
 
         try
         {
-            return await RunDemoAsync(input, output, workdir, stt, whisperModel, speed, stdout, cancellationToken).ConfigureAwait(false);
+            var realtime = realtimeUrl is null ? null : new RealtimeOptions { BaseUrl = new Uri(realtimeUrl), Model = "demo", TurnDetection = realtimeTurns, FollowUp = false };
+            return await RunDemoAsync(input, output, workdir, stt, whisperModel, speed, realtime, stdout, cancellationToken).ConfigureAwait(false);
         }
         catch (FileNotFoundException ex)
         {
@@ -111,7 +123,7 @@ public static class DemoCommand
         }
     }
 
-    private static async Task<int> RunDemoAsync(string? input, string? output, string? workdir, string stt, string? whisperModel, double speed, TextWriter stdout, CancellationToken cancellationToken)
+    private static async Task<int> RunDemoAsync(string? input, string? output, string? workdir, string stt, string? whisperModel, double speed, RealtimeOptions? realtimeOptions, TextWriter stdout, CancellationToken cancellationToken)
     {
         var userAudio = input is null ? null : WavFile.Read(input); // fail early on a bad file
         var vadPath = ModelPaths.Require("silero_vad_v5.onnx");
@@ -128,6 +140,11 @@ public static class DemoCommand
         using var whisper = stt == "whisper" ? WhisperModel.Load(whisperModel ?? ModelPaths.Require("ggml-tiny.en.bin")) : null;
         using var grammar = stt == "grammar" ? new GrammarSpeechToText(workflow.Jsgf) : null;
         ISpeechToText recognizer = whisper is not null ? new WhisperSpeechToText(whisper) : grammar!;
+        await using var realtime = realtimeOptions is null ? null : new RealtimeSpeech(realtimeOptions, null, workflow, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        if (realtimeOptions is not null)
+        {
+            await stdout.WriteLineAsync($"realtime: {realtimeOptions.ConnectUrl} (turn detection {realtimeOptions.TurnDetection}); the local engines are the fallback").ConfigureAwait(false);
+        }
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"engines: Silero VAD {vad.Version}, {recognizer.Name} STT, {tts.Name} ({tts.SampleRate} Hz), {intents.Intents.Count} intents; loaded in {load.ElapsedMilliseconds} ms")).ConfigureAwait(false);
 
         // The microphone recording: the synthesised scenario, or the user's file.
@@ -194,7 +211,7 @@ public static class DemoCommand
             await using (mic.ConfigureAwait(false))
             {
                 capture.Start();
-                using (pipeline = new VoicePipeline(new PipelineEngines(mic, playback, vad, recognizer, tts, workflow), new PipelineOptions()))
+                using (pipeline = new VoicePipeline(new PipelineEngines(mic, playback, vad, recognizer, tts, workflow) { Realtime = realtime }, new PipelineOptions()))
                 {
                     using var subscription = pipeline.Events.Subscribe(1024);
                     var printer = Task.Run(

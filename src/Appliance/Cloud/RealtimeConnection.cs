@@ -29,12 +29,24 @@ internal sealed class RealtimeConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly Task _receiving;
     private CloudProviderException? _failure;
+    private Action? _speechStarted;
 
     private RealtimeConnection(ClientWebSocket socket, int maxMessageBytes)
     {
         _socket = socket;
         _buffer = new byte[maxMessageBytes];
         _receiving = Task.Run(ReceiveLoopAsync);
+    }
+
+    /// <summary>
+    /// Called from the receive loop the moment the server's <c>input_audio_buffer.speech_started</c> arrives (before the
+    /// turn's reader, which may be blocked writing answer audio to the speaker, takes the event): a barge-in must not
+    /// wait for the answer's download. Null: nothing is called.
+    /// </summary>
+    public Action? SpeechStarted
+    {
+        get => Volatile.Read(ref _speechStarted);
+        set => Volatile.Write(ref _speechStarted, value);
     }
 
     /// <summary>Why the connection ended, once it has.</summary>
@@ -79,17 +91,22 @@ internal sealed class RealtimeConnection : IAsyncDisposable
         return new RealtimeConnection(socket, options.MaxMessageBytes);
     }
 
-    /// <summary>Sends one event (JSON text message).</summary>
+    /// <summary>
+    /// Sends one event (JSON text message). <paramref name="cancellationToken"/> stops the wait for the socket only: a
+    /// message once started is sent whole (a cancelled <see cref="ClientWebSocket"/> send aborts the socket, and a
+    /// barge-in must still cancel and truncate on it); the connection's own closing stops it.
+    /// </summary>
     public async Task SendAsync<T>(T value, JsonTypeInfo<T> info, CancellationToken cancellationToken)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(value, info);
         await _send.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            await _socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, _closing.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
+            // (an aborted socket fails a send in progress as cancelled: the caller's token is not the socket's)
             throw Fail(new CloudProviderException("stream_cut", "the realtime connection broke while sending", ex));
         }
         finally
@@ -106,6 +123,18 @@ internal sealed class RealtimeConnection : IAsyncDisposable
             return await _events.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
+        {
+            throw Failure ?? new CloudProviderException("stream_cut", "the realtime connection closed");
+        }
+    }
+
+    /// <summary>
+    /// Waits until an event can be taken (<see cref="TryReceive"/>) without taking it, so a caller may stop waiting for
+    /// something else and lose nothing; throws the connection's failure when it has ended.
+    /// </summary>
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        if (!await _events.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             throw Failure ?? new CloudProviderException("stream_cut", "the realtime connection closed");
         }
@@ -201,6 +230,11 @@ internal sealed class RealtimeConnection : IAsyncDisposable
                     Fail(new CloudProviderException("malformed_response", "a realtime event has no type"));
                     _socket.Abort();
                     return;
+                }
+
+                if (e.Type == "input_audio_buffer.speech_started")
+                {
+                    SpeechStarted?.Invoke();
                 }
 
                 await _events.Writer.WriteAsync(e, token).ConfigureAwait(false);

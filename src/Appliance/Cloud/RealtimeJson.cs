@@ -32,11 +32,33 @@ internal sealed class RealtimeSessionConfig
 
     /// <summary>Always written: null turns the server's VAD off (the device ends each turn).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public JsonObject? TurnDetection { get; set; }
+    public RealtimeTurnDetection? TurnDetection { get; set; }
 
     public List<RealtimeTool>? Tools { get; set; }
 
     public string? ToolChoice { get; set; }
+}
+
+/// <summary>
+/// <c>turn_detection</c>: <c>server_vad</c> (threshold, prefix_padding_ms, silence_duration_ms) or <c>semantic_vad</c>
+/// (eagerness); the server creates the response at the end of the user's speech and interrupts its answer when the
+/// user starts speaking.
+/// </summary>
+internal sealed class RealtimeTurnDetection
+{
+    public string Type { get; set; } = "server_vad";
+
+    public double? Threshold { get; set; }
+
+    public int? PrefixPaddingMs { get; set; }
+
+    public int? SilenceDurationMs { get; set; }
+
+    public string? Eagerness { get; set; }
+
+    public bool CreateResponse { get; set; } = true;
+
+    public bool InterruptResponse { get; set; } = true;
 }
 
 /// <summary><c>input_audio_transcription</c>.</summary>

@@ -8,6 +8,12 @@ namespace VoiceAppliance.Cloud;
 /// </summary>
 public sealed record RealtimeOptions
 {
+    /// <summary>The <c>server_vad</c> mode's name.</summary>
+    public const string ServerVad = "server_vad";
+
+    /// <summary>The <c>semantic_vad</c> mode's name.</summary>
+    public const string SemanticVad = "semantic_vad";
+
     /// <summary>The WebSocket URL without the model, e.g. <c>wss://api.openai.com/v1/realtime</c>.</summary>
     public required Uri BaseUrl { get; init; }
 
@@ -30,10 +36,41 @@ public sealed record RealtimeOptions
     public string TranscriptionModel { get; init; } = "whisper-1";
 
     /// <summary>
-    /// Who ends a turn: <c>device</c> (the device's own endpointer; the utterance is committed and a response asked
-    /// for; the only mode implemented).
+    /// Who ends a turn: <c>device</c> (the device's own endpointer; the whole utterance goes up, is committed and a
+    /// response asked for), <c>server_vad</c> or <c>semantic_vad</c> (the microphone is streamed while listening and
+    /// the server's turn detection ends the turn and starts the response itself).
     /// </summary>
     public string TurnDetection { get; init; } = "device";
+
+    /// <summary><c>server_vad</c>'s activation threshold (0-1; the API's default 0.5).</summary>
+    public double VadThreshold { get; init; } = 0.5;
+
+    /// <summary><c>server_vad</c>'s audio kept before detected speech, in ms (the API's default 300).</summary>
+    public int VadPrefixPaddingMs { get; init; } = 300;
+
+    /// <summary><c>server_vad</c>'s silence that ends speech, in ms (the API's default 500).</summary>
+    public int VadSilenceDurationMs { get; init; } = 500;
+
+    /// <summary><c>semantic_vad</c>'s eagerness: <c>low</c>, <c>medium</c>, <c>high</c> or <c>auto</c> (= medium; the API's default).</summary>
+    public string Eagerness { get; init; } = "auto";
+
+    /// <summary>
+    /// The device's safety net in a server mode: silence (by the device's VAD) after the user's last speech for this
+    /// long without the server ending the turn ends it on the device and answers it on the local path
+    /// (<c>no_turn_end</c>). Null: <see cref="EffectiveTurnEndTimeout"/>'s default for the mode.
+    /// </summary>
+    public TimeSpan? TurnEndTimeout { get; init; }
+
+    /// <summary>Whether the server's turn detection ends turns (the microphone is streamed while listening).</summary>
+    public bool ServerTurns => TurnDetection is ServerVad or SemanticVad;
+
+    /// <summary>
+    /// <see cref="TurnEndTimeout"/>, or by default: <c>server_vad</c> its silence duration + 2 s; <c>semantic_vad</c>
+    /// the eagerness's longest wait (low 8 s, medium/auto 4 s, high 2 s, per the API reference) + 1 s.
+    /// </summary>
+    public TimeSpan EffectiveTurnEndTimeout => TurnEndTimeout ?? (TurnDetection == SemanticVad
+        ? TimeSpan.FromSeconds(Eagerness switch { "low" => 9, "high" => 3, _ => 5 })
+        : TimeSpan.FromMilliseconds(VadSilenceDurationMs + 2000));
 
     /// <summary>TCP + TLS + WebSocket handshake limit.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
@@ -106,10 +143,35 @@ public sealed record RealtimeOptions
 
         var defaults = new RealtimeOptions { BaseUrl = new Uri("wss://localhost/"), Model = "-" };
         var detection = r.GetString("TurnDetection", defaults.TurnDetection).Trim().ToLowerInvariant();
-        if (detection != "device")
+        if (detection is not ("device" or ServerVad or SemanticVad))
         {
-            r.Error("TurnDetection", $"'{detection}' is not supported yet: the device's endpointer ends each turn ('device'). The server's server_vad/semantic_vad need the microphone streamed while listening, which this version does not do.");
+            r.Error("TurnDetection", $"'{detection}' is not a turn detection: use 'device' (the device's endpointer ends each turn), 'server_vad' (the server's VAD) or 'semantic_vad' (the server's turn model).");
             detection = defaults.TurnDetection;
+        }
+
+        foreach (var key in (ReadOnlySpan<string>)["VadThreshold", "VadPrefixPaddingMs", "VadSilenceDurationMs"])
+        {
+            if (detection != ServerVad && r.Has(key))
+            {
+                r.Error(key, $"applies only to TurnDetection 'server_vad' (it is '{detection}'); remove it or set TurnDetection to server_vad.");
+            }
+        }
+
+        if (detection != SemanticVad && r.Has("Eagerness"))
+        {
+            r.Error("Eagerness", $"applies only to TurnDetection 'semantic_vad' (it is '{detection}'); remove it or set TurnDetection to semantic_vad.");
+        }
+
+        if (detection == "device" && r.Has("TurnEndTimeoutMs"))
+        {
+            r.Error("TurnEndTimeoutMs", "applies only when the server ends turns (TurnDetection server_vad or semantic_vad); the device's own endpointing is under Pipeline:Endpointing.");
+        }
+
+        var eagerness = r.GetString("Eagerness", defaults.Eagerness).Trim().ToLowerInvariant();
+        if (eagerness is not ("low" or "medium" or "high" or "auto"))
+        {
+            r.Error("Eagerness", $"'{eagerness}' is not an eagerness: use low (waits up to 8 s for the user to go on), medium, high (up to 2 s) or auto (= medium).");
+            eagerness = defaults.Eagerness;
         }
 
         return new RealtimeOptions
@@ -122,6 +184,11 @@ public sealed record RealtimeOptions
             Instructions = r.GetString("Instructions", defaults.Instructions),
             TranscriptionModel = r.GetString("TranscriptionModel", defaults.TranscriptionModel, allowEmpty: true),
             TurnDetection = detection,
+            VadThreshold = r.GetDouble("VadThreshold", defaults.VadThreshold, 0, 1),
+            VadPrefixPaddingMs = r.GetInt("VadPrefixPaddingMs", defaults.VadPrefixPaddingMs, 0, 2000),
+            VadSilenceDurationMs = r.GetInt("VadSilenceDurationMs", defaults.VadSilenceDurationMs, 100, 5000),
+            Eagerness = eagerness,
+            TurnEndTimeout = r.Has("TurnEndTimeoutMs") ? r.GetMilliseconds("TurnEndTimeoutMs", TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30)) : null,
             ConnectTimeout = r.GetMilliseconds("ConnectTimeoutMs", defaults.ConnectTimeout, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(30)),
             ResponseTimeout = r.GetMilliseconds("ResponseTimeoutMs", defaults.ResponseTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(120)),
             MaxMessageBytes = r.GetInt("MaxMessageKiB", defaults.MaxMessageBytes / 1024, 16, 16 * 1024) * 1024,

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using VoiceAppliance.Audio.Alsa.Dsp;
 using VoiceAppliance.Pipeline;
 
 namespace VoiceAppliance.Cloud;
@@ -9,7 +8,8 @@ namespace VoiceAppliance.Cloud;
 /// <summary>
 /// The OpenAI Realtime API as a speech-to-speech mode of the pipeline (<see cref="IRealtimeSpeech"/>): one WebSocket
 /// conversation per pipeline session. Each turn's utterance (16 kHz, endpointed by the device) is resampled to 24 kHz
-/// pcm16 and sent as <c>input_audio_buffer.append</c> events, committed, and answered (<c>response.create</c>); the
+/// pcm16 and sent as <c>input_audio_buffer.append</c> events, committed, and answered (<c>response.create</c>), or,
+/// with the server's turn detection, streamed as it is captured (RealtimeSpeech.Streaming.cs); the
 /// answer's audio deltas are played as they arrive, its transcripts become the pipeline's transcript and reply, its
 /// function calls run the intents (<see cref="IntentTools"/>) and go back as <c>function_call_output</c> items. A
 /// barge-in or stop sends <c>response.cancel</c> and <c>conversation.item.truncate</c> with what was heard. A failure
@@ -56,9 +56,37 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
     public CircuitBreaker Breaker => _breaker;
 
     /// <inheritdoc />
-    public async Task<RealtimeReply> RespondAsync(string sessionId, ReadOnlyMemory<float> utterance, int sampleRate, IRealtimeTurn turn, CancellationToken cancellationToken)
+    public TimeSpan? ServerTurnEndTimeout => _options.ServerTurns ? _options.EffectiveTurnEndTimeout : null;
+
+    /// <inheritdoc />
+    public Task<RealtimeReply> RespondAsync(string sessionId, ReadOnlyMemory<float> utterance, int sampleRate, IRealtimeTurn turn, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(turn);
+        return RunTurnAsync(
+            sessionId,
+            turn,
+            async (connection, state, token) =>
+            {
+                await SendUtteranceAsync(connection, utterance, sampleRate, state, token).ConfigureAwait(false);
+                turn.RequestSent();
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<RealtimeReply> ConverseAsync(string sessionId, IRealtimeAudioSource audio, int sampleRate, IRealtimeTurn turn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(audio);
+        ArgumentNullException.ThrowIfNull(turn);
+        return RunTurnAsync(sessionId, turn, (connection, state, token) => ListenAsync(connection, audio, sampleRate, turn, state, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// One turn on the session's conversation: <paramref name="userTurn"/> gets the user's audio up and the turn ended
+    /// (the device's utterance committed, or the server's turn detection), then the answer is read and played.
+    /// </summary>
+    private async Task<RealtimeReply> RunTurnAsync(string sessionId, IRealtimeTurn turn, Func<RealtimeConnection, TurnState, CancellationToken, Task> userTurn, CancellationToken cancellationToken)
+    {
         if (!_breaker.TryAcquire())
         {
             return new RealtimeReply(string.Empty, TimeSpan.Zero, "circuit_open", $"{Name} failed {_options.FailureThreshold} times in a row; skipped for {_options.CoolDown.TotalSeconds:0} s");
@@ -75,8 +103,12 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         try
         {
             connection = await ConnectionForAsync(sessionId, cancellationToken).ConfigureAwait(false);
-            await SendUtteranceAsync(connection, utterance, sampleRate, state, cancellationToken).ConfigureAwait(false);
-            turn.RequestSent();
+            if (_options.ServerTurns)
+            {
+                connection.SpeechStarted = turn.SpeechStarted;
+            }
+
+            await userTurn(connection, state, cancellationToken).ConfigureAwait(false);
             await ReadAnswerAsync(connection, turn, state, cancellationToken).ConfigureAwait(false);
             _breaker.Success();
             if (_options.FollowUp)
@@ -109,6 +141,12 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
         }
         finally
         {
+            if (connection is not null)
+            {
+                connection.SpeechStarted = null;
+            }
+
+            await state.StopSenderAsync().ConfigureAwait(false);
             RealtimeConnection? closing = null;
             lock (_gate)
             {
@@ -236,7 +274,18 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
             Instructions = _options.Instructions,
             Voice = _options.Voice,
             InputAudioTranscription = _options.TranscriptionModel.Length > 0 ? new RealtimeTranscriptionConfig { Model = _options.TranscriptionModel } : null,
-            TurnDetection = null, // the device's endpointer ends each turn
+            TurnDetection = _options.TurnDetection switch
+            {
+                RealtimeOptions.ServerVad => new RealtimeTurnDetection
+                {
+                    Type = RealtimeOptions.ServerVad,
+                    Threshold = _options.VadThreshold,
+                    PrefixPaddingMs = _options.VadPrefixPaddingMs,
+                    SilenceDurationMs = _options.VadSilenceDurationMs,
+                },
+                RealtimeOptions.SemanticVad => new RealtimeTurnDetection { Type = RealtimeOptions.SemanticVad, Eagerness = _options.Eagerness },
+                _ => null, // the device's endpointer ends each turn
+            },
         };
         if (_tools is { Definitions.Count: > 0 })
         {
@@ -249,32 +298,11 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
 
     private static async Task SendUtteranceAsync(RealtimeConnection connection, ReadOnlyMemory<float> utterance, int sampleRate, TurnState state, CancellationToken cancellationToken)
     {
-        var resampler = sampleRate == ServerRate ? null : new PolyphaseResampler(sampleRate, ServerRate);
-        var outSamples = new float[resampler?.MaxOutput(ChunkInputSamples) ?? ChunkInputSamples];
-        var pcm = new byte[outSamples.Length * 2];
+        var encoder = new AppendEncoder(sampleRate);
         for (var offset = 0; offset < utterance.Length; offset += ChunkInputSamples)
         {
-            var input = utterance.Span.Slice(offset, Math.Min(ChunkInputSamples, utterance.Length - offset));
-            int produced;
-            if (resampler is null)
+            if (encoder.Encode(utterance.Span.Slice(offset, Math.Min(ChunkInputSamples, utterance.Length - offset))) is { } append)
             {
-                input.CopyTo(outSamples);
-                produced = input.Length;
-            }
-            else
-            {
-                produced = resampler.Process(input, outSamples);
-            }
-
-            for (var i = 0; i < produced; i++)
-            {
-                var s = Math.Clamp(outSamples[i], -1f, 1f);
-                BinaryPrimitives.WriteInt16LittleEndian(pcm.AsSpan(i * 2), (short)MathF.Round(s * 32767f));
-            }
-
-            if (produced > 0)
-            {
-                var append = new RealtimeAudioAppend { Audio = Convert.ToBase64String(pcm, 0, produced * 2) };
                 await connection.SendAsync(append, RealtimeJsonContext.Default.RealtimeAudioAppend, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -318,7 +346,13 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
                 case "input_audio_buffer.committed":
                     state.UserItem = e.ItemId;
                     break;
+                case "input_audio_buffer.speech_started":
+                    // The user speaks over the answer (streamed with echo cancellation): the connection's receive loop
+                    // already told the turn (a barge-in cancels it).
+                    state.SpeechStarts++;
+                    break;
                 case "conversation.item.input_audio_transcription.completed" when e.Transcript is { } heard && state.UserItem is not null && e.ItemId == state.UserItem:
+                    state.TranscriptDone = true;
                     turn.UserTranscript(heard.Trim());
                     break;
                 case "response.function_call_arguments.done" when state.Accepts(e):
@@ -341,6 +375,12 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
                     state.ResponseId = null;
                     if (pendingOutputs == 0)
                     {
+                        if (_options.ServerTurns)
+                        {
+                            await WatchPlaybackAsync(connection, turn, state, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        await AwaitUserTranscriptAsync(connection, turn, state, cancellationToken).ConfigureAwait(false);
                         return;
                     }
 
@@ -466,6 +506,50 @@ public sealed partial class RealtimeSpeech : IRealtimeSpeech, IAsyncDisposable, 
 
         /// <summary>The user's conversation item (from <c>input_audio_buffer.committed</c>): only its transcript is this turn's.</summary>
         public string? UserItem { get; set; }
+
+        /// <summary>The user's transcript was reported.</summary>
+        public bool TranscriptDone { get; set; }
+
+        /// <summary>The server's <c>speech_started</c> events in this turn.</summary>
+        public int SpeechStarts { get; set; }
+
+        private Task? _sender;
+        private CancellationTokenSource? _senderCts;
+
+        /// <summary>Starts the sender of a streamed turn (stopped by <see cref="StopSenderAsync"/>).</summary>
+        public void StartSender(Func<CancellationToken, Task> sender, CancellationToken cancellationToken)
+        {
+            _senderCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var token = _senderCts.Token;
+            _sender = Task.Run(() => sender(token), CancellationToken.None);
+        }
+
+        /// <summary>Stops the sender: at once, or (<paramref name="drain"/>) once it has sent what the ended stream still held.</summary>
+        public async Task StopSenderAsync(bool drain = false)
+        {
+            if (_sender is not { } sender)
+            {
+                return;
+            }
+
+            if (!drain)
+            {
+                await _senderCts!.CancelAsync().ConfigureAwait(false);
+            }
+
+            try
+            {
+                await sender.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or CloudProviderException or ObjectDisposedException)
+            {
+                // a failed send ended the connection: the turn's reader reports it
+            }
+
+            _sender = null;
+            _senderCts!.Dispose();
+            _senderCts = null;
+        }
 
         /// <summary>An event of the response this turn asked for (not a late one of a cancelled earlier response).</summary>
         public bool Accepts(RealtimeServerEvent e) => InResponse;

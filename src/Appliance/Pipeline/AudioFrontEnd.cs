@@ -11,7 +11,9 @@ namespace VoiceAppliance.Pipeline;
 /// done here before the next window). Per window it takes the controller's lock twice, briefly: to see what the
 /// window is for (gated, pre-roll only, listening, barge-in) and to apply the decision; Silero inference runs
 /// between, outside the lock. Buffers are allocated once; nothing is allocated per window. Each pass of the loop
-/// beats the <see cref="PipelineHeartbeat"/>.
+/// beats the <see cref="PipelineHeartbeat"/>. A turn streamed to a realtime server that ends turns
+/// (<see cref="PipelineTurn.RealtimeStream"/>) gets the utterance's audio copied into its ring as it is kept, and the
+/// device's silence window only starts that turn's safety net (the provider's turn-end timeout).
 /// </summary>
 internal sealed partial class AudioFrontEnd
 {
@@ -34,6 +36,7 @@ internal sealed partial class AudioFrontEnd
     private readonly float[] _utterance;
     private readonly int _prefixSamples;
     private readonly long _speculatePause;
+    private readonly long _serverTurnEnd;
     private readonly WakeWordSpotter? _wake;
     private int _utteranceLength;
     private int _pauseMiddle = -1;
@@ -58,6 +61,7 @@ internal sealed partial class AudioFrontEnd
         _prefixSamples = Samples(e.PrefixPadding);
         var early = controller.Options.EarlyEndpoint;
         _speculatePause = early.Enabled && early.Pause < e.SilenceToEnd ? Samples(early.Pause) : long.MaxValue;
+        _serverTurnEnd = controller.Engines.Realtime?.ServerTurnEndTimeout is { } serverEnd ? Samples(serverEnd) : 0;
         var longestRun = Math.Max(Samples(e.MinSpeech), (int)bargeIn.ConfirmSamples);
         _frame = GC.AllocateArray<float>(window, pinned: true);
         _frameMemory = _frame;
@@ -160,6 +164,7 @@ internal sealed partial class AudioFrontEnd
             var state = _c.Machine.State;
             if (use == FrameUse.BargeIn && state == PipelineState.Speaking)
             {
+                turn.RealtimeStream?.Write(frame); // a server that ends turns hears the user over the answer (echo-cancelled)
                 _bargeIn.OnSpeakingFrameLocked(turn, probability, frame.Length);
             }
             else if (use == FrameUse.Listening && state == PipelineState.Listening && !InWordTailLocked(probability))
@@ -342,10 +347,11 @@ internal sealed partial class AudioFrontEnd
                 // everything from the word's end on (and nothing before).
                 var take = (int)Math.Min(_afterWakeWord ? _ring.Count : Math.Min(_endpointer.SpeechRunSamples + _prefixSamples, _ring.Count), Math.Max(0, _ring.Total - _utteranceFloor));
                 _utteranceLength = _ring.CopyLast(take, _utterance);
+                turn.RealtimeStream?.Write(_utterance.AsSpan(0, _utteranceLength));
                 _c.Watchdog.ArmLocked();
                 break;
             case EndpointDecision.Continue when _endpointer.InSpeech:
-                AppendUtterance(frame);
+                AppendUtterance(frame, turn);
                 var silence = _endpointer.SilenceRunSamples;
                 if (silence > 0)
                 {
@@ -378,12 +384,16 @@ internal sealed partial class AudioFrontEnd
                 }
 
                 break;
+            case EndpointDecision.EndOfSpeech when turn.RealtimeStream is not null && _endpointer.SilenceRunSamples < _serverTurnEnd:
+                // The server ends the turn: the device's silence window only starts its safety net (the turn-end timeout).
+                AppendUtterance(frame, turn);
+                break;
             case EndpointDecision.EndOfSpeech:
-                AppendUtterance(frame);
+                AppendUtterance(frame, turn);
                 _c.EndListeningLocked(turn, UtteranceEnd.Silence);
                 break;
             case EndpointDecision.MaxUtterance:
-                AppendUtterance(frame);
+                AppendUtterance(frame, turn);
                 _c.EndListeningLocked(turn, UtteranceEnd.MaxUtterance);
                 break;
             case EndpointDecision.NoSpeech:
@@ -394,11 +404,12 @@ internal sealed partial class AudioFrontEnd
         }
     }
 
-    private void AppendUtterance(float[] frame)
+    private void AppendUtterance(float[] frame, PipelineTurn turn)
     {
         var n = Math.Min(_utterance.Length - _utteranceLength, frame.Length);
         frame.AsSpan(0, n).CopyTo(_utterance.AsSpan(_utteranceLength));
         _utteranceLength += n;
+        turn.RealtimeStream?.Write(frame); // as captured, to a realtime server that ends turns
     }
 
     private int Samples(TimeSpan t) => (int)Math.Round(t.TotalSeconds * _c.SampleRate);

@@ -19,6 +19,27 @@ public interface IRealtimeSpeech
     /// <param name="cancellationToken">The turn's cancellation (barge-in, stop, watchdog): the answer is cancelled and truncated to what was heard.</param>
     Task<RealtimeReply> RespondAsync(string sessionId, ReadOnlyMemory<float> utterance, int sampleRate, IRealtimeTurn turn, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Null: the device ends each turn and hands the whole utterance to <see cref="RespondAsync"/>. Otherwise the
+    /// server's turn detection ends turns: each listening turn is streamed to <see cref="ConverseAsync"/> as it is
+    /// captured, and this is the device's safety net, the silence after the user's last speech (by the device's VAD)
+    /// after which the device stops waiting for the server and answers locally.
+    /// </summary>
+    TimeSpan? ServerTurnEndTimeout { get; }
+
+    /// <summary>
+    /// One turn whose end the server detects: the microphone goes up while the user speaks
+    /// (<paramref name="audio"/>), the server's <c>speech_stopped</c> ends the turn (<see cref="IRealtimeTurn.ServerEndedTurn"/>)
+    /// and its response is played; a device end of the listening (<see cref="IRealtimeAudioSource.DeviceEnded"/>) is
+    /// committed (released, source ended) or fails the turn (<c>no_turn_end</c>: the safety net).
+    /// </summary>
+    /// <param name="sessionId">The pipeline session; a new one starts a new conversation.</param>
+    /// <param name="audio">The turn's audio as captured.</param>
+    /// <param name="sampleRate">Its rate (the capture's, 16 kHz).</param>
+    /// <param name="turn">Where the answer goes and what was heard of it.</param>
+    /// <param name="cancellationToken">The turn's cancellation, as for <see cref="RespondAsync"/>.</param>
+    Task<RealtimeReply> ConverseAsync(string sessionId, IRealtimeAudioSource audio, int sampleRate, IRealtimeTurn turn, CancellationToken cancellationToken);
+
     /// <summary>The pipeline session ended: its conversation is closed (in the background; returns at once).</summary>
     void EndSession(string sessionId);
 }

@@ -14,6 +14,15 @@ public interface IRealtimeTurn
     /// <summary>The utterance was sent and an answer asked for (the pipeline goes to Thinking).</summary>
     void RequestSent();
 
+    /// <summary>The server heard the user start speaking (<c>speech_started</c>): while the answer plays, a barge-in.</summary>
+    void SpeechStarted();
+
+    /// <summary>
+    /// The server ended the user's turn (<c>speech_stopped</c> or <c>committed</c>): listening ends and the pipeline
+    /// goes to Thinking. False when the turn no longer listens (the device ended it, or it was cut).
+    /// </summary>
+    bool ServerEndedTurn();
+
     /// <summary>The server's transcript of the user's utterance.</summary>
     void UserTranscript(string text);
 

@@ -55,4 +55,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Session {SessionId}: the realtime provider {Provider} failed ({Reason}, answer audio already played: {Played}); the session goes on with the local engines")]
     public static partial void RealtimeFellBack(ILogger logger, string sessionId, string provider, string reason, bool played);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Session {SessionId}: {Milliseconds} ms of the microphone streamed to {Provider} were dropped (the sender fell behind the ring)")]
+    public static partial void RealtimeAudioDropped(ILogger logger, string sessionId, string provider, long milliseconds);
 }

@@ -36,6 +36,9 @@ internal sealed class PipelineTurn(PipelineSession session, int index, bool hold
     /// <summary>The realtime answer in progress (<see cref="IRealtimeSpeech"/>), when the turn is a realtime one.</summary>
     public RealtimeTurnSink? Realtime { get; set; }
 
+    /// <summary>The microphone streamed to a realtime server that ends turns, while this turn is the one streaming.</summary>
+    public RealtimeAudioStream? RealtimeStream { get; set; }
+
     public TurnMetrics Metrics { get; set; } = new();
 
     /// <summary>Timestamp of the turn's last progress (the watchdog's stamp), for <see cref="PipelineHeartbeat"/>.</summary>

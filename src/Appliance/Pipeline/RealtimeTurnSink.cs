@@ -75,6 +75,48 @@ internal sealed class RealtimeTurnSink : IRealtimeTurn
         }
     }
 
+    public void SpeechStarted()
+    {
+        lock (_c.Gate)
+        {
+            if (!_c.IsCurrent(_turn))
+            {
+                return;
+            }
+
+            if (_c.Machine.State == PipelineState.Speaking && _c.Options.BargeIn.Mode != BargeInMode.Disabled)
+            {
+                // The server heard the user over the answer (the microphone is streamed while speaking only with echo
+                // cancellation): a barge-in by speech; the new turn's audio continues the server's buffer.
+                _c.BargeIn.BargeInLocked(_turn, hold: false, fromSpeech: true);
+                return;
+            }
+
+            _c.Watchdog.ArmLocked();
+        }
+    }
+
+    public bool ServerEndedTurn()
+    {
+        lock (_c.Gate)
+        {
+            if (!_c.IsCurrent(_turn) || _c.Machine.State != PipelineState.Listening)
+            {
+                return false;
+            }
+
+            _c.EndListeningLocked(_turn, UtteranceEnd.Server);
+            if (!_c.IsCurrent(_turn) || _c.Machine.State != PipelineState.Transcribing)
+            {
+                return false; // no speech by the device's VAD: the session ended
+            }
+
+            _c.Machine.TransitionTo(PipelineState.Thinking); // the server is answering already
+            _c.Watchdog.ArmLocked();
+            return true;
+        }
+    }
+
     public void UserTranscript(string text)
     {
         lock (_c.Gate)

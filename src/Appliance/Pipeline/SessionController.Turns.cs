@@ -15,6 +15,7 @@ internal sealed partial class SessionController
         BargeIn.ResetLocked();
         Machine.TransitionTo(PipelineState.Listening);
         Watchdog.ArmLocked();
+        Runner.StartStreamingLocked(turn, keepPending: bargeIn);
         if (SourceEnded)
         {
             EndListeningLocked(turn, UtteranceEnd.SourceEnded);
@@ -57,6 +58,14 @@ internal sealed partial class SessionController
 
         Machine.TransitionTo(PipelineState.Transcribing);
         Watchdog.ArmLocked();
+        if (turn.RealtimeStream is { } stream)
+        {
+            // The realtime turn has been running since listening began: it hears how listening ended.
+            speculation?.Cancel();
+            stream.ListeningEnded(how, utterance);
+            return;
+        }
+
         Runner.StartUserTurn(turn, utterance, speculation);
     }
 

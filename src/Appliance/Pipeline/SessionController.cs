@@ -24,7 +24,17 @@ internal sealed partial class SessionController : IDisposable
         Metrics = new TurnMetricsRecorder(time, SampleRate);
         Watchdog = new TurnWatchdog(this, options.WatchdogTimeout, time);
         Heartbeat = new PipelineHeartbeat(time, this);
+        if (engines.Realtime?.ServerTurnEndTimeout is not null)
+        {
+            RealtimeFeed = new RealtimeAudioFeed(SampleRate * RealtimeFeedSeconds);
+        }
     }
+
+    /// <summary>How much captured audio the ring to a realtime server holds while its sender catches up.</summary>
+    public const int RealtimeFeedSeconds = 4;
+
+    /// <summary>The ring to a realtime server that ends turns (<see cref="IRealtimeSpeech.ServerTurnEndTimeout"/>); null otherwise.</summary>
+    public RealtimeAudioFeed? RealtimeFeed { get; }
 
     /// <summary>The pipeline's lock.</summary>
     public object Gate { get; } = new();

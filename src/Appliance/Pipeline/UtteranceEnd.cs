@@ -26,4 +26,7 @@ public enum UtteranceEnd
     /// cannot continue, so the turn ended before the silence window (<see cref="EarlyEndpointOptions"/>).
     /// </summary>
     EarlyEndpoint,
+
+    /// <summary>The realtime server's turn detection (<c>server_vad</c>, <c>semantic_vad</c>) ended the user's turn.</summary>
+    Server,
 }

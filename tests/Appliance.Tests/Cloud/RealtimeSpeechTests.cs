@@ -216,7 +216,7 @@ public sealed class RealtimeSpeechTests
         Assert.Equal("cloud-realtime", r.ReportName);
 
         var bad = ApplianceConfiguration.CreateDefault().LoadJson("""
-            { "Cloud": { "Realtime": { "BaseUrl": "https://api.openai.com/v1/realtime", "ApiKey": "sk-inline-secret", "TurnDetection": "semantic_vad" } } }
+            { "Cloud": { "Realtime": { "BaseUrl": "https://api.openai.com/v1/realtime", "ApiKey": "sk-inline-secret", "TurnDetection": "client_vad" } } }
             """, s_noEnv);
         var errors = bad.Issues.Where(i => i.Severity == ConfigSeverity.Error).Select(i => i.Key).Order().ToList();
         Assert.Equal(["Cloud:Realtime:ApiKey", "Cloud:Realtime:BaseUrl", "Cloud:Realtime:Model", "Cloud:Realtime:TurnDetection"], errors);
@@ -294,6 +294,214 @@ public sealed class RealtimeSpeechTests
         log.AssertNoSecret();
     }
 
+    [Fact]
+    public async Task Server_vad_streams_the_audio_as_it_comes_and_the_servers_speech_stopped_ends_the_turn()
+    {
+        await using var server = RealtimeTestServer.Start();
+        var answer = new byte[24000];
+        server.Then(c => c.ServerVadAsync((conn, _) => conn.AnswerServerTurnAsync(answer, "Hi.", "hello there")));
+        var log = new LogCapture();
+        await using var realtime = Provider(server, log, o => o with { TurnDetection = RealtimeOptions.ServerVad, VadSilenceDurationMs = 400, VadThreshold = 0.6, VadPrefixPaddingMs = 200 });
+        var audio = new StreamedAudio().Silence(0.3).Speech(1.0).Silence(1.0); // never ended by the device
+
+        var (reply, turn) = await ConverseAsync(realtime, "s1", audio);
+
+        Assert.Null(reply.FailureReason);
+        Assert.Equal("Hi.", reply.Text);
+        Assert.Equal((1, 1), (turn.SpeechStarts, turn.ServerEnds));
+        Assert.Equal(0, turn.Requests); // the server created the response: nothing was asked for
+        Assert.Equal(["hello there"], turn.Transcripts);
+        Assert.False(audio.DeviceEnded.IsCompleted);
+        var connection = Assert.Single(server.Connections);
+        Assert.Empty(connection.Violations);
+        var detection = Assert.Single(connection.Of("session.update")).GetProperty("session").GetProperty("turn_detection");
+        Assert.Equal("server_vad", detection.GetProperty("type").GetString());
+        Assert.Equal(0.6, detection.GetProperty("threshold").GetDouble());
+        Assert.Equal(200, detection.GetProperty("prefix_padding_ms").GetInt32());
+        Assert.Equal(400, detection.GetProperty("silence_duration_ms").GetInt32());
+        Assert.True(detection.GetProperty("create_response").GetBoolean());
+        Assert.False(detection.TryGetProperty("eagerness", out _));
+
+        // The speech went up in bounded appends while the source was still producing: the server heard it start
+        // before the audio it stopped on had been captured.
+        var appends = connection.Of("input_audio_buffer.append");
+        Assert.InRange(appends.Count, 10, 60);
+        Assert.All(appends, a => Assert.InRange(Convert.FromBase64String(a.GetProperty("audio").GetString()!).Length, 2, 4800));
+        Assert.True(connection.SpeechStartedAtMs.Single() < connection.AppendedMsAtStop.Single() - 400);
+        Assert.InRange(connection.SpeechStartedAtMs.Single(), 250, 400);
+        log.AssertNoSecret();
+    }
+
+    [Fact]
+    public async Task Semantic_vad_sends_its_eagerness_and_no_server_vad_fields()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(c => c.ServerVadAsync((conn, _) => conn.AnswerServerTurnAsync(new byte[4800], "Ok.", "fine")));
+        await using var realtime = Provider(server, new LogCapture(), o => o with { TurnDetection = RealtimeOptions.SemanticVad, Eagerness = "low" });
+
+        var (reply, _) = await ConverseAsync(realtime, "s1", new StreamedAudio().Silence(0.2).Speech(0.6).Silence(0.8));
+
+        Assert.Null(reply.FailureReason);
+        var detection = Assert.Single(server.Connections).Of("session.update").Single().GetProperty("session").GetProperty("turn_detection");
+        Assert.Equal(("semantic_vad", "low"), (detection.GetProperty("type").GetString(), detection.GetProperty("eagerness").GetString()));
+        Assert.False(detection.TryGetProperty("threshold", out _));
+        Assert.False(detection.TryGetProperty("silence_duration_ms", out _));
+        Assert.Equal(TimeSpan.FromSeconds(9), realtime.ServerTurnEndTimeout);
+    }
+
+    [Fact]
+    public async Task A_server_that_never_ends_the_turn_fails_it_as_no_turn_end_when_the_device_gives_up()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(c => c.ServerVadAsync((_, _) => Task.CompletedTask, stopTurns: 0));
+        var log = new LogCapture();
+        await using var realtime = Provider(server, log, o => o with { TurnDetection = RealtimeOptions.ServerVad, TurnEndTimeout = TimeSpan.FromSeconds(1.5) });
+        var audio = new StreamedAudio().Silence(0.2).Speech(0.8).Silence(0.5).ThenDeviceEnds(UtteranceEnd.Silence);
+
+        var (reply, turn) = await ConverseAsync(realtime, "s1", audio);
+
+        Assert.Equal("no_turn_end", reply.FailureReason);
+        Assert.Contains("1500 ms of silence (TurnEndTimeoutMs)", reply.FailureMessage, StringComparison.Ordinal);
+        Assert.Equal((1, 0, 0), (turn.SpeechStarts, turn.ServerEnds, turn.Plays));
+        Assert.Empty(Assert.Single(server.Connections).Violations); // no commit or response.create: the device answers
+        Assert.Contains(log.Lines, l => l.Contains("no_turn_end", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_released_button_in_a_server_mode_sends_the_rest_commits_and_asks_for_the_answer()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(async c =>
+        {
+            await c.NextAsync("input_audio_buffer.commit");
+            await c.NextAsync("response.create");
+            await c.AnswerAsync(new byte[4800], "Done.", "switch it off");
+        });
+        await using var realtime = Provider(server, new LogCapture(), o => o with { TurnDetection = RealtimeOptions.ServerVad });
+        var audio = new StreamedAudio().Silence(0.1).Speech(0.5).ThenDeviceEnds(UtteranceEnd.Released);
+
+        var (reply, turn) = await ConverseAsync(realtime, "s1", audio);
+
+        Assert.Null(reply.FailureReason);
+        Assert.Equal("Done.", reply.Text);
+        Assert.Equal(1, turn.Requests);
+        var connection = Assert.Single(server.Connections);
+        var types = connection.Received.Select(e => e.GetProperty("type").GetString()).ToList();
+        Assert.Equal("input_audio_buffer.commit", types[types.LastIndexOf("input_audio_buffer.append") + 1]); // every sample before the commit
+        Assert.Equal(0.6 * 24000 * 2, connection.AppendedBytes, 480.0);
+    }
+
+    [Fact]
+    public async Task A_user_transcript_that_comes_after_the_answer_is_still_the_turns()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(c => c.ServerVadAsync((conn, _) => conn.AnswerServerTurnAsync(new byte[9600], "Sure.", "late words", lateUserText: true)));
+        await using var realtime = Provider(server, new LogCapture(), o => o with { TurnDetection = RealtimeOptions.ServerVad });
+
+        var (reply, turn) = await ConverseAsync(realtime, "s1", new StreamedAudio().Silence(0.2).Speech(0.6).Silence(0.8));
+
+        Assert.Null(reply.FailureReason);
+        Assert.Equal(["late words"], turn.Transcripts);
+        Assert.Equal([turn.Plays], turn.TranscriptAfterPlays); // after all the answer's audio
+    }
+
+    [Fact]
+    public async Task A_connection_dropped_while_streaming_fails_the_turn_before_any_answer()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(async c =>
+        {
+            await c.NextAsync("input_audio_buffer.append");
+            c.Drop();
+        });
+        await using var realtime = Provider(server, new LogCapture(), o => o with { TurnDetection = RealtimeOptions.ServerVad });
+
+        var (reply, turn) = await ConverseAsync(realtime, "s1", new StreamedAudio().Silence(0.2).Speech(0.6).Silence(3));
+
+        Assert.Equal("stream_cut", reply.FailureReason);
+        Assert.Equal(0, turn.Plays);
+    }
+
+    [Fact]
+    public async Task An_error_event_while_the_user_speaks_fails_a_server_turn_with_its_code()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(async c =>
+        {
+            await c.NextAsync("input_audio_buffer.append");
+            await c.SendAsync("""{"type":"error","error":{"type":"invalid_request_error","code":"invalid_audio","message":"Audio is not pcm16."}}""");
+        });
+        await using var realtime = Provider(server, new LogCapture(), o => o with { TurnDetection = RealtimeOptions.ServerVad });
+
+        var (reply, turn) = await ConverseAsync(realtime, "s1", new StreamedAudio().Silence(0.2).Speech(0.6).Silence(3));
+
+        Assert.Equal("server_error", reply.FailureReason);
+        Assert.Contains("invalid_audio", reply.FailureMessage, StringComparison.Ordinal);
+        Assert.Equal((0, 0), (turn.ServerEnds, turn.Plays));
+    }
+
+    [Fact]
+    public async Task An_open_circuit_fails_a_server_turn_at_once_without_connecting()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.ThenRefuse(503);
+        await using var realtime = Provider(server, new LogCapture(), o => o with { TurnDetection = RealtimeOptions.SemanticVad, FailureThreshold = 1 });
+
+        var (refused, _) = await ConverseAsync(realtime, "s1", new StreamedAudio().Silence(0.1).Speech(0.3));
+        var (skipped, turn) = await ConverseAsync(realtime, "s2", new StreamedAudio().Silence(0.1).Speech(0.3));
+
+        Assert.Equal("http_503", refused.FailureReason);
+        Assert.Equal("circuit_open", skipped.FailureReason);
+        Assert.Single(server.Authorizations); // the second turn never reached the server
+        Assert.Equal((0, 0), (turn.SpeechStarts, turn.Plays));
+    }
+
+    [Fact]
+    public void The_turn_detection_modes_and_their_options_are_validated()
+    {
+        var ok = ApplianceConfiguration.CreateDefault().LoadJson("""
+            { "Cloud": { "Realtime": { "BaseUrl": "wss://api.openai.com/v1/realtime", "Model": "gpt-realtime", "TurnDetection": "server_vad",
+                                       "VadThreshold": 0.7, "VadPrefixPaddingMs": 250, "VadSilenceDurationMs": 600, "TurnEndTimeoutMs": 4000 } } }
+            """, s_noEnv);
+        Assert.Empty(ok.Issues);
+        var r = ok.Cloud.Realtime!;
+        Assert.Equal(("server_vad", 0.7, 250, 600), (r.TurnDetection, r.VadThreshold, r.VadPrefixPaddingMs, r.VadSilenceDurationMs));
+        Assert.Equal(TimeSpan.FromSeconds(4), r.EffectiveTurnEndTimeout);
+        Assert.True(r.ServerTurns);
+
+        var defaults = ApplianceConfiguration.CreateDefault().LoadJson("""
+            { "Cloud": { "Realtime": { "BaseUrl": "wss://api.openai.com/v1/realtime", "Model": "gpt-realtime", "TurnDetection": "Server_VAD" } } }
+            """, s_noEnv).Cloud.Realtime!;
+        Assert.Equal(("server_vad", TimeSpan.FromMilliseconds(2500)), (defaults.TurnDetection, defaults.EffectiveTurnEndTimeout));
+
+        var bad = ApplianceConfiguration.CreateDefault().LoadJson("""
+            { "Cloud": { "Realtime": { "BaseUrl": "wss://api.openai.com/v1/realtime", "Model": "gpt-realtime", "TurnDetection": "semantic_vad",
+                                       "VadThreshold": 0.7, "Eagerness": "eager", "TurnEndTimeoutMs": 100 } } }
+            """, s_noEnv);
+        var errors = bad.Issues.Where(i => i.Severity == ConfigSeverity.Error).ToList();
+        Assert.Equal(["Cloud:Realtime:Eagerness", "Cloud:Realtime:TurnEndTimeoutMs", "Cloud:Realtime:VadThreshold"], errors.Select(i => i.Key).Order().ToList());
+        Assert.Contains(errors, i => i.Key.EndsWith("VadThreshold", StringComparison.Ordinal) && i.Message.Contains("only to TurnDetection 'server_vad'", StringComparison.Ordinal));
+        Assert.Contains(errors, i => i.Key.EndsWith("Eagerness", StringComparison.Ordinal) && i.Message.Contains("low", StringComparison.Ordinal));
+
+        var device = ApplianceConfiguration.CreateDefault().LoadJson("""
+            { "Cloud": { "Realtime": { "BaseUrl": "wss://api.openai.com/v1/realtime", "Model": "gpt-realtime", "Eagerness": "low", "TurnEndTimeoutMs": 3000 } } }
+            """, s_noEnv);
+        Assert.Equal(["Cloud:Realtime:Eagerness", "Cloud:Realtime:TurnEndTimeoutMs"], device.Issues.Where(i => i.Severity == ConfigSeverity.Error).Select(i => i.Key).Order().ToList());
+        Assert.False(device.Cloud.Realtime!.ServerTurns);
+        Assert.Null(new RealtimeSpeech(device.Cloud.Realtime, null, null, TimeProvider.System, new LogCapture().CreateLogger("rt")).ServerTurnEndTimeout);
+    }
+
+    private static async Task<(RealtimeReply Reply, RecordingTurn Turn)> ConverseAsync(RealtimeSpeech realtime, string session, StreamedAudio audio)
+    {
+        var turn = new RecordingTurn(session);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var feeding = audio.FeedAsync(cts.Token);
+        var reply = await realtime.ConverseAsync(session, audio, 16000, turn, cts.Token);
+        await cts.CancelAsync();
+        await feeding;
+        return (reply, turn);
+    }
+
     private static RealtimeSpeech Provider(RealtimeTestServer server, LogCapture log, Func<RealtimeOptions, RealtimeOptions>? with = null, TimeProvider? time = null, IntentWorkflow? intents = null)
     {
         var options = new RealtimeOptions { BaseUrl = server.Url, Model = "gpt-realtime", ApiKeyFile = CloudTestKit.KeyFile(), FollowUp = false, ResponseTimeout = TimeSpan.FromSeconds(20) };
@@ -323,6 +531,8 @@ public sealed class RealtimeSpeechTests
     /// <summary>The pipeline's side of a turn, recorded.</summary>
     private sealed class RecordingTurn(string session) : IRealtimeTurn
     {
+        private readonly Dictionary<string, int> _played = [];
+
         public RecordingAppliance Appliance { get; } = new();
 
         private WorkflowTurn? _workflow;
@@ -333,12 +543,31 @@ public sealed class RealtimeSpeechTests
 
         public int Plays { get; private set; }
 
-        public void RequestSent()
+        public int Requests { get; private set; }
+
+        public int SpeechStarts { get; private set; }
+
+        public int ServerEnds { get; private set; }
+
+        public List<string> Transcripts { get; } = [];
+
+        /// <summary>Plays when each user transcript came.</summary>
+        public List<int> TranscriptAfterPlays { get; } = [];
+
+        public void RequestSent() => Requests++;
+
+        public void SpeechStarted() => SpeechStarts++;
+
+        public bool ServerEndedTurn()
         {
+            ServerEnds++;
+            return true;
         }
 
         public void UserTranscript(string text)
         {
+            Transcripts.Add(text);
+            TranscriptAfterPlays.Add(Plays);
         }
 
         public void ReplyText(string delta)
@@ -348,10 +577,92 @@ public sealed class RealtimeSpeechTests
         public ValueTask PlayAsync(ReadOnlyMemory<float> samples, int sampleRate, string itemId, CancellationToken cancellationToken)
         {
             Plays++;
+            _played[itemId] = _played.GetValueOrDefault(itemId) + (samples.Length * 1000 / sampleRate);
             return ValueTask.CompletedTask;
         }
 
-        public int HeardMilliseconds(string itemId) => 0;
+        /// <summary>A speaker that plays at once: everything written was heard.</summary>
+        public int HeardMilliseconds(string itemId) => _played.GetValueOrDefault(itemId);
+    }
+
+    /// <summary>
+    /// A listening turn's audio as the pipeline's ring would give it: 32 ms windows at (twice) real time, tone for
+    /// speech, then optionally the device's end of listening.
+    /// </summary>
+    private sealed class StreamedAudio : IRealtimeAudioSource
+    {
+        private readonly List<float> _script = [];
+        private readonly System.Threading.Channels.Channel<float[]> _windows = System.Threading.Channels.Channel.CreateUnbounded<float[]>();
+        private readonly TaskCompletionSource<UtteranceEnd> _deviceEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private float[] _pending = [];
+        private int _pendingAt;
+        private UtteranceEnd? _end;
+
+        public long DroppedSamples => 0;
+
+        public Task<UtteranceEnd> DeviceEnded => _deviceEnded.Task;
+
+        public StreamedAudio Silence(double seconds)
+        {
+            _script.AddRange(new float[(int)(seconds * 16000)]);
+            return this;
+        }
+
+        public StreamedAudio Speech(double seconds)
+        {
+            _script.AddRange(Tone((int)(seconds * 16000)));
+            return this;
+        }
+
+        public StreamedAudio ThenDeviceEnds(UtteranceEnd how)
+        {
+            _end = how;
+            return this;
+        }
+
+        public async Task FeedAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                for (var at = 0; at < _script.Count; at += 512)
+                {
+                    _windows.Writer.TryWrite([.. _script.Skip(at).Take(512)]);
+                    await Task.Delay(16, cancellationToken);
+                }
+
+                if (_end is { } how)
+                {
+                    _windows.Writer.TryComplete();
+                    _deviceEnded.TrySetResult(how);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        public async ValueTask<int> ReadAsync(Memory<float> buffer, int minimum, CancellationToken cancellationToken)
+        {
+            var n = 0;
+            while (n < Math.Min(minimum, buffer.Length))
+            {
+                if (_pendingAt == _pending.Length)
+                {
+                    if (!await _windows.Reader.WaitToReadAsync(cancellationToken) || !_windows.Reader.TryRead(out var next))
+                    {
+                        return n;
+                    }
+
+                    (_pending, _pendingAt) = (next, 0);
+                }
+
+                var take = Math.Min(buffer.Length - n, _pending.Length - _pendingAt);
+                _pending.AsSpan(_pendingAt, take).CopyTo(buffer.Span[n..]);
+                (_pendingAt, n) = (_pendingAt + take, n + take);
+            }
+
+            return n;
+        }
     }
 
     /// <summary>A clock the test moves.</summary>

@@ -273,6 +273,103 @@ internal sealed class RealtimeTestConnection(RealtimeTestServer server, WebSocke
         return item;
     }
 
+    /// <summary>
+    /// The server's turn detection (<c>server_vad</c> as the API reference describes it), on the audio as it is
+    /// appended: an energy VAD over 20 ms frames sends <c>input_audio_buffer.speech_started</c> after 60 ms of speech
+    /// and <c>speech_stopped</c> after the session's <c>silence_duration_ms</c> of silence, then
+    /// <c>input_audio_buffer.committed</c> and the response, created by the server itself (<paramref name="answer"/>
+    /// with the turn's index, after the committed event). It records what the client did against the protocol in
+    /// <see cref="Violations"/>: a commit or <c>response.create</c> of its own, an append after the session ended the
+    /// turn... <paramref name="stopTurns"/>: how many turns it ends (then it only listens: a server that never ends the turn).
+    /// </summary>
+    public async Task ServerVadAsync(Func<RealtimeTestConnection, int, Task> answer, int stopTurns = int.MaxValue)
+    {
+        var silenceMs = 500;
+        double appendedMs = 0, speechRunMs = 0, silenceRunMs = 0;
+        var inSpeech = false;
+        var turns = 0;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(server.Stopping);
+        limit.CancelAfter(TimeSpan.FromSeconds(120));
+        while (await ReceiveAsync(limit.Token) is { } e)
+        {
+            switch (e.GetProperty("type").GetString())
+            {
+                case "session.update":
+                    var detection = e.GetProperty("session").GetProperty("turn_detection");
+                    if (detection.ValueKind != JsonValueKind.Object || detection.GetProperty("type").GetString() is not ("server_vad" or "semantic_vad"))
+                    {
+                        Violations.Enqueue($"session.update without a server turn detection: {detection}");
+                    }
+                    else if (detection.TryGetProperty("silence_duration_ms", out var ms))
+                    {
+                        silenceMs = ms.GetInt32();
+                    }
+
+                    break;
+                case "input_audio_buffer.commit" or "response.create":
+                    Violations.Enqueue($"the client sent {e.GetProperty("type").GetString()} while the server detects turns");
+                    break;
+                case "input_audio_buffer.append":
+                    var pcm = Convert.FromBase64String(e.GetProperty("audio").GetString()!);
+                    const int Frame = 480 * 2; // 20 ms at 24 kHz
+                    for (var at = 0; at + Frame <= pcm.Length; at += Frame)
+                    {
+                        double sum = 0;
+                        for (var i = at; i < at + Frame; i += 2)
+                        {
+                            var v = BitConverter.ToInt16(pcm, i) / 32768.0;
+                            sum += v * v;
+                        }
+
+                        appendedMs += 20;
+                        var speech = Math.Sqrt(sum / 480) > 0.02;
+                        speechRunMs = speech ? speechRunMs + 20 : 0;
+                        silenceRunMs = speech ? 0 : silenceRunMs + 20;
+                        if (!inSpeech && speechRunMs >= 60)
+                        {
+                            inSpeech = true;
+                            SpeechStartedAtMs.Enqueue(appendedMs - speechRunMs);
+                            await SendAsync($$"""{"type":"input_audio_buffer.speech_started","audio_start_ms":{{(int)(appendedMs - speechRunMs)}},"item_id":"user_{{_responses + 1}}"}""");
+                        }
+                        else if (inSpeech && silenceRunMs >= silenceMs && turns < stopTurns)
+                        {
+                            inSpeech = false;
+                            turns++;
+                            AppendedMsAtStop.Enqueue(appendedMs);
+                            await SendAsync($$"""{"type":"input_audio_buffer.speech_stopped","audio_end_ms":{{(int)(appendedMs - silenceRunMs)}},"item_id":"user_{{_responses + 1}}"}""");
+                            await answer(this, turns - 1);
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Where the server VAD heard speech start, in ms of the appended audio (one per <c>speech_started</c>).</summary>
+    public ConcurrentQueue<double> SpeechStartedAtMs { get; } = new();
+
+    /// <summary>The audio appended when each turn's <c>speech_stopped</c> was sent, in ms.</summary>
+    public ConcurrentQueue<double> AppendedMsAtStop { get; } = new();
+
+    /// <summary>What the client did against the server-turn-detection protocol.</summary>
+    public ConcurrentQueue<string> Violations { get; } = new();
+
+    /// <summary>
+    /// Answers a turn the server ended (no <c>response.create</c> read): committed, the response; with
+    /// <paramref name="lateUserText"/>, the user's transcript only after <c>response.done</c> (as a slow transcription model does).
+    /// </summary>
+    public async Task AnswerServerTurnAsync(byte[] pcm, string text, string? userText, bool lateUserText = false, TimeSpan gap = default)
+    {
+        var user = $"user_{_responses + 1}";
+        await AnswerAsync(pcm, text, lateUserText ? null : userText, gap: gap);
+        if (lateUserText && userText is not null)
+        {
+            await Task.Delay(300, server.Stopping);
+            await SendAsync($$"""{"type":"conversation.item.input_audio_transcription.completed","item_id":"{{user}}","content_index":0,"transcript":{{CloudTestServer.Quote(userText)}} }""");
+        }
+    }
+
     /// <summary>Answers one <c>response.create</c> with a function call, then waits for its output and the next <c>response.create</c>.</summary>
     public async Task<JsonElement?> CallToolAsync(string callId, string name, string arguments)
     {

@@ -284,6 +284,193 @@ public sealed class RealtimePipelineTests(EndToEndFixture engines, ITestOutputHe
         log.AssertNoSecret();
     }
 
+    [Fact]
+    public async Task With_server_vad_the_microphone_goes_up_while_the_user_speaks_and_the_servers_turn_end_is_the_turns()
+    {
+        await using var server = RealtimeTestServer.Start();
+        var answerPcm = CloudProviderTests.Pcm24k(engines, Answer);
+        server.Then(c => c.ServerVadAsync((conn, _) => conn.AnswerServerTurnAsync(answerPcm, Answer, Question)));
+        var speech = engines.Speech(Question);
+        var half = speech.Length / 2;
+        var appendedMidSpeech = -1.0;
+        var stateMidSpeech = PipelineState.Idle;
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.5)
+            .Say(Question, speech[..half])
+            .Cue("half of the question said: the server has part of it already", async c =>
+            {
+                // The microphone is held here, mid-sentence: only audio streamed as captured can have reached the server.
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (DateTime.UtcNow < deadline && (server.Connections.IsEmpty || server.Connections.Single().AppendedBytes / 48000.0 < half / 16000.0 * 0.5))
+                {
+                    await Task.Delay(10);
+                }
+
+                appendedMidSpeech = server.Connections.IsEmpty ? 0 : server.Connections.Single().AppendedBytes / 48000.0;
+                stateMidSpeech = c.Pipeline.State;
+            })
+            .Say("(the rest)", speech[half..])
+            .Noise(3.0);
+        var log = new LogCapture();
+
+        var result = await RunAsync(server.Url, log, recording, key: CloudTestKit.KeyFile(), with: o => o with { TurnDetection = RealtimeOptions.ServerVad, VadSilenceDurationMs = 500 });
+
+        output.WriteLine($"appended mid-speech: {appendedMidSpeech:F2} s of {half / 16000.0:F2} s said");
+        Assert.InRange(appendedMidSpeech, half / 16000.0 * 0.5, half / 16000.0 + 0.5);
+        Assert.Equal(PipelineState.Listening, stateMidSpeech);
+        Assert.Empty(result.Errors);
+        Assert.Equal(SessionEndReason.Nominal, Assert.Single(result.Sessions).Reason);
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal(Question, turn.Transcript);
+        Assert.Equal(Answer, turn.ReplyText);
+        Assert.Equal(UtteranceEnd.Server, turn.Metrics.UtteranceEnd);
+        Assert.Equal("realtime=cloud-realtime", turn.Metrics.Provider);
+        Assert.Null(turn.Metrics.FallbackReason);
+        Assert.NotNull(turn.Metrics.EndOfSpeechToFirstAudioMs);
+        Assert.Equal(
+            ["Idle->Listening", "Listening->Transcribing", "Transcribing->Thinking", "Thinking->Speaking", "Speaking->Idle"],
+            result.Transitions);
+
+        var connection = Assert.Single(server.Connections);
+        Assert.Empty(connection.Violations); // no commit, no response.create: the server ended the turn and answered
+        Assert.Empty(connection.Of("input_audio_buffer.commit"));
+        Assert.Empty(connection.Of("response.create"));
+        Assert.Equal("server_vad", connection.Of("session.update").Single().GetProperty("session").GetProperty("turn_detection").GetProperty("type").GetString());
+        var upSeconds = connection.AppendedBytes / 48000.0;
+        output.WriteLine($"streamed {upSeconds:F2} s for {speech.Length / 16000.0:F2} s of speech; server VAD: speech at {connection.SpeechStartedAtMs.Single():F0} ms, stop with {connection.AppendedMsAtStop.Single():F0} ms up");
+        Assert.InRange(upSeconds, speech.Length / 16000.0, (speech.Length / 16000.0) + 2.5);
+        var sent = answerPcm.Length / 2 / 24000.0;
+        Assert.InRange(result.Speaker.Duration.TotalSeconds, sent * 0.97, (sent * 1.03) + 0.1);
+        log.AssertNoSecret();
+    }
+
+    [Fact]
+    public async Task A_server_that_never_ends_the_turn_is_given_up_on_after_the_turn_end_timeout_and_the_device_answers()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(c => c.ServerVadAsync((_, _) => Task.CompletedTask, stopTurns: 0));
+        var log = new LogCapture();
+
+        var result = await RunAsync(server.Url, log, Recording("Turn off the bedroom light."), with: o => o with { TurnDetection = RealtimeOptions.ServerVad, TurnEndTimeout = TimeSpan.FromSeconds(1.2) });
+
+        Assert.Empty(result.Errors);
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal("turn off the bedroom light", turn.Transcript);
+        Assert.Equal("ChangeLightState", turn.Intent);
+        Assert.Equal([("home/bedroom/light/set", "off")], result.Published);
+        Assert.Equal("realtime: cloud-realtime no_turn_end -> local", turn.Metrics.FallbackReason);
+        Assert.Equal(UtteranceEnd.Silence, turn.Metrics.UtteranceEnd);
+        Assert.InRange(turn.Metrics.TrailingSilence.TotalSeconds, 1.2, 1.5); // the safety net, not the 0.7 s endpoint
+        var connection = Assert.Single(server.Connections);
+        Assert.Single(connection.SpeechStartedAtMs);
+        Assert.Empty(connection.Violations);
+        Assert.Contains(log.Lines, l => l.Contains("no_turn_end", StringComparison.Ordinal) && l.Contains("TurnEndTimeoutMs", StringComparison.Ordinal));
+        log.AssertNoSecret();
+    }
+
+    [Fact]
+    public async Task A_connection_dropped_while_streaming_leaves_the_same_utterance_to_the_device()
+    {
+        await using var server = RealtimeTestServer.Start();
+        server.Then(async c =>
+        {
+            await c.NextAsync("input_audio_buffer.append");
+            c.Drop();
+        });
+        var log = new LogCapture();
+
+        var result = await RunAsync(server.Url, log, Recording("Turn on the kitchen light."), with: o => o with { TurnDetection = RealtimeOptions.SemanticVad });
+
+        Assert.Empty(result.Errors);
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal("turn on the kitchen light", turn.Transcript);
+        Assert.Equal([("home/kitchen/light/set", "on")], result.Published);
+        Assert.Equal("realtime: cloud-realtime stream_cut -> local", turn.Metrics.FallbackReason);
+        // The device ended it as on the local path: at its own 0.7 s of silence, or earlier on a complete command
+        // (the session left the realtime mode, so the local early endpoint is back).
+        Assert.Contains(turn.Metrics.UtteranceEnd, new[] { UtteranceEnd.Silence, UtteranceEnd.EarlyEndpoint });
+        log.AssertNoSecret();
+    }
+
+    [Fact]
+    public async Task A_late_user_transcript_is_still_reported_in_the_turn()
+    {
+        await using var server = RealtimeTestServer.Start();
+        var answerPcm = CloudProviderTests.Pcm24k(engines, "Yes.");
+        server.Then(c => c.ServerVadAsync((conn, _) => conn.AnswerServerTurnAsync(answerPcm, "Yes.", Question, lateUserText: true)));
+        var log = new LogCapture();
+
+        var result = await RunAsync(server.Url, log, Recording(Question), with: o => o with { TurnDetection = RealtimeOptions.ServerVad });
+
+        Assert.Empty(result.Errors);
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal(Question, turn.Transcript);
+        var events = result.Events.ToList();
+        var transcript = events.FindIndex(e => e is TranscriptEvent { IsFinal: true });
+        var speaking = events.FindIndex(e => e is StateChangedEvent { To: PipelineState.Speaking });
+        Assert.True(transcript > speaking && speaking >= 0, "the transcript came after the answer started");
+        Assert.True(transcript < events.FindIndex(e => e is TurnEndedEvent));
+    }
+
+    [Fact]
+    public async Task The_servers_speech_started_over_the_answer_is_a_barge_in_that_truncates_it_to_what_was_heard()
+    {
+        await using var server = RealtimeTestServer.Start();
+        var story = CloudProviderTests.Pcm24k(engines, EndToEndFixture.StoryReply);
+        var light = CloudProviderTests.Pcm24k(engines, "Turning off the bedroom light.");
+        server.Then(c => c.ServerVadAsync((conn, turn) => turn == 0
+            ? conn.AnswerServerTurnAsync(story, EndToEndFixture.StoryReply, "tell me a story")
+            : conn.AnswerServerTurnAsync(light, "Turning off the bedroom light.", "turn off the bedroom light")));
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.5)
+            .Say("Tell me a story.", engines.Speech("Tell me a story."))
+            .Noise(1.2)
+            .Cue("speak over the answer", async c =>
+            {
+                await c.WaitForStateAsync(PipelineState.Speaking);
+                await Task.Delay(800);
+            })
+            .Noise(0.3)
+            .Say("Turn off the bedroom light.", engines.Speech("Turn off the bedroom light."))
+            .Noise(2.5);
+        // Echo-cancelled input streams while the device speaks; the device's own speech barge-in needs 3 s of unbroken speech,
+        // so only the server's speech_started can cut the answer.
+        var pipeline = new PipelineOptions { BargeIn = new BargeInOptions { Mode = BargeInMode.HardCut, EchoCancelled = true, ConfirmSpeech = TimeSpan.FromSeconds(3) } };
+        var log = new LogCapture();
+
+        var result = await RunAsync(server.Url, log, recording, speakerSpeed: 1, with: o => o with { TurnDetection = RealtimeOptions.ServerVad }, pipeline: pipeline);
+
+        foreach (var t in result.Turns)
+        {
+            output.WriteLine($"turn {t.TurnIndex}: '{t.Transcript}' -> '{t.ReplyText}' interrupted {t.Interrupted}, end {t.Metrics.UtteranceEnd}, {t.Metrics.Provider} {t.Metrics.FallbackReason}");
+        }
+
+        output.WriteLine(string.Join(", ", Assert.Single(server.Connections).Received.Select(e => e.GetProperty("type").GetString()).Where(t => t != "input_audio_buffer.append")));
+        output.WriteLine($"appended {Assert.Single(server.Connections).AppendedBytes / 48000.0:F2} s; speech started at {string.Join(", ", server.Connections.Single().SpeechStartedAtMs)} ms; stops at {string.Join(", ", server.Connections.Single().AppendedMsAtStop)}");
+        Assert.Empty(result.Errors);
+        Assert.Equal(2, Assert.Single(result.Sessions).Turns);
+        var cut = result.Turns[0];
+        Assert.True(cut.Interrupted);
+        Assert.Equal("tell me a story", cut.Transcript);
+        var heard = cut.Metrics.HeardBeforeBargeIn;
+        Assert.NotNull(heard);
+        var second = result.Turns[1];
+        Assert.Equal("turn off the bedroom light", second.Transcript);
+        Assert.Equal("Turning off the bedroom light.", second.ReplyText);
+        Assert.Equal(UtteranceEnd.Server, second.Metrics.UtteranceEnd);
+
+        var connection = Assert.Single(server.Connections);
+        Assert.Equal(2, connection.SpeechStartedAtMs.Count);
+        Assert.Empty(connection.Violations);
+        var truncate = Assert.Single(connection.Of("conversation.item.truncate"));
+        Assert.Equal("item_1", truncate.GetProperty("item_id").GetString());
+        var endMs = truncate.GetProperty("audio_end_ms").GetInt32();
+        output.WriteLine($"heard {heard!.Value.TotalMilliseconds:F0} ms of {story.Length / 48.0:F0} ms; truncated at {endMs} ms");
+        Assert.InRange(endMs, (int)heard.Value.TotalMilliseconds - 1, (int)heard.Value.TotalMilliseconds + 1);
+        Assert.InRange(endMs, 1, (story.Length / 48) - 1);
+        log.AssertNoSecret();
+    }
+
     private int _turnsStarted;
 
     /// <summary>Holds the microphone until turn <paramref name="index"/> listens.</summary>
@@ -304,7 +491,7 @@ public sealed class RealtimePipelineTests(EndToEndFixture engines, ITestOutputHe
         .Say(utterance, engines.Speech(utterance))
         .Noise(3.0);
 
-    private async Task<RigResult> RunAsync(Uri url, LogCapture log, ScriptedRecording recording, string? key = null, IntentWorkflow? intents = null, bool followUp = false, double speakerSpeed = 4, Action<PipelineEvent>? onEvent = null)
+    private async Task<RigResult> RunAsync(Uri url, LogCapture log, ScriptedRecording recording, string? key = null, IntentWorkflow? intents = null, bool followUp = false, double speakerSpeed = 4, Action<PipelineEvent>? onEvent = null, Func<RealtimeOptions, RealtimeOptions>? with = null, PipelineOptions? pipeline = null)
     {
         var options = new RealtimeOptions
         {
@@ -316,6 +503,7 @@ public sealed class RealtimePipelineTests(EndToEndFixture engines, ITestOutputHe
             ConnectTimeout = TimeSpan.FromSeconds(5),
             ResponseTimeout = TimeSpan.FromSeconds(20),
         };
+        options = with?.Invoke(options) ?? options;
         var apiKey = key is null ? null : ApiKey.Load("Cloud:Realtime:ApiKeyFile", key);
         RealtimeSpeech? realtime = null;
         try
@@ -325,6 +513,7 @@ public sealed class RealtimePipelineTests(EndToEndFixture engines, ITestOutputHe
                 recording,
                 new RigOptions
                 {
+                    Pipeline = pipeline ?? new PipelineOptions(),
                     MicSpeed = 4,
                     SpeakerSpeed = speakerSpeed,
                     OnEvent = onEvent is null ? null : (_, e) => onEvent(e),
