@@ -70,31 +70,9 @@ internal sealed partial class TurnRunner
                     await RunCascadeAsync(turn, audio, speculation: null).ConfigureAwait(false);
                     return;
                 }
-
-                turn.Providers.Problem("realtime", realtime.Name, reason + " mid-answer -> local for the next turns");
-            }
-            else
-            {
-                turn.Providers.Used("realtime", realtime.Name);
             }
 
-            if (sink.AudioStarted)
-            {
-                await _c.Engines.Playback.DrainAsync(token).ConfigureAwait(false);
-            }
-
-            lock (_c.Gate)
-            {
-                if (_c.IsCurrent(turn))
-                {
-                    if (!sink.AudioStarted && _c.Machine.State == PipelineState.Transcribing)
-                    {
-                        _c.Machine.TransitionTo(PipelineState.Thinking); // an answer with no audio: Thinking -> the end
-                    }
-
-                    _c.FinishReplyLocked(turn, new ReplyResult(reply.Text, TimeSpan.Zero, reply.Audio, sink.Writes), sink.Workflow);
-                }
-            }
+            await FinishRealtimeReplyAsync(realtime, turn, sink, reply, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -152,31 +130,9 @@ internal sealed partial class TurnRunner
                     await RunCascadeAsync(turn, utterance, speculation: null).ConfigureAwait(false);
                     return;
                 }
-
-                turn.Providers.Problem("realtime", realtime.Name, reason + " mid-answer -> local for the next turns");
-            }
-            else
-            {
-                turn.Providers.Used("realtime", realtime.Name);
             }
 
-            if (sink.AudioStarted)
-            {
-                await _c.Engines.Playback.DrainAsync(token).ConfigureAwait(false);
-            }
-
-            lock (_c.Gate)
-            {
-                if (_c.IsCurrent(turn))
-                {
-                    if (!sink.AudioStarted && _c.Machine.State == PipelineState.Transcribing)
-                    {
-                        _c.Machine.TransitionTo(PipelineState.Thinking); // an answer with no audio: Thinking -> the end
-                    }
-
-                    _c.FinishReplyLocked(turn, new ReplyResult(reply.Text, TimeSpan.Zero, reply.Audio, sink.Writes), sink.Workflow);
-                }
-            }
+            await FinishRealtimeReplyAsync(realtime, turn, sink, reply, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -185,6 +141,40 @@ internal sealed partial class TurnRunner
         catch (Exception ex)
         {
             Fail(turn, ex, PipelineErrorSource.Workflow);
+        }
+    }
+
+    /// <summary>
+    /// The end of a realtime answer that was heard, or that did not fail: the provider is reported (used, or failed
+    /// mid-answer with the session's next turns local), the answer's audio drains, and the turn finishes with it.
+    /// </summary>
+    private async Task FinishRealtimeReplyAsync(IRealtimeSpeech realtime, PipelineTurn turn, RealtimeTurnSink sink, RealtimeReply reply, CancellationToken token)
+    {
+        if (reply.FailureReason is { } reason)
+        {
+            turn.Providers.Problem("realtime", realtime.Name, reason + " mid-answer -> local for the next turns");
+        }
+        else
+        {
+            turn.Providers.Used("realtime", realtime.Name);
+        }
+
+        if (sink.AudioStarted)
+        {
+            await _c.Engines.Playback.DrainAsync(token).ConfigureAwait(false);
+        }
+
+        lock (_c.Gate)
+        {
+            if (_c.IsCurrent(turn))
+            {
+                if (!sink.AudioStarted && _c.Machine.State == PipelineState.Transcribing)
+                {
+                    _c.Machine.TransitionTo(PipelineState.Thinking); // an answer with no audio: Thinking -> the end
+                }
+
+                _c.FinishReplyLocked(turn, new ReplyResult(reply.Text, TimeSpan.Zero, reply.Audio, sink.Writes), sink.Workflow);
+            }
         }
     }
 }
