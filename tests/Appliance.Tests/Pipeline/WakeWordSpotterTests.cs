@@ -54,8 +54,8 @@ public sealed class WakeWordSpotterTests : IDisposable
     {
         var raw = Path.Combine(_dir, "raw.wav");
         var pcm = Path.Combine(_dir, "speech.raw");
-        Exec("espeak-ng", ["-v", "en-gb-x-gbcwmd", "-s", "150", "-w", raw, "Hey Jarvis, what time is it?"]);
-        Exec("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", pcm, "vol", "0.8"]);
+        ExternalTool.Run("espeak-ng", ["-v", "en-gb-x-gbcwmd", "-s", "150", "-w", raw, "Hey Jarvis, what time is it?"]);
+        ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", pcm, "vol", "0.8"]);
         var bytes = File.ReadAllBytes(pcm);
         const int Lead = 16000 + 640;
         var audio = new float[Lead + (bytes.Length / 2) + 16000];
@@ -78,19 +78,5 @@ public sealed class WakeWordSpotterTests : IDisposable
         }
 
         return audio;
-    }
-
-    private static void Exec(string program, string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} failed: {err}");
     }
 }

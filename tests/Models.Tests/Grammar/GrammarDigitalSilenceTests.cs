@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VoiceAppliance.Models.Grammar;
 using VoiceAppliance.Models.Tests.Whisper;
 using VoiceAppliance.Testing;
@@ -66,27 +65,13 @@ public sealed class GrammarDigitalSilenceTests(ITestOutputHelper output) : IDisp
     {
         var raw = Path.Combine(_dir, "raw.wav");
         var wav = Path.Combine(_dir, "cmd.wav");
-        Run("espeak-ng", ["-v", "en-us", "-s", "160", "-w", raw, text]);
-        Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav]); // -D: no dither, the same file every run
+        ExternalTool.Run("espeak-ng", ["-v", "en-us", "-s", "160", "-w", raw, text]);
+        ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav]); // -D: no dither, the same file every run
         var speech = TestAudio.ReadWav16kMono(wav);
         var start = Array.FindIndex(speech, s => MathF.Abs(s) > 0.01f);
         var end = Array.FindLastIndex(speech, s => MathF.Abs(s) > 0.01f);
         var audio = new float[4800 + (end + 1 - start) + 11200];
         speech.AsSpan(start, end + 1 - start).CopyTo(audio.AsSpan(4800));
         return audio;
-    }
-
-    private static void Run(string program, string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} failed: {err}");
     }
 }

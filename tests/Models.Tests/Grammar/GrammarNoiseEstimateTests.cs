@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VoiceAppliance.Models.Grammar;
 using VoiceAppliance.Models.Tests.Whisper;
 using VoiceAppliance.Testing;
@@ -49,8 +48,8 @@ public sealed class GrammarNoiseEstimateTests(ITestOutputHelper output) : IDispo
     {
         var raw = Path.Combine(_dir, "raw.wav");
         var wav = Path.Combine(_dir, "cmd.wav");
-        Run("espeak-ng", ["-v", "en-us+f4", "-s", "160", "-w", raw, text]);
-        Run("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav]);
+        ExternalTool.Run("espeak-ng", ["-v", "en-us+f4", "-s", "160", "-w", raw, text]);
+        ExternalTool.Run("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav]);
         var speech = TestAudio.ReadWav16kMono(wav);
         var random = new Random(8);
         var audio = new float[4800 + speech.Length + 9600];
@@ -65,19 +64,5 @@ public sealed class GrammarNoiseEstimateTests(ITestOutputHelper output) : IDispo
         }
 
         return audio;
-    }
-
-    private static void Run(string program, string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} failed: {err}");
     }
 }

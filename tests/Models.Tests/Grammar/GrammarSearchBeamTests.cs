@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VoiceAppliance.Models.Grammar;
 using VoiceAppliance.Models.Tests.Whisper;
 using VoiceAppliance.Testing;
@@ -82,22 +81,8 @@ public sealed class GrammarSearchBeamTests(ITestOutputHelper output) : IDisposab
     {
         var raw = Path.Combine(_dir, "raw.wav");
         var wav = Path.Combine(_dir, "cmd.wav");
-        Run("espeak-ng", ["-v", "en-us", "-s", "160", "-w", raw, text]);
-        Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav, "silence", "1", "0.01", "1%", "reverse", "silence", "1", "0.01", "1%", "reverse", "pad", "0.3", "0.7"]);
+        ExternalTool.Run("espeak-ng", ["-v", "en-us", "-s", "160", "-w", raw, text]);
+        ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav, "silence", "1", "0.01", "1%", "reverse", "silence", "1", "0.01", "1%", "reverse", "pad", "0.3", "0.7"]);
         return TestAudio.ReadWav16kMono(wav);
-    }
-
-    private static void Run(string program, string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} failed: {err}");
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VoiceAppliance.Models.Grammar;
 using VoiceAppliance.Models.Tests.Whisper;
 using VoiceAppliance.Testing;
@@ -29,8 +28,8 @@ public sealed class SpokenCommandsFixture : IDisposable
             {
                 var raw = Path.Combine(_dir, $"{_audio.Count}-raw.wav");
                 var wav = Path.Combine(_dir, $"{_audio.Count}.wav");
-                Run("espeak-ng", ["-v", voice, "-s", "150", "-w", raw, text]);
-                Run("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", "0.3", "0.3"]);
+                ExternalTool.Run("espeak-ng", ["-v", voice, "-s", "150", "-w", raw, text]);
+                ExternalTool.Run("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", "0.3", "0.3"]);
                 samples = TestAudio.ReadWav16kMono(wav);
                 _audio[key] = samples;
             }
@@ -41,19 +40,6 @@ public sealed class SpokenCommandsFixture : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static void Run(string program, string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} failed: {err}");
-    }
 }
 
 public sealed class GrammarSpeechToTextTests(SpokenCommandsFixture spoken, ITestOutputHelper output) : IClassFixture<SpokenCommandsFixture>

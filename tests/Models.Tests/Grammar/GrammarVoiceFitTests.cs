@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VoiceAppliance.Models.Grammar;
 using VoiceAppliance.Models.Tests.Whisper;
 using VoiceAppliance.Testing;
@@ -82,8 +81,8 @@ public sealed class GrammarVoiceFitTests(ITestOutputHelper output) : IDisposable
     {
         var raw = Path.Combine(_dir, "raw.wav");
         var wav = Path.Combine(_dir, "cmd.wav");
-        Run("espeak-ng", ["-v", voice, "-s", wordsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", raw, text]);
-        Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav]); // -D: no dither, the same file every run
+        ExternalTool.Run("espeak-ng", ["-v", voice, "-s", wordsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", raw, text]);
+        ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav]); // -D: no dither, the same file every run
         var speech = TestAudio.ReadWav16kMono(wav);
         var random = new Random(voice.Length);
         var audio = new float[4800 + speech.Length + 9600];
@@ -98,19 +97,5 @@ public sealed class GrammarVoiceFitTests(ITestOutputHelper output) : IDisposable
         }
 
         return audio;
-    }
-
-    private static void Run(string program, string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} failed: {err}");
     }
 }

@@ -197,23 +197,9 @@ public sealed class WakeWordFineHopTests(ITestOutputHelper output)
     {
         var raw = Path.Combine(dir, "raw.wav");
         var wav = Path.Combine(dir, "speech.wav");
-        Exec("espeak-ng", ["-v", voice, "-s", speed.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", raw, text]);
-        Exec("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav, "vol", "0.8"]);
+        ExternalTool.Run("espeak-ng", ["-v", voice, "-s", speed.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", raw, text]);
+        ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav, "vol", "0.8"]);
         return Whisper.TestAudio.ReadWav16kMono(wav);
-    }
-
-    private static void Exec(string program, string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} failed: {err}");
     }
 
     /// <summary>Every frame's 80 ms score, fine score and whether it was fine-scored, for word 0.</summary>
