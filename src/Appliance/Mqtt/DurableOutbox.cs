@@ -154,6 +154,9 @@ internal sealed partial class DurableOutbox : IDisposable
     /// <summary>Raised (under no lock the caller holds, on a pool thread or the enqueuing thread) once per record that is evicted, expires or is refused.</summary>
     public event Action<OutboxIncident>? Incident;
 
+    /// <summary>Raised (under no lock, on a pool thread) once per record when the broker's PUBACK retires it: its sequence number.</summary>
+    public event Action<long>? Acknowledged;
+
     /// <summary>Current counters.</summary>
     public OutboxStats Stats
     {
@@ -430,6 +433,7 @@ internal sealed partial class DurableOutbox : IDisposable
         await ((Task)publish).ConfigureAwait(ConfigureAwaitOptions.ForceYielding | ConfigureAwaitOptions.SuppressThrowing);
         var outcome = publish.IsCompletedSuccessfully ? publish.Result : PublishOutcome.NotSent(publish.Exception?.GetBaseException().Message ?? "cancelled");
         List<OutboxIncident>? incidents = null;
+        var acknowledged = false;
         lock (_gate)
         {
             if (_disposed)
@@ -448,6 +452,7 @@ internal sealed partial class DurableOutbox : IDisposable
                 case PublishStatus.Delivered when !entry.Acked:
                     MarkDone(entry);
                     _delivered++;
+                    acknowledged = true;
                     RetireHead();
                     break;
                 case PublishStatus.Refused when !entry.Acked:
@@ -473,6 +478,11 @@ internal sealed partial class DurableOutbox : IDisposable
             }
 
             Pump(ref incidents);
+        }
+
+        if (acknowledged)
+        {
+            Acknowledged?.Invoke(entry.Seq);
         }
 
         Raise(incidents);

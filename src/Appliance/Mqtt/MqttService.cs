@@ -75,6 +75,12 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
     /// <summary>Outbox counters (pending, delivered, evicted).</summary>
     public OutboxStats OutboxStats => _outbox?.Stats ?? default;
 
+    /// <summary>
+    /// Raised (on a pool thread, must return quickly) with a record's sequence number when the broker's PUBACK retires
+    /// it from the outbox; for diagnostics (the fault test prints when each report was acknowledged).
+    /// </summary>
+    internal event Action<long>? OutboxAcknowledged;
+
     /// <summary>Incoming messages dropped because more than 32 of their topic were waiting (a flood on that topic).</summary>
     public long CommandsDropped => _incoming.Dropped;
 
@@ -99,6 +105,7 @@ public sealed partial class MqttService : IHostedService, IAsyncDisposable, IMqt
         WarnIfPasswordFileIsPublic();
         _outbox = new DurableOutbox(_options.StateDirectory, _options, _logger, _time);
         _outbox.Incident += OnOutboxIncident;
+        _outbox.Acknowledged += seq => OutboxAcknowledged?.Invoke(seq);
         var will = new MqttWill(_topics.Availability, "offline"u8.ToArray(), 1, true);
         _client = new MqttNetClient(_options.ToConnectionSettings(will), _logger, _time);
         if (_options.TlsInsecure)

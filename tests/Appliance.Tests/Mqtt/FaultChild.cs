@@ -6,7 +6,8 @@ namespace VoiceAppliance.Tests.Mqtt;
 /// <summary>
 /// The daemon side of the fault test, in a child process the test kills with SIGKILL:
 /// <c>mqtt-stream PORT STATE_DIR DEVICE_ID RUN TTL_SECONDS</c> streams sessions of four reports (and one device action
-/// each) and prints a line after each is queued (<c>q SESSION N</c>, <c>a SESSION UNIX_MS</c>);
+/// each) and prints a line after each is queued (<c>q SESSION N SEQ</c>, <c>a SESSION UNIX_MS</c>) and when the broker's
+/// PUBACK retired a record (<c>k SEQ UNIX_MS</c>);
 /// <c>mqtt-drain ...</c> queues nothing, prints <c>drained</c> once the outbox is empty.
 /// </summary>
 internal static class FaultChild
@@ -20,8 +21,10 @@ internal static class FaultChild
         };
         var run = args[4];
         var service = new MqttService(options, new RecordingHandler(), new ListLogger());
-        await service.StartAsync(CancellationToken.None).ConfigureAwait(false);
         var stdout = Console.Out;
+        // When the broker's PUBACK retired each record (the test explains a missing report with it).
+        service.OutboxAcknowledged += seq => stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"k {seq} {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}"));
+        await service.StartAsync(CancellationToken.None).ConfigureAwait(false);
         if (args[0] == "mqtt-drain")
         {
             while (!service.IsConnected || service.OutboxStats.Pending > 0)
@@ -42,8 +45,8 @@ internal static class FaultChild
             var session = run + "-" + k.ToString(CultureInfo.InvariantCulture);
             for (var n = 1; n <= kinds.Length; n++)
             {
-                service.PublishSessionEvent(new SessionEventReport { EventType = kinds[n - 1], SessionId = session, Turn = n, Text = "turn on the kitchen light" });
-                await stdout.WriteLineAsync($"q {session} {n}").ConfigureAwait(false);
+                var seq = service.PublishSessionEvent(new SessionEventReport { EventType = kinds[n - 1], SessionId = session, Turn = n, Text = "turn on the kitchen light" });
+                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"q {session} {n} {seq}")).ConfigureAwait(false);
                 if (n == 2)
                 {
                     var now = DateTimeOffset.UtcNow;

@@ -14,7 +14,8 @@ internal sealed class GatedProxy : IDisposable
     private readonly int _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _open = [];
-    private volatile bool _gateOpen = true;
+    private bool _gateOpen = true; // under the _open lock, with _generation
+    private int _generation; // bumped by Close; a connection accepted before it is never forwarded after it
 
     public GatedProxy(int targetPort)
     {
@@ -27,14 +28,21 @@ internal sealed class GatedProxy : IDisposable
 
     public int Port { get; }
 
-    public void Open() => _gateOpen = true;
+    public void Open()
+    {
+        lock (_open)
+        {
+            _gateOpen = true;
+        }
+    }
 
     /// <summary>Refuses new connections and drops the forwarded ones.</summary>
     public void Close()
     {
-        _gateOpen = false;
         lock (_open)
         {
+            _gateOpen = false;
+            _generation++;
             foreach (var c in _open)
             {
                 c.Dispose();
@@ -66,17 +74,25 @@ internal sealed class GatedProxy : IDisposable
                 return;
             }
 
-            if (!_gateOpen)
+            bool gateOpen;
+            int generation;
+            lock (_open)
+            {
+                gateOpen = _gateOpen;
+                generation = _generation;
+            }
+
+            if (!gateOpen)
             {
                 inbound.Dispose();
                 continue;
             }
 
-            _ = ForwardAsync(inbound);
+            _ = ForwardAsync(inbound, generation);
         }
     }
 
-    private async Task ForwardAsync(TcpClient inbound)
+    private async Task ForwardAsync(TcpClient inbound, int generation)
     {
         var outbound = new TcpClient();
         try
@@ -92,6 +108,15 @@ internal sealed class GatedProxy : IDisposable
 
         lock (_open)
         {
+            if (generation != _generation)
+            {
+                // Close ran while this connection was being set up: it must not outlive the gate (a daemon publishing
+                // through it after Close would reach a broker the test is about to kill).
+                inbound.Dispose();
+                outbound.Dispose();
+                return;
+            }
+
             _open.Add(inbound);
             _open.Add(outbound);
         }

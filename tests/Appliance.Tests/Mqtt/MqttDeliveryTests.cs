@@ -17,12 +17,15 @@ public sealed class MqttDeliveryTests : MqttBrokerTests
         // The appliance connects through a gate, so after the broker restart it comes back only once the consumer has.
         using var gate = new GatedProxy(broker.Port);
         var service = Service(MqttTestOptions.For(broker, StateDir()) with { Port = gate.Port }, logger);
+        var acknowledged = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        service.OutboxAcknowledged += acknowledged.Enqueue;
         using var peer = new TestPeer(broker.Port, filters: ["appliance/dev1/event/session", "appliance/dev1/event/button", "appliance/dev1/error"]);
         WaitOnline(broker);
 
+        var refusedSeqs = new List<long>();
         for (var i = 1; i <= 20; i++)
         {
-            service.PublishSessionEvent(new SessionEventReport { EventType = "turn_ended", SessionId = "s", Turn = i });
+            refusedSeqs.Add(service.PublishSessionEvent(new SessionEventReport { EventType = "turn_ended", SessionId = "s", Turn = i }));
         }
 
         service.PublishButtonEvent(new ButtonEventReport { EventType = "press", Button = "main" });
@@ -31,6 +34,9 @@ public sealed class MqttDeliveryTests : MqttBrokerTests
         WaitUntil(() => logger.Lines.Count(l => l.Text.Contains("refused report", StringComparison.Ordinal)) == 20, 20, "20 refusal log lines");
         Assert.Equal(20, service.OutboxStats.Pending); // kept, not counted as delivered
         Assert.Equal(1, service.OutboxStats.Delivered); // the button event only
+        WaitUntil(() => !acknowledged.IsEmpty, 10, "the button event's acknowledgement event");
+        Assert.Single(acknowledged); // and a refusal is never reported as an acknowledgement
+        Assert.DoesNotContain(acknowledged, refusedSeqs.Contains);
         Assert.Equal(20, logger.Lines.Count(l => l.Level == LogLevel.Warning && l.Text.Contains("refused report", StringComparison.Ordinal)));
         Assert.Contains(logger.Lines, l => l.Text.Contains("reason code 135", StringComparison.Ordinal));
         peer.WaitFor("appliance/dev1/error", r => r.Json.GetProperty("event_type").GetString() == "refused");
@@ -60,6 +66,9 @@ public sealed class MqttDeliveryTests : MqttBrokerTests
 
         WaitUntil(() => service.OutboxStats.Pending == 0, 30, "the refused reports acknowledged");
         Assert.Equal(21, service.OutboxStats.Delivered);
+        WaitUntil(() => acknowledged.Count >= 21, 10, "21 acknowledgement events");
+        Assert.Equal(21, acknowledged.Count); // once per record, each with its own sequence number
+        Assert.Equal(refusedSeqs, acknowledged.Where(refusedSeqs.Contains).Order());
         Assert.Equal(20, service.OutboxStats.Refused);
         Assert.Equal(20, logger.Lines.Count(l => l.Text.Contains("refused report", StringComparison.Ordinal)));
         Assert.Equal(Enumerable.Range(1, 20), Turns(after.Snapshot()).Distinct());
