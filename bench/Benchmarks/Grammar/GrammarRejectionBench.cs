@@ -201,7 +201,7 @@ public static class GrammarRejectionBench
     {
         var raw = Path.Combine(dir, "raw.wav");
         var wav = Path.Combine(dir, "out.raw");
-        if (!BenchTools.Exec("espeak-ng", ["-v", voice, "-s", wordsPerMinute.ToString(CultureInfo.InvariantCulture), "-w", raw, text], out _) || !BenchTools.Exec("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", wav], out _))
+        if (!BenchTools.Exec("espeak-ng", ["-v", voice, "-s", wordsPerMinute.ToString(CultureInfo.InvariantCulture), "-w", raw, text], out _) || !BenchTools.Exec("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", wav], out _))
         {
             return null;
         }

@@ -137,7 +137,7 @@ public static partial class SpeechToTextBench
         var raw = Path.Combine(dir, "cmd-raw.wav");
         var wav = Path.Combine(dir, "cmd.wav");
         if (!BenchTools.Exec("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, "turn on the kitchen light"], out _) ||
-            !BenchTools.Exec("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", "0.2", "2", "trim", "0", "2"], out _))
+            !BenchTools.Exec("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", "0.2", "2", "trim", "0", "2"], out _))
         {
             Console.WriteLine("grammar: espeak-ng or sox missing; skipped");
             return;

@@ -49,7 +49,7 @@ public sealed class GrammarNoiseEstimateTests(ITestOutputHelper output) : IDispo
         var raw = Path.Combine(_dir, "raw.wav");
         var wav = Path.Combine(_dir, "cmd.wav");
         ExternalTool.Run("espeak-ng", ["-v", "en-us+f4", "-s", "160", "-w", raw, text]);
-        ExternalTool.Run("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav]);
+        ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav]); // -D: no dither, the same file every run
         var speech = TestAudio.ReadWav16kMono(wav);
         var random = new Random(8);
         var audio = new float[4800 + speech.Length + 9600];

@@ -29,7 +29,7 @@ public sealed class SpokenCommandsFixture : IDisposable
                 var raw = Path.Combine(_dir, $"{_audio.Count}-raw.wav");
                 var wav = Path.Combine(_dir, $"{_audio.Count}.wav");
                 ExternalTool.Run("espeak-ng", ["-v", voice, "-s", "150", "-w", raw, text]);
-                ExternalTool.Run("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", "0.3", "0.3"]);
+                ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav, "pad", "0.3", "0.3"]); // -D: no dither, the same file every run
                 samples = TestAudio.ReadWav16kMono(wav);
                 _audio[key] = samples;
             }
