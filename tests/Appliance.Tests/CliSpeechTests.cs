@@ -71,6 +71,29 @@ public sealed class CliSpeechTests : IDisposable
         Assert.Contains("ggml-none.bin", err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("transcribe", "--stt", "Whisper", "--stt 'Whisper' is not an engine")]
+    [InlineData("transcribe", "--stt", null, "--stt needs an engine")]
+    [InlineData("transcribe", "--whisper-model", null, "--whisper-model needs a file")]
+    [InlineData("demo", "--stt", "vosk", "--stt 'vosk' is not an engine")]
+    [InlineData("demo", "--whisper-model", null, "--whisper-model needs a file")]
+    public async Task A_bad_speech_engine_option_names_the_value_and_the_choices_and_exits_64(string command, string option, string? value, string expected)
+    {
+        var wav = Path.Combine(_dir, "silence.wav");
+        WavFile.WritePcm16(wav, new float[16000], 16000);
+        string[] args = command == "transcribe" ? [command, wav, option] : [command, option];
+        if (value is not null)
+        {
+            args = [.. args, value];
+        }
+
+        var (code, output, err) = await Run(args);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains(expected, err, StringComparison.Ordinal);
+        Assert.Contains("usage: appliance " + command, err, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output);
+    }
+
     [Fact]
     public async Task Transcribe_of_a_file_that_is_not_a_wav_exits_65()
     {

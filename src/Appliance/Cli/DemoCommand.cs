@@ -43,12 +43,23 @@ public static class DemoCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
 
-        string? input = null, output = null, workdir = null, whisperModel = null, realtimeUrl = null;
+        string? input = null, output = null, workdir = null, realtimeUrl = null;
         var realtimeTurns = "device";
-        var stt = "grammar";
+        var engine = new SpeechEngineArguments("grammar");
         var speed = 1.0;
         for (var i = 0; i < args.Length; i++)
         {
+            if (engine.TryTake(args, ref i, out var error))
+            {
+                if (error is not null)
+                {
+                    await stderr.WriteLineAsync($"appliance demo: {error}.\n{Usage}").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
+
+                continue;
+            }
+
             var hasValue = i + 1 < args.Length;
             switch (args[i])
             {
@@ -60,12 +71,6 @@ public static class DemoCommand
                     break;
                 case "--workdir" when hasValue:
                     workdir = args[++i];
-                    break;
-                case "--stt" when hasValue && args[i + 1] is "grammar" or "whisper":
-                    stt = args[++i];
-                    break;
-                case "--whisper-model" when hasValue:
-                    whisperModel = args[++i];
                     break;
                 case "--realtime" when hasValue && Uri.TryCreate(args[i + 1], UriKind.Absolute, out var url) && url.Scheme is "ws" or "wss":
                     realtimeUrl = args[++i];
@@ -99,7 +104,7 @@ public static class DemoCommand
         try
         {
             var realtime = realtimeUrl is null ? null : new RealtimeOptions { BaseUrl = new Uri(realtimeUrl), Model = "demo", TurnDetection = realtimeTurns, FollowUp = false };
-            return await RunDemoAsync(input, output, workdir, stt, whisperModel, speed, realtime, stdout, cancellationToken).ConfigureAwait(false);
+            return await RunDemoAsync(input, output, workdir, engine.Engine, engine.WhisperModel, speed, realtime, stdout, cancellationToken).ConfigureAwait(false);
         }
         catch (FileNotFoundException ex)
         {

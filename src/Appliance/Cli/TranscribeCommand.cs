@@ -16,25 +16,32 @@ namespace VoiceAppliance.Cli;
 /// </summary>
 public static class TranscribeCommand
 {
+    private const string Usage = "usage: appliance transcribe FILE " + SpeechEngineArguments.Usage + " [--intents FILE]";
+
     /// <summary>Runs the command.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        string? file = null, whisperModel = null, intentsFile = null;
-        var stt = "whisper";
+        string? file = null, intentsFile = null;
+        var options = new SpeechEngineArguments("whisper");
         for (var i = 0; i < args.Length; i++)
         {
+            if (options.TryTake(args, ref i, out var error))
+            {
+                if (error is not null)
+                {
+                    await stderr.WriteLineAsync($"appliance transcribe: {error}.\n{Usage}").ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
+
+                continue;
+            }
+
             var hasValue = i + 1 < args.Length;
             switch (args[i])
             {
-                case "--stt" when hasValue && args[i + 1] is "grammar" or "whisper":
-                    stt = args[++i];
-                    break;
-                case "--whisper-model" when hasValue:
-                    whisperModel = args[++i];
-                    break;
                 case "--intents" when hasValue:
                     intentsFile = args[++i];
                     break;
@@ -42,14 +49,14 @@ public static class TranscribeCommand
                     file = a;
                     break;
                 default:
-                    await stderr.WriteLineAsync($"appliance transcribe: unknown or incomplete option '{args[i]}'.\nusage: appliance transcribe FILE [--stt grammar|whisper] [--whisper-model FILE] [--intents FILE]").ConfigureAwait(false);
+                    await stderr.WriteLineAsync($"appliance transcribe: unknown or incomplete option '{args[i]}'.\n{Usage}").ConfigureAwait(false);
                     return ExitCodes.Usage;
             }
         }
 
         if (file is null)
         {
-            await stderr.WriteLineAsync("usage: appliance transcribe FILE [--stt grammar|whisper] [--whisper-model FILE] [--intents FILE]").ConfigureAwait(false);
+            await stderr.WriteLineAsync(Usage).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
@@ -57,8 +64,8 @@ public static class TranscribeCommand
         {
             var audio = CliAudio.ReadSpeech16k(file);
             var intents = intentsFile is null ? IntentsFile.Parse(DemoScenario.IntentsJson, "demo intents") : IntentsFile.Load(intentsFile);
-            using var whisper = stt == "whisper" ? WhisperModel.Load(whisperModel ?? ModelPaths.Require("ggml-base.en.bin")) : null;
-            using var grammar = stt == "grammar" ? new GrammarSpeechToText(JsgfCompiler.Compile(intents.Intents.Select(i => (i.Name, (IReadOnlyList<SentenceTemplate>)i.Sentences.Select(SentenceTemplate.Parse).ToList())))) : null;
+            using var whisper = options.Engine == "whisper" ? WhisperModel.Load(options.WhisperModel ?? ModelPaths.Require("ggml-base.en.bin")) : null;
+            using var grammar = options.Engine == "grammar" ? new GrammarSpeechToText(JsgfCompiler.Compile(intents.Intents.Select(i => (i.Name, (IReadOnlyList<SentenceTemplate>)i.Sentences.Select(SentenceTemplate.Parse).ToList())))) : null;
             var watch = Stopwatch.StartNew();
             if (grammar is not null)
             {
