@@ -32,9 +32,10 @@ public sealed class MqttDeliveryTests : MqttBrokerTests
         peer.WaitFor("appliance/dev1/event/button");
         WaitUntil(() => service.OutboxStats.Refused == 20, 20, "20 refusals");
         WaitUntil(() => logger.Lines.Count(l => l.Text.Contains("refused report", StringComparison.Ordinal)) == 20, 20, "20 refusal log lines");
+        // The consumer can have the button event before its PUBACK reaches the appliance: wait for the acknowledgement.
+        WaitUntil(() => !acknowledged.IsEmpty, 10, "the button event's acknowledgement event");
         Assert.Equal(20, service.OutboxStats.Pending); // kept, not counted as delivered
         Assert.Equal(1, service.OutboxStats.Delivered); // the button event only
-        WaitUntil(() => !acknowledged.IsEmpty, 10, "the button event's acknowledgement event");
         Assert.Single(acknowledged); // and a refusal is never reported as an acknowledgement
         Assert.DoesNotContain(acknowledged, refusedSeqs.Contains);
         Assert.Equal(20, logger.Lines.Count(l => l.Level == LogLevel.Warning && l.Text.Contains("refused report", StringComparison.Ordinal)));
