@@ -19,52 +19,21 @@ internal sealed record RecordedRequest(string Method, string Path, IReadOnlyDict
 /// <c>data: [DONE]</c>, chunked audio bodies; plus the failures (status codes with Retry-After, a stream that stops,
 /// a reset connection, malformed JSON, a 50 MB body). Every request is recorded.
 /// </summary>
-internal sealed class CloudTestServer : IAsyncDisposable
+internal sealed class CloudTestServer : LoopbackHttpServer
 {
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Func<HttpListenerContext, RecordedRequest, Task>>> _scripts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<HttpListenerContext, RecordedRequest, Task>> _defaults = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
 
-    private CloudTestServer(int port)
-    {
-        Port = port;
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
-    }
-
-    public int Port { get; }
+    private CloudTestServer() => StartAccepting();
 
     /// <summary>The API base, <c>http://127.0.0.1:port/v1</c>.</summary>
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}/v1");
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
-    /// <summary>Cancelled when the server stops: scripts that hang wait on it.</summary>
-    public CancellationToken Stopping => _stop.Token;
-
     public int Count(string path) => Requests.Count(r => r.Path == path);
 
-    public static CloudTestServer Start()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            try
-            {
-                return new CloudTestServer(port);
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                // the port was taken between the probe and the listener: try another
-            }
-        }
-    }
+    public static CloudTestServer Start() => new();
 
     /// <summary>Answers the next request to <paramref name="path"/> (e.g. <c>/v1/chat/completions</c>) with <paramref name="handler"/>.</summary>
     public CloudTestServer Then(string path, Func<HttpListenerContext, RecordedRequest, Task> handler)
@@ -78,22 +47,6 @@ internal sealed class CloudTestServer : IAsyncDisposable
     {
         _defaults[path] = handler;
         return this;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            await _loop.WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception ex) when (ex is ObjectDisposedException or HttpListenerException or TimeoutException)
-        {
-        }
-
-        _stop.Dispose();
     }
 
     // ---- wire helpers -------------------------------------------------------------------------------------
@@ -289,25 +242,7 @@ internal sealed class CloudTestServer : IAsyncDisposable
 
     // ---- the loop ----------------------------------------------------------------------------------------
 
-    private async Task LoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext c)
+    protected override async Task HandleAsync(HttpListenerContext c)
     {
         try
         {

@@ -12,25 +12,13 @@ namespace VoiceAppliance.Tests.Cloud;
 /// next scripted handler (then a default); a connection can also be refused with an HTTP status. Every client event
 /// is recorded per connection, including those that arrive after the script ends (a truncate after a barge-in).
 /// </summary>
-internal sealed class RealtimeTestServer : IAsyncDisposable
+internal sealed class RealtimeTestServer : LoopbackHttpServer
 {
-    private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<Func<RealtimeTestConnection, Task>?> _scripts = new();
     private readonly ConcurrentQueue<int> _refusals = new();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentBag<Task> _handlers = [];
-    private readonly Task _loop;
     private Func<RealtimeTestConnection, Task> _default = c => c.AnswerEveryTurnAsync();
 
-    private RealtimeTestServer(int port)
-    {
-        Port = port;
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
-    }
-
-    public int Port { get; }
+    private RealtimeTestServer() => StartAccepting();
 
     /// <summary>The realtime URL, <c>ws://127.0.0.1:port/v1/realtime</c>.</summary>
     public Uri Url => new($"ws://127.0.0.1:{Port}/v1/realtime");
@@ -41,9 +29,6 @@ internal sealed class RealtimeTestServer : IAsyncDisposable
     /// <summary>Every request's Authorization header (or null), refused ones included.</summary>
     public ConcurrentQueue<string?> Authorizations { get; } = new();
 
-    /// <summary>Cancelled when the server stops.</summary>
-    public CancellationToken Stopping => _stop.Token;
-
     /// <summary>Audio to answer with (24 kHz pcm16) for <see cref="RealtimeTestConnection.AnswerEveryTurnAsync"/>.</summary>
     public byte[] AnswerAudio { get; set; } = new byte[48000];
 
@@ -53,23 +38,7 @@ internal sealed class RealtimeTestServer : IAsyncDisposable
     /// <summary>The user's transcript the default script reports.</summary>
     public string UserText { get; set; } = "hello";
 
-    public static RealtimeTestServer Start()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            try
-            {
-                return new RealtimeTestServer(port);
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-            }
-        }
-    }
+    public static RealtimeTestServer Start() => new();
 
     /// <summary>The next connection runs <paramref name="script"/>.</summary>
     public RealtimeTestServer Then(Func<RealtimeTestConnection, Task> script)
@@ -92,47 +61,15 @@ internal sealed class RealtimeTestServer : IAsyncDisposable
         return this;
     }
 
-    public async ValueTask DisposeAsync()
+    protected override void OnStopping()
     {
-        await _stop.CancelAsync();
         foreach (var c in Connections)
         {
             c.Socket.Abort();
         }
-
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            await _loop.WaitAsync(TimeSpan.FromSeconds(10));
-            await Task.WhenAll(_handlers).WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception ex) when (ex is ObjectDisposedException or HttpListenerException or TimeoutException or WebSocketException or OperationCanceledException)
-        {
-        }
-
-        _stop.Dispose();
     }
 
-    private async Task LoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _handlers.Add(Task.Run(() => HandleAsync(context)));
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         Authorizations.Enqueue(context.Request.Headers["Authorization"]);
         if (_refusals.TryDequeue(out var status) || !context.Request.IsWebSocketRequest)
