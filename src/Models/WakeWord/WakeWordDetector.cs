@@ -67,6 +67,7 @@ public sealed class WakeWordDetector : IDisposable
     private long _fineEmbeddings;
     private float _previousBest;
     private bool _priming;
+    private int _primed;
     private int _pendingCount;
     private int _detectionCount;
     private long _frames;
@@ -120,6 +121,9 @@ public sealed class WakeWordDetector : IDisposable
         _targets = [.. targets];
         _refractoryFrames = (int)Math.Ceiling(refractory.TotalSeconds * WakeWordFeatureModels.SampleRate / WakeWordFeatureModels.FrameSamples);
         var maxWindow = _targets.Max(t => t.Model.WindowEmbeddings);
+
+        // The mel window fills after ceil(76 / 8) frames; one more keeps the first call's zero context out of it.
+        RoomSamples = (((WakeWordFeatureModels.EmbeddingWindowFrames + WakeWordFeatureModels.MelFramesPerFrame - 1) / WakeWordFeatureModels.MelFramesPerFrame) + 1 + maxWindow) * WakeWordFeatureModels.FrameSamples;
         _history = GC.AllocateArray<float>(maxWindow * Embedding, pinned: true);
         _lastScores = new float[_targets.Length];
         _holdUntil = new long[_targets.Length];
@@ -218,6 +222,15 @@ public sealed class WakeWordDetector : IDisposable
     /// <summary>Words detected in the last frame (empty unless <see cref="Process"/> just returned true and a word crossed its threshold).</summary>
     public ReadOnlySpan<WakeWordDetection> Detections => _detections.AsSpan(0, _detectionCount);
 
+    /// <summary>
+    /// Samples of room audio that <see cref="Reset(ReadOnlySpan{float})"/> replays at most: enough to fill the mel
+    /// window and then the whole embedding history from it (27 frames, 2.16 s, for the pretrained words).
+    /// </summary>
+    public int RoomSamples { get; }
+
+    /// <summary>Frames of room audio replayed at the last reset (0 after <see cref="Reset()"/>).</summary>
+    public int RoomFrames => _primed;
+
     /// <summary>The embedding history a reset restores (the embeddings of the reset noise), oldest first.</summary>
     internal ReadOnlySpan<float> ResetHistory => _resetHistory;
 
@@ -285,6 +298,45 @@ public sealed class WakeWordDetector : IDisposable
         _fineArmed = false;
         _fineScored = false;
         _melRing?.AsSpan().Fill(1f);
+        _primed = 0;
+    }
+
+    /// <summary>
+    /// Forgets the stream as <see cref="Reset()"/> does, then runs <paramref name="room"/> (the room's own sound, heard
+    /// before; 16 kHz mono in [-1, 1]) through the chain unscored, so the windows and the embedding history hold the
+    /// room instead of the synthetic reset noise: the room's noise that follows is then no change of input for the
+    /// classifiers. Only the last <see cref="RoomSamples"/>, whole frames, are replayed; with fewer the older entries
+    /// keep the reset noise's embeddings. The warm-up counts the replayed frames (after a full replay the next frame is
+    /// scored). Nothing is reported for the replayed audio and <see cref="Frames"/> and <see cref="Samples"/> start
+    /// from 0 after it. Allocates nothing; runs the feature models once per replayed frame.
+    /// </summary>
+    /// <exception cref="OnnxRuntimeException">A model failed to run.</exception>
+    public void Reset(ReadOnlySpan<float> room)
+    {
+        Reset();
+        var frames = Math.Min(room.Length, RoomSamples) / WakeWordFeatureModels.FrameSamples;
+        if (frames == 0)
+        {
+            return;
+        }
+
+        room = room[^(frames * WakeWordFeatureModels.FrameSamples)..];
+        _priming = true;
+        try
+        {
+            for (var f = 0; f < frames; f++)
+            {
+                room.Slice(f * WakeWordFeatureModels.FrameSamples, WakeWordFeatureModels.FrameSamples).CopyTo(_pending);
+                RunFrame();
+            }
+        }
+        finally
+        {
+            _priming = false;
+        }
+
+        _frames = 0;
+        _primed = frames;
     }
 
     /// <inheritdoc/>
@@ -363,7 +415,6 @@ public sealed class WakeWordDetector : IDisposable
                 _pending[i] = ((state / (float)uint.MaxValue * 2f) - 1f) * ResetNoiseAmplitude;
             }
 
-            _detectionCount = 0;
             RunFrame();
         }
 
@@ -403,8 +454,15 @@ public sealed class WakeWordDetector : IDisposable
         _embedding.Span.CopyTo(history[^Embedding..]);
 
         _frames++;
+        if (_priming)
+        {
+            // Building the history (the reset noise, or room audio at a reset): nothing is scored.
+            return;
+        }
+
         TotalFrames++;
-        var warm = _frames > WarmupFrames;
+
+        var warm = _frames + _primed > WarmupFrames;
         var best = 0f;
         for (var i = 0; i < _targets.Length; i++)
         {
@@ -418,7 +476,7 @@ public sealed class WakeWordDetector : IDisposable
         }
 
         // The fine hop: armed while this frame's or the previous frame's best score reaches the pre-threshold.
-        var armed = _fineFrom is { } from && warm && !_priming && Math.Max(best, _previousBest) >= from;
+        var armed = _fineFrom is { } from && warm && Math.Max(best, _previousBest) >= from;
         _previousBest = best;
         _fineScored = armed;
         if (armed)
@@ -473,7 +531,7 @@ public sealed class WakeWordDetector : IDisposable
             for (var k = entries - 1; k >= 0; k--)
             {
                 var slot = history.Slice((entries - 1 - k) * Embedding, Embedding);
-                if (k >= _frames)
+                if (k >= _frames + _primed)
                 {
                     _resetHistory.AsSpan((entries - 1 - k) * Embedding, Embedding).CopyTo(slot);
                 }
@@ -490,7 +548,7 @@ public sealed class WakeWordDetector : IDisposable
         }
 
         _embeddingTicks += Stopwatch.GetTimestamp() - t0;
-        var warm = _frames > WarmupFrames;
+        var warm = _frames + _primed > WarmupFrames;
         for (var i = 0; i < _targets.Length; i++)
         {
             var c0 = Stopwatch.GetTimestamp();
