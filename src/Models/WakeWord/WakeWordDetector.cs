@@ -68,6 +68,7 @@ public sealed class WakeWordDetector : IDisposable
     private float _previousBest;
     private bool _priming;
     private int _primed;
+    private int _warmUntil = WarmupFrames;
     private int _pendingCount;
     private int _detectionCount;
     private long _frames;
@@ -299,21 +300,25 @@ public sealed class WakeWordDetector : IDisposable
         _fineScored = false;
         _melRing?.AsSpan().Fill(1f);
         _primed = 0;
+        _warmUntil = WarmupFrames;
     }
 
     /// <summary>
     /// Forgets the stream as <see cref="Reset()"/> does, then runs <paramref name="room"/> (the room's own sound, heard
     /// before; 16 kHz mono in [-1, 1]) through the chain unscored, so the windows and the embedding history hold the
     /// room instead of the synthetic reset noise: the room's noise that follows is then no change of input for the
-    /// classifiers. Only the last <see cref="RoomSamples"/>, whole frames, are replayed; with fewer the older entries
-    /// keep the reset noise's embeddings. The warm-up counts the replayed frames (after a full replay the next frame is
-    /// scored). Nothing is reported for the replayed audio and <see cref="Frames"/> and <see cref="Samples"/> start
-    /// from 0 after it. Allocates nothing; runs the feature models once per replayed frame.
+    /// classifiers. Only the last <see cref="RoomSamples"/>, whole frames, are replayed. After a full replay the next
+    /// frame is scored; with less (none at all: a start with no room heard yet) no score is reported until the replayed
+    /// and the new audio together make <see cref="RoomSamples"/>, so no score rests on the synthetic reset state (the
+    /// thresholds tuned with this reset are too low for it). Nothing is reported for the replayed audio, and
+    /// <see cref="Frames"/> and <see cref="Samples"/> start from 0 after it. Allocates nothing; runs the feature models
+    /// once per replayed frame.
     /// </summary>
     /// <exception cref="OnnxRuntimeException">A model failed to run.</exception>
     public void Reset(ReadOnlySpan<float> room)
     {
         Reset();
+        _warmUntil = RoomSamples / WakeWordFeatureModels.FrameSamples;
         var frames = Math.Min(room.Length, RoomSamples) / WakeWordFeatureModels.FrameSamples;
         if (frames == 0)
         {
@@ -462,7 +467,7 @@ public sealed class WakeWordDetector : IDisposable
 
         TotalFrames++;
 
-        var warm = _frames + _primed > WarmupFrames;
+        var warm = _frames + _primed > _warmUntil;
         var best = 0f;
         for (var i = 0; i < _targets.Length; i++)
         {
@@ -548,7 +553,7 @@ public sealed class WakeWordDetector : IDisposable
         }
 
         _embeddingTicks += Stopwatch.GetTimestamp() - t0;
-        var warm = _frames + _primed > WarmupFrames;
+        var warm = _frames + _primed > _warmUntil;
         for (var i = 0; i < _targets.Length; i++)
         {
             var c0 = Stopwatch.GetTimestamp();

@@ -113,13 +113,17 @@ public sealed class WakeWordRoomResetTests(ITestOutputHelper output)
             Assert.Equal(first, Scores(detector, audio));
         }
 
-        // Less than a frame of room: the synthetic reset, warm-up included.
+        // Less than a frame of room (a start with none heard yet): nothing is scored until 27 frames of audio have been
+        // heard; from then on the synthetic state is gone and the scores are the synthetic reset's.
+        var heard = TestAudio.WhiteNoise(16000 * 3, 0.03f, seed: 10);
         detector.Reset(room.AsSpan(0, 1000));
         Assert.Equal(0, detector.RoomFrames);
-        var afterShort = Scores(detector, room);
+        var afterShort = Scores(detector, heard);
         detector.Reset();
-        Assert.Equal(afterShort, Scores(detector, room));
-        Assert.Equal(0f, afterShort[0]);
+        var afterSynthetic = Scores(detector, heard);
+        Assert.All(afterShort.Take(27), s => Assert.Equal(0f, s));
+        Assert.Contains(afterSynthetic.Skip(5).Take(22), s => s > 0f);
+        Assert.Equal(afterSynthetic.Skip(27), afterShort.Skip(27));
     }
 
     [RequiresFileFact(Jarvis, Why)]
