@@ -12,8 +12,8 @@ namespace VoiceAppliance.Pipeline;
 /// windows from the room's own sound (<see cref="WakeWordDetector.Reset(ReadOnlySpan{float})"/>): the spotter keeps the
 /// last seconds of the idle windows it was given (with the gate: those it left unscored), forgets the newest
 /// <see cref="RoomGuardSamples"/> at each gap (they may hold the wake word that started the session, or the user
-/// starting to speak) and the catch-up's audio at each gate opening, and replays the newest that is left. Runs on the pipeline-audio thread, outside the pipeline's lock; allocates
-/// nothing per window.
+/// starting to speak) and the catch-up's audio at each gate opening, and replays the newest that is left. Runs on the
+/// pipeline-audio thread, outside the pipeline's lock; allocates nothing per window.
 /// </summary>
 internal sealed class WakeWordSpotter
 {
@@ -120,8 +120,8 @@ internal sealed class WakeWordSpotter
 
     /// <summary>
     /// Resets the detector: with <see cref="WakeWordOptions.ResetFromRoom"/> the room's newest <paramref name="forget"/>
-    /// samples are forgotten and the detector replays the newest left (the synthetic reset when less than a frame is
-    /// left); otherwise the synthetic reset.
+    /// samples are forgotten and the detector replays the newest 2.16 s left (with less, as just after start, it scores
+    /// nothing until 2.16 s have been heard); otherwise openWakeWord's synthetic reset.
     /// </summary>
     private void ResetDetector(int forget)
     {

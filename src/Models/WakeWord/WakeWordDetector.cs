@@ -202,7 +202,7 @@ public sealed class WakeWordDetector : IDisposable
     /// <summary>The wake words, in the order of <see cref="Scores"/>.</summary>
     public IReadOnlyList<WakeWordTarget> Targets => _targets;
 
-    /// <summary>Each word's score for the last frame (0 during the first <see cref="WarmupFrames"/>).</summary>
+    /// <summary>Each word's score for the last frame (0 during the warm-up: the first <see cref="WarmupFrames"/> after <see cref="Reset()"/>; see <see cref="Reset(ReadOnlySpan{float})"/>).</summary>
     public ReadOnlySpan<float> Scores => _lastScores;
 
     /// <summary>
@@ -466,7 +466,6 @@ public sealed class WakeWordDetector : IDisposable
         }
 
         TotalFrames++;
-
         var warm = _frames + _primed > _warmUntil;
         var best = 0f;
         for (var i = 0; i < _targets.Length; i++)
