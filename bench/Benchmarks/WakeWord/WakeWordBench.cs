@@ -10,7 +10,7 @@ using VoiceAppliance.Models.WakeWord;
 namespace VoiceAppliance.Benchmarks.WakeWord;
 
 /// <summary>
-/// <c>./build.sh bench wake [--quick] [--memory-only] [--no-memory] [--scores FILE] [--pre P,...] [--warmup N]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech, with
+/// <c>./build.sh bench wake [--quick] [--memory-only] [--no-memory] [--no-cpu] [--scores FILE] [--reset room] [--pre P,...] [--warmup N]</c>: the openWakeWord chain (models/openwakeword) on synthesised speech, with
 /// every decision rule chosen on a TUNING split and reported on a separate HELD-OUT split. Positives: "hey jarvis" and
 /// "alexa", alone and run on into a command, clean and at 20/10 dB SNR (white noise), by Piper speakers and espeak-ng
 /// voices; the tuning split and the held-out split share no speaker, no espeak-ng voice and no command. Negatives: two
@@ -22,7 +22,9 @@ namespace VoiceAppliance.Benchmarks.WakeWord;
 /// feature chain, each classifier and Silero, and RSS and CPU added by the chain with ORT's memory arena and memory
 /// pattern on and off (each in a fresh child process, after Silero has loaded ORT as the daemon has). Every frame is
 /// also scored 40 ms before its end, so the same run replays the detector's fine hop (always and from each <c>--pre</c>
-/// threshold) beside the 80 ms hop; <c>--warmup N</c> replays a longer warm-up. Then each word's best score on white
+/// threshold) beside the 80 ms hop; <c>--warmup N</c> replays a longer warm-up. Every clip is scored twice: after the
+/// reset to the synthetic noise history and after a reset that replays the room's own sound (the clip's background;
+/// the detector's Reset(room)); <c>--reset room</c> reports the latter. Then each word's best score on white
 /// noise alone after a reset, and the idle CPU with and without Silero gating.
 /// </summary>
 public static partial class WakeWordBench
@@ -93,6 +95,14 @@ public static partial class WakeWordBench
                 }
             }
 
+            // --reset room: report the clips scored after a reset that replays the room's own audio (the detector's
+            // Reset(room)); default: after the reset to the synthetic noise history (Reset()). Both are in the scores.
+            var fromRoom = Array.IndexOf(args, "--reset") is var ri and >= 0 && ri + 1 < args.Length && args[ri + 1] == "room";
+            Console.WriteLine(fromRoom
+                ? "clips scored after a reset that replays 2.16 s of the room's own sound (the clip's background)"
+                : "clips scored after the reset to the synthetic noise history (openWakeWord's start)");
+            clips = [.. clips.Where(c => c.Room == fromRoom)];
+
             // --warmup N: replay as if the detector reported no score for the first N frames after a reset (its
             // WarmupFrames; the scores after it do not depend on it, so the replay is exact).
             if (Array.IndexOf(args, "--warmup") is var wi and >= 0 && wi + 1 < args.Length)
@@ -112,7 +122,10 @@ public static partial class WakeWordBench
             }
 
             NoiseAfterReset(detector);
-            Cpu(features, jarvis, alexa, piper);
+            if (!args.Contains("--no-cpu"))
+            {
+                Cpu(features, jarvis, alexa, piper);
+            }
         }
         finally
         {
@@ -122,7 +135,7 @@ public static partial class WakeWordBench
         return 0;
     }
 
-    private sealed record Clip(int Word, string Kind, string Voice, bool Tuning, double? Snr, float[] Scores, float[] Fine, long SpeechEnd)
+    private sealed record Clip(int Word, string Kind, string Voice, bool Tuning, double? Snr, float[] Scores, float[] Fine, long SpeechEnd, bool Room)
     {
         /// <summary>The scores the scoring in force sees, in time order (see <see cref="Steps"/>).</summary>
         public float[] Steps { get; set; } = Scores;
@@ -179,22 +192,38 @@ public static partial class WakeWordBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"positives: {audio.Count(a => a.Tuning) / 4} tuning clips per word, kind and condition ({tuningSpeakers.Length} Piper speakers + {tuningVoices.Length} espeak-ng voices), {audio.Count(a => !a.Tuning) / 4} held-out ({heldOutSpeakers.Length} other Piper speakers + {heldOutVoices.Length} other espeak-ng voices, other commands)"));
         var clips = new List<Clip>();
         var random = new Random(11);
+        var roomRandom = new Random(13);
         foreach (var snr in new double?[] { null, 20, 10 })
         {
             foreach (var c in audio)
             {
                 var framed = Frame(c.Audio, snr, random);
-                detector.Reset();
-                var scores = new List<float>(framed.Length / WakeWordFeatureModels.FrameSamples);
-                var fine = new List<float>(framed.Length / WakeWordFeatureModels.FrameSamples);
-                ReadOnlySpan<float> rest = framed;
-                while (detector.Process(ref rest))
-                {
-                    scores.Add(detector.Scores[c.Word]);
-                    fine.Add(detector.FineScores[c.Word]);
-                }
 
-                clips.Add(new Clip(c.Word, c.Kind, c.Voice, c.Tuning, snr, [.. scores], [.. fine], LeadSamples + WordEnd(c.Audio)));
+                // Each clip twice: after the reset to the synthetic noise history, and after a reset that replays the
+                // room heard before (the same background as the clip's: its floor and, with an SNR, its noise level).
+                var room = Background(detector.RoomSamples, c.Audio, snr, roomRandom);
+                foreach (var fromRoom in new[] { false, true })
+                {
+                    if (fromRoom)
+                    {
+                        detector.Reset(room);
+                    }
+                    else
+                    {
+                        detector.Reset();
+                    }
+
+                    var scores = new List<float>(framed.Length / WakeWordFeatureModels.FrameSamples);
+                    var fine = new List<float>(framed.Length / WakeWordFeatureModels.FrameSamples);
+                    ReadOnlySpan<float> rest = framed;
+                    while (detector.Process(ref rest))
+                    {
+                        scores.Add(detector.Scores[c.Word]);
+                        fine.Add(detector.FineScores[c.Word]);
+                    }
+
+                    clips.Add(new Clip(c.Word, c.Kind, c.Voice, c.Tuning, snr, [.. scores], [.. fine], LeadSamples + WordEnd(c.Audio), fromRoom));
+                }
             }
         }
 
@@ -307,11 +336,11 @@ public static partial class WakeWordBench
     private static void NoiseAfterReset(WakeWordDetector detector)
     {
         Console.WriteLine();
-        Console.WriteLine("White noise alone after a reset (20 seeds per level, 4 s each): best score while the history holds reset embeddings (first 1.28 s) | after; clips at or above 0.40 (hey_jarvis) / 0.45 (alexa) in the first 1.28 s");
-        Console.WriteLine("| level | " + string.Join(" | ", Words.Select(w => $"{w} first 1.28 s | {w} after | {w} clips")) + " |");
-        Console.WriteLine("|---|" + string.Concat(Words.Select(_ => "---|---|---|")));
+        Console.WriteLine("White noise alone after a reset (20 seeds per level, 4 s each): best score while the history holds reset embeddings (first 1.28 s) | after; clips at or above 0.40 (hey_jarvis) / 0.45 (alexa) in the first 1.28 s. Reset: to the synthetic noise history, or replaying 2.16 s of the same noise (another seed) heard before");
+        Console.WriteLine("| level | reset | " + string.Join(" | ", Words.Select(w => $"{w} first 1.28 s | {w} after | {w} clips")) + " |");
+        Console.WriteLine("|---|---|" + string.Concat(Words.Select(_ => "---|---|---|")));
         float[] limits = [0.40f, 0.45f];
-        foreach (var db in new[] { -25, -30, -35 })
+        foreach (var (db, fromRoom) in new[] { -25, -30, -35 }.SelectMany(db => new[] { (db, false), (db, true) }))
         {
             var early = new float[Words.Length];
             var late = new float[Words.Length];
@@ -319,7 +348,15 @@ public static partial class WakeWordBench
             for (var seed = 0; seed < 20; seed++)
             {
                 var audio = Noise(16000 * 4, false, (float)Math.Pow(10, db / 20.0), new Random((seed * 7) + db));
-                detector.Reset();
+                if (fromRoom)
+                {
+                    detector.Reset(Noise(detector.RoomSamples, false, (float)Math.Pow(10, db / 20.0), new Random((seed * 7) + db + 1000)));
+                }
+                else
+                {
+                    detector.Reset();
+                }
+
                 var hit = new bool[Words.Length];
                 ReadOnlySpan<float> rest = audio;
                 while (detector.Process(ref rest))
@@ -345,7 +382,7 @@ public static partial class WakeWordBench
                 }
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {db} dBFS | ") + string.Join(" | ", Words.Select((_, w) => string.Create(CultureInfo.InvariantCulture, $"{early[w]:0.000} | {late[w]:0.000} | {over[w]} of 20"))) + " |");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {db} dBFS | {(fromRoom ? "room" : "synthetic")} | ") + string.Join(" | ", Words.Select((_, w) => string.Create(CultureInfo.InvariantCulture, $"{early[w]:0.000} | {late[w]:0.000} | {over[w]} of 20"))) + " |");
         }
     }
 
@@ -496,6 +533,7 @@ public static partial class WakeWordBench
             w.Write(c.Tuning);
             w.Write(c.Snr ?? -1);
             w.Write(c.SpeechEnd);
+            w.Write(c.Room);
             w.Write(c.Scores.Length);
             for (var i = 0; i < c.Scores.Length; i++)
             {
@@ -533,7 +571,7 @@ public static partial class WakeWordBench
         using var r = new BinaryReader(File.OpenRead(path));
         if (r.ReadString() != ScoresFormat)
         {
-            throw new InvalidDataException($"{path} is not a scores file of this bench ({ScoresFormat}: 80 ms and fine-hop scores); delete it to score again");
+            throw new InvalidDataException($"{path} is not a scores file of this bench ({ScoresFormat}: 80 ms and fine-hop scores, after both resets); delete it to score again");
         }
 
         var clips = new List<Clip>();
@@ -545,6 +583,7 @@ public static partial class WakeWordBench
             var tuning = r.ReadBoolean();
             var snr = r.ReadDouble();
             var end = r.ReadInt64();
+            var room = r.ReadBoolean();
             var count = r.ReadInt32();
             if (count is < 0 or > 100_000)
             {
@@ -559,7 +598,7 @@ public static partial class WakeWordBench
                 fine[i] = r.ReadSingle();
             }
 
-            clips.Add(new Clip(word, kind, voice, tuning, snr < 0 ? null : snr, scores, fine, end));
+            clips.Add(new Clip(word, kind, voice, tuning, snr < 0 ? null : snr, scores, fine, end, room));
         }
 
         var negatives = new List<NegativeStream>();
@@ -824,7 +863,7 @@ public static partial class WakeWordBench
 
     private const int LeadSamples = 16000;
 
-    private const string ScoresFormat = "bench wake scores v2";
+    private const string ScoresFormat = "bench wake scores v3";
 
     private static float[] Frame(float[] speech, double? snr, Random random)
     {
@@ -840,6 +879,24 @@ public static partial class WakeWordBench
         }
 
         return audio;
+    }
+
+    /// <summary>
+    /// <paramref name="samples"/> of the background <see cref="Frame"/> puts under <paramref name="speech"/> (the floor
+    /// and, with an SNR, white noise at the same level), from <paramref name="random"/>: the room heard before the clip.
+    /// </summary>
+    private static float[] Background(int samples, float[] speech, double? snr, Random random)
+    {
+        var floor = Noise(samples, false, 0.0005f, random);
+        var power = speech.Select(a => (double)a * a).Where(p => p > 1e-6).DefaultIfEmpty(1e-6).Average();
+        var gain = snr is { } s ? (float)Math.Sqrt(power / Math.Pow(10, s / 10)) : 0f;
+        var noise = snr is null ? null : Noise(samples, false, 1f, random);
+        for (var i = 0; i < samples; i++)
+        {
+            floor[i] += noise is null ? 0f : noise[i] * gain;
+        }
+
+        return floor;
     }
 
     /// <summary>End of the clip's last sound (for a word alone, the word's end): its last 10 ms within 30 dB of the loudest.</summary>

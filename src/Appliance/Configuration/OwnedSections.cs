@@ -81,7 +81,7 @@ public static class OwnedSections
 
     /// <summary>
     /// Section <c>Pipeline:WakeWord</c>: <c>Enabled</c>, <c>RefractoryMs</c>, <c>WordTailMs</c>, <c>VadGate</c>,
-    /// <c>GateCatchUpMs</c>, <c>FineHop</c>, <c>FineHopFrom</c> and <c>Words</c>, a list of <c>{ "Model", "Threshold", "Patience", "Action", "Event" }</c>.
+    /// <c>GateCatchUpMs</c>, <c>FineHop</c>, <c>FineHopFrom</c>, <c>ResetFromRoom</c> and <c>Words</c>, a list of <c>{ "Model", "Threshold", "Patience", "Action", "Event" }</c>.
     /// </summary>
     private static WakeWordOptions ReadWakeWord(ConfigSectionReader w)
     {
@@ -125,6 +125,7 @@ public static class OwnedSections
             GateCatchUp = w.GetMilliseconds("GateCatchUpMs", d.GateCatchUp, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5)),
             FineHop = w.GetBool("FineHop", d.FineHop),
             FineHopFrom = (float)w.GetDouble("FineHopFrom", d.FineHopFrom, 0, 1),
+            ResetFromRoom = w.GetBool("ResetFromRoom", d.ResetFromRoom),
         };
     }
 

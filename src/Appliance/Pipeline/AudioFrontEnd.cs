@@ -176,7 +176,7 @@ internal sealed partial class AudioFrontEnd
         if (use == FrameUse.BargeIn && _wake is not null)
         {
             // With echo cancellation the device hears the user over its reply: a wake word there is a barge-in.
-            ListenForWakeWord(frame, null);
+            ListenForWakeWord(frame, null, idle: false);
         }
     }
 
@@ -201,15 +201,15 @@ internal sealed partial class AudioFrontEnd
             }
         }
 
-        ListenForWakeWord(frame, probability);
+        ListenForWakeWord(frame, probability, idle: true);
     }
 
-    private void ListenForWakeWord(float[] frame, float? probability)
+    private void ListenForWakeWord(float[] frame, float? probability, bool idle)
     {
         WakeWordDetection? hit;
         try
         {
-            hit = _wake!.Process(frame, probability);
+            hit = _wake!.Process(frame, probability, idle);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -8,6 +8,7 @@ public sealed class AudioRing
 {
     private readonly float[] _buffer;
     private long _written;
+    private int _count;
 
     /// <summary>Creates a ring of <paramref name="capacity"/> samples.</summary>
     public AudioRing(int capacity)
@@ -23,12 +24,13 @@ public sealed class AudioRing
     public long Total { get; private set; }
 
     /// <summary>Samples available (at most the capacity).</summary>
-    public int Count => (int)Math.Min(_written, _buffer.Length);
+    public int Count => _count;
 
     /// <summary>Appends samples, overwriting the oldest.</summary>
     public void Write(ReadOnlySpan<float> samples)
     {
         Total += samples.Length;
+        _count = (int)Math.Min((long)_count + samples.Length, _buffer.Length);
         if (samples.Length >= _buffer.Length)
         {
             samples[^_buffer.Length..].CopyTo(_buffer);
@@ -66,5 +68,18 @@ public sealed class AudioRing
     }
 
     /// <summary>Forgets the content.</summary>
-    public void Clear() => _written = 0;
+    public void Clear()
+    {
+        _written = 0;
+        _count = 0;
+    }
+
+    /// <summary>Forgets the newest <paramref name="count"/> samples (all if fewer exist); the next write follows what is left.</summary>
+    public void DropLast(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        count = Math.Min(count, _count);
+        _written -= count;
+        _count -= count;
+    }
 }

@@ -8,8 +8,12 @@ namespace VoiceAppliance.Pipeline;
 /// pipeline listened, thought or spoke without echo cancellation) makes the next one start afresh, so a session never
 /// re-triggers on its own wake word. With <see cref="WakeWordOptions.VadGate"/> the chain runs only while Silero hears
 /// speech and for a second after, catching up over the last <see cref="WakeWordOptions.GateCatchUp"/> of the pre-roll
-/// ring when speech starts. Runs on the pipeline-audio thread, outside the pipeline's lock; allocates nothing per
-/// window.
+/// ring when speech starts. With <see cref="WakeWordOptions.ResetFromRoom"/> every fresh start rebuilds the chain's
+/// windows from the room's own sound (<see cref="WakeWordDetector.Reset(ReadOnlySpan{float})"/>): the spotter keeps the
+/// last seconds of the idle windows it was given (with the gate: those it left unscored), forgets the newest
+/// <see cref="RoomGuardSamples"/> at each gap (they may hold the wake word that started the session, or the user
+/// starting to speak) and the catch-up's audio at each gate opening, and replays the newest that is left. Runs on the
+/// pipeline-audio thread, outside the pipeline's lock; allocates nothing per window.
 /// </summary>
 internal sealed class WakeWordSpotter
 {
@@ -18,6 +22,8 @@ internal sealed class WakeWordSpotter
     private readonly float _gateThreshold;
     private readonly long _hangover;
     private readonly float[]? _catchUp;
+    private readonly AudioRing? _room;
+    private readonly float[]? _roomScratch;
     private bool _resetPending = true;
     private bool _gateOpen;
     private long _sinceSpeech;
@@ -30,7 +36,20 @@ internal sealed class WakeWordSpotter
         _gateThreshold = gateThreshold;
         _hangover = sampleRate;
         _catchUp = options.VadGate ? new float[(int)(options.GateCatchUp.TotalSeconds * sampleRate)] : null;
+        if (options.ResetFromRoom)
+        {
+            // The room replayed, and before it what is left out: the guard before a gap, or the gate's catch-up.
+            _room = new AudioRing(detector.RoomSamples + Math.Max(RoomGuardSamples, _catchUp?.Length ?? 0));
+            _roomScratch = new float[detector.RoomSamples];
+        }
     }
+
+    /// <summary>
+    /// The idle audio just before a gap that is forgotten at the reset after it, never to be replayed (2.16 s, as much
+    /// as the classifiers' window and the mel windows it is made from span): it may hold the wake word that started the
+    /// session.
+    /// </summary>
+    public int RoomGuardSamples => _detector.RoomSamples;
 
     public WakeWordOptions Options { get; }
 
@@ -48,15 +67,17 @@ internal sealed class WakeWordSpotter
 
     /// <summary>
     /// Takes one window (already written to the pre-roll ring). <paramref name="speechProbability"/> is Silero's
-    /// probability for it when <see cref="Gated"/> (null: score regardless). Returns the best detection, if any.
+    /// probability for it when <see cref="Gated"/> (null: score regardless). <paramref name="idle"/>: the pipeline is
+    /// idle (the window is the room; false while the device speaks with echo cancellation). Returns the best
+    /// detection, if any.
     /// </summary>
-    public WakeWordDetection? Process(ReadOnlySpan<float> window, float? speechProbability)
+    public WakeWordDetection? Process(ReadOnlySpan<float> window, float? speechProbability, bool idle = true)
     {
         if (_resetPending)
         {
             _resetPending = false;
             _gateOpen = false;
-            _detector.Reset();
+            ResetDetector(RoomGuardSamples);
         }
 
         if (_catchUp is not null && speechProbability is { } p)
@@ -66,13 +87,19 @@ internal sealed class WakeWordSpotter
             {
                 if (p < _gateThreshold)
                 {
+                    if (idle)
+                    {
+                        _room?.Write(window); // the room: idle audio the gate left unscored
+                    }
+
                     return null;
                 }
 
-                // Speech starts: score the last seconds (the window included) from a fresh chain.
+                // Speech starts: score the last seconds (the window included) from a fresh chain, rebuilt from the room
+                // heard before them.
                 _gateOpen = true;
-                _detector.Reset();
                 var n = _ring.CopyLast(_catchUp.Length, _catchUp);
+                ResetDetector(n - window.Length);
                 return Feed(_catchUp.AsSpan(0, n));
             }
 
@@ -83,7 +110,30 @@ internal sealed class WakeWordSpotter
             }
         }
 
+        if (idle && _catchUp is null)
+        {
+            _room?.Write(window);
+        }
+
         return Feed(window);
+    }
+
+    /// <summary>
+    /// Resets the detector: with <see cref="WakeWordOptions.ResetFromRoom"/> the room's newest <paramref name="forget"/>
+    /// samples are forgotten and the detector replays the newest 2.16 s left (with less, as just after start, it scores
+    /// nothing until 2.16 s have been heard); otherwise openWakeWord's synthetic reset.
+    /// </summary>
+    private void ResetDetector(int forget)
+    {
+        if (_room is null)
+        {
+            _detector.Reset();
+            return;
+        }
+
+        _room.DropLast(Math.Max(0, forget));
+        var n = _room.CopyLast(_roomScratch!.Length, _roomScratch);
+        _detector.Reset(_roomScratch.AsSpan(0, n));
     }
 
     private WakeWordDetection? Feed(ReadOnlySpan<float> audio)

@@ -67,6 +67,8 @@ public sealed class WakeWordDetector : IDisposable
     private long _fineEmbeddings;
     private float _previousBest;
     private bool _priming;
+    private int _primed;
+    private int _warmUntil = WarmupFrames;
     private int _pendingCount;
     private int _detectionCount;
     private long _frames;
@@ -120,6 +122,9 @@ public sealed class WakeWordDetector : IDisposable
         _targets = [.. targets];
         _refractoryFrames = (int)Math.Ceiling(refractory.TotalSeconds * WakeWordFeatureModels.SampleRate / WakeWordFeatureModels.FrameSamples);
         var maxWindow = _targets.Max(t => t.Model.WindowEmbeddings);
+
+        // The mel window fills after ceil(76 / 8) frames; one more keeps the first call's zero context out of it.
+        RoomSamples = (((WakeWordFeatureModels.EmbeddingWindowFrames + WakeWordFeatureModels.MelFramesPerFrame - 1) / WakeWordFeatureModels.MelFramesPerFrame) + 1 + maxWindow) * WakeWordFeatureModels.FrameSamples;
         _history = GC.AllocateArray<float>(maxWindow * Embedding, pinned: true);
         _lastScores = new float[_targets.Length];
         _holdUntil = new long[_targets.Length];
@@ -197,7 +202,7 @@ public sealed class WakeWordDetector : IDisposable
     /// <summary>The wake words, in the order of <see cref="Scores"/>.</summary>
     public IReadOnlyList<WakeWordTarget> Targets => _targets;
 
-    /// <summary>Each word's score for the last frame (0 during the first <see cref="WarmupFrames"/>).</summary>
+    /// <summary>Each word's score for the last frame (0 during the warm-up: the first <see cref="WarmupFrames"/> after <see cref="Reset()"/>; see <see cref="Reset(ReadOnlySpan{float})"/>).</summary>
     public ReadOnlySpan<float> Scores => _lastScores;
 
     /// <summary>
@@ -217,6 +222,15 @@ public sealed class WakeWordDetector : IDisposable
 
     /// <summary>Words detected in the last frame (empty unless <see cref="Process"/> just returned true and a word crossed its threshold).</summary>
     public ReadOnlySpan<WakeWordDetection> Detections => _detections.AsSpan(0, _detectionCount);
+
+    /// <summary>
+    /// Samples of room audio that <see cref="Reset(ReadOnlySpan{float})"/> replays at most: enough to fill the mel
+    /// window and then the whole embedding history from it (27 frames, 2.16 s, for the pretrained words).
+    /// </summary>
+    public int RoomSamples { get; }
+
+    /// <summary>Frames of room audio replayed at the last reset (0 after <see cref="Reset()"/>).</summary>
+    public int RoomFrames => _primed;
 
     /// <summary>The embedding history a reset restores (the embeddings of the reset noise), oldest first.</summary>
     internal ReadOnlySpan<float> ResetHistory => _resetHistory;
@@ -285,6 +299,49 @@ public sealed class WakeWordDetector : IDisposable
         _fineArmed = false;
         _fineScored = false;
         _melRing?.AsSpan().Fill(1f);
+        _primed = 0;
+        _warmUntil = WarmupFrames;
+    }
+
+    /// <summary>
+    /// Forgets the stream as <see cref="Reset()"/> does, then runs <paramref name="room"/> (the room's own sound, heard
+    /// before; 16 kHz mono in [-1, 1]) through the chain unscored, so the windows and the embedding history hold the
+    /// room instead of the synthetic reset noise: the room's noise that follows is then no change of input for the
+    /// classifiers. Only the last <see cref="RoomSamples"/>, whole frames, are replayed. After a full replay the next
+    /// frame is scored; with less (none at all: a start with no room heard yet) no score is reported until the replayed
+    /// and the new audio together make <see cref="RoomSamples"/>, so no score rests on the synthetic reset state (the
+    /// thresholds tuned with this reset are too low for it). Nothing is reported for the replayed audio, and
+    /// <see cref="Frames"/> and <see cref="Samples"/> start from 0 after it. Allocates nothing; runs the feature models
+    /// once per replayed frame.
+    /// </summary>
+    /// <exception cref="OnnxRuntimeException">A model failed to run.</exception>
+    public void Reset(ReadOnlySpan<float> room)
+    {
+        Reset();
+        _warmUntil = RoomSamples / WakeWordFeatureModels.FrameSamples;
+        var frames = Math.Min(room.Length, RoomSamples) / WakeWordFeatureModels.FrameSamples;
+        if (frames == 0)
+        {
+            return;
+        }
+
+        room = room[^(frames * WakeWordFeatureModels.FrameSamples)..];
+        _priming = true;
+        try
+        {
+            for (var f = 0; f < frames; f++)
+            {
+                room.Slice(f * WakeWordFeatureModels.FrameSamples, WakeWordFeatureModels.FrameSamples).CopyTo(_pending);
+                RunFrame();
+            }
+        }
+        finally
+        {
+            _priming = false;
+        }
+
+        _frames = 0;
+        _primed = frames;
     }
 
     /// <inheritdoc/>
@@ -363,7 +420,6 @@ public sealed class WakeWordDetector : IDisposable
                 _pending[i] = ((state / (float)uint.MaxValue * 2f) - 1f) * ResetNoiseAmplitude;
             }
 
-            _detectionCount = 0;
             RunFrame();
         }
 
@@ -403,8 +459,14 @@ public sealed class WakeWordDetector : IDisposable
         _embedding.Span.CopyTo(history[^Embedding..]);
 
         _frames++;
+        if (_priming)
+        {
+            // Building the history (the reset noise, or room audio at a reset): nothing is scored.
+            return;
+        }
+
         TotalFrames++;
-        var warm = _frames > WarmupFrames;
+        var warm = _frames + _primed > _warmUntil;
         var best = 0f;
         for (var i = 0; i < _targets.Length; i++)
         {
@@ -418,7 +480,7 @@ public sealed class WakeWordDetector : IDisposable
         }
 
         // The fine hop: armed while this frame's or the previous frame's best score reaches the pre-threshold.
-        var armed = _fineFrom is { } from && warm && !_priming && Math.Max(best, _previousBest) >= from;
+        var armed = _fineFrom is { } from && warm && Math.Max(best, _previousBest) >= from;
         _previousBest = best;
         _fineScored = armed;
         if (armed)
@@ -473,7 +535,7 @@ public sealed class WakeWordDetector : IDisposable
             for (var k = entries - 1; k >= 0; k--)
             {
                 var slot = history.Slice((entries - 1 - k) * Embedding, Embedding);
-                if (k >= _frames)
+                if (k >= _frames + _primed)
                 {
                     _resetHistory.AsSpan((entries - 1 - k) * Embedding, Embedding).CopyTo(slot);
                 }
@@ -490,7 +552,7 @@ public sealed class WakeWordDetector : IDisposable
         }
 
         _embeddingTicks += Stopwatch.GetTimestamp() - t0;
-        var warm = _frames > WarmupFrames;
+        var warm = _frames + _primed > _warmUntil;
         for (var i = 0; i < _targets.Length; i++)
         {
             var c0 = Stopwatch.GetTimestamp();

@@ -35,6 +35,17 @@ public sealed class WakeWordConfigTests
     }
 
     [Fact]
+    public void The_reset_from_the_room_is_on_by_default_and_can_be_turned_off()
+    {
+        var d = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson("{}", s_noEnv).Get<PipelineOptions>("Pipeline").WakeWord;
+        Assert.True(d.ResetFromRoom);
+        var off = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson(
+            """{ "Pipeline": { "WakeWord": { "Enabled": true, "ResetFromRoom": false } } }""", s_noEnv);
+        Assert.True(off.Issues.Count == 0, string.Join(Environment.NewLine, off.Issues));
+        Assert.False(off.Get<PipelineOptions>("Pipeline").WakeWord.ResetFromRoom);
+    }
+
+    [Fact]
     public void The_fine_hop_is_off_by_default_and_configurable_and_a_bad_pre_threshold_names_the_key()
     {
         var d = ApplianceConfiguration.CreateDefault().AddPipelineAndMqtt().LoadJson("{}", s_noEnv).Get<PipelineOptions>("Pipeline").WakeWord;

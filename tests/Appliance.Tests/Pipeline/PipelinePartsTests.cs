@@ -245,6 +245,39 @@ public sealed class AudioRingTests
         ring.Clear();
         Assert.Equal(0, ring.Count);
     }
+
+    [Theory]
+    [InlineData(7, 1)]
+    [InlineData(7, 2)]
+    [InlineData(16, 3)]
+    public void Dropping_the_newest_samples_leaves_the_older_ones_and_writes_follow_them(int capacity, int seed)
+    {
+        var ring = new AudioRing(capacity);
+        var reference = new List<float>();
+        var random = new Random(seed);
+        var next = 0f;
+        for (var step = 0; step < 200; step++)
+        {
+            if (random.Next(3) == 0)
+            {
+                var drop = random.Next(capacity + 2);
+                ring.DropLast(drop);
+                reference.RemoveRange(Math.Max(0, reference.Count - drop), Math.Min(drop, reference.Count));
+            }
+            else
+            {
+                var data = Enumerable.Range(0, random.Next(1, (2 * capacity) + 1)).Select(_ => next++).ToArray();
+                ring.Write(data);
+                reference.AddRange(data);
+                reference.RemoveRange(0, Math.Max(0, reference.Count - capacity));
+            }
+
+            Assert.Equal(reference.Count, ring.Count);
+            var dest = new float[capacity];
+            var n = ring.CopyLast(capacity, dest);
+            Assert.Equal(reference, dest[..n]);
+        }
+    }
 }
 
 public sealed class PipelineEventBroadcasterTests
