@@ -14,8 +14,8 @@ namespace VoiceAppliance.Models.Tests.Grammar;
 /// unfinished unless that path is accepted. Since digital silence is dithered (GrammarDigitalSilenceTests), that
 /// audio decodes with the default beams, and since long runs of zeros are cut to 20 ms (GrammarHesitationTests) also
 /// with beams of 1e-6; the first test narrows the first search's beams (to 1e-2) to show the fallback (and
-/// uses other commands: with the zeros dithered, this zero-padded "set a timer for five minutes" comes out as "two
-/// minute", accepted at 0.17-0.21, with any beams: a misrecognition the bench tables count as wrongly accepted).
+/// uses other commands: with the zeros only dithered, this zero-padded "set a timer for five minutes" came out as "two
+/// minute", accepted at 0.17-0.21, with any beams; with the long zero runs cut it is "five minutes" at 0.36).
 /// </summary>
 public sealed class GrammarSearchBeamTests(ITestOutputHelper output) : IDisposable
 {
