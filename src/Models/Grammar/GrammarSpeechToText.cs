@@ -457,7 +457,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     /// <c>-cmn batch</c>) it dragged, and espeak-ng en-us "turn off the ... kitchen light" came out as "turn on" and
     /// "set a timer for ... ten minutes" as "two minute". Kept to 20 ms, the words are decoded as they are with no pause
     /// (bench hesitation: espeak-ng's hesitations between zeros 57 of 60 instead of 26). Audio from a microphone is
-    /// never digitally silent for 100 ms, so it decodes as before. One pass, no allocation.
+    /// never digitally silent for 100 ms, so it decodes as before. One pass per utterance; the list is reused.
     /// </summary>
     internal static int ShortenDigitalSilence(Span<short> pcm, List<(int End, int Removed)> gaps)
     {
