@@ -17,6 +17,7 @@ public static class BenchCommands
         ["endpointing"] = Pipeline.EndpointingBench.Run,
         ["grammar"] = Grammar.GrammarRejectionBench.Run,
         ["heldout"] = Grammar.HeldOutBench.Run,
+        ["hesitation"] = Grammar.HesitationBench.Run,
         ["idle"] = Idle.IdleBench.Run,
         ["cloud"] = Cloud.CloudBench.Run,
         ["wake"] = WakeWord.WakeWordBench.Run,

@@ -246,7 +246,7 @@ public static partial class HeldOutBench
     private static IEnumerable<(bool InGrammar, string Text)> Phrases() =>
         GrammarRejectionBench.Commands.Select(c => (true, c)).Concat(GrammarRejectionBench.OtherSpeech.Select(o => (false, o)));
 
-    private static void WriteWav(string path, float[] audio)
+    internal static void WriteWav(string path, float[] audio)
     {
         using var stream = File.Create(path);
         using var writer = new BinaryWriter(stream, Encoding.ASCII);
@@ -271,5 +271,5 @@ public static partial class HeldOutBench
 
     // pocketsphinx_batch's -hyp lines: "words words (utterance-id score)", an empty hypothesis " (utterance-id score)".
     [GeneratedRegex(@"^(?<text>.*?)\s*\((?<id>\S+)(\s+-?\d+)?\)\s*$")]
-    private static partial Regex HypLine();
+    internal static partial Regex HypLine();
 }

@@ -60,6 +60,12 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     /// </summary>
     internal const float MinVoiceFit = 1.25f, MaxVoiceFit = 2.8f;
 
+    /// <summary>Runs of exact zeros this long (100 ms) or longer are shortened to <see cref="DigitalSilenceGap"/> before decoding.</summary>
+    internal const int MinDigitalSilenceRun = SampleRate / 10;
+
+    /// <summary>What is left of a long run of exact zeros: 20 ms, two frames (bench hesitation: 50 ms kept 42 of 60 espeak-ng hesitations, 20 ms 57).</summary>
+    internal const int DigitalSilenceGap = SampleRate / 50;
+
     // Path scores are in log base 1.0001 units shifted right by SENSCR_SHIFT (10) bits.
     private static readonly double ScoreToNats = 1024 * Math.Log(1.0001);
 
@@ -74,6 +80,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     private long _loopSpeechAcoustic;
     private int _loopSpeechFrames;
     private bool[] _inWord = new bool[FrameRate * 10];
+    private readonly List<(int End, int Removed)> _gaps = [];
 
     /// <summary>Loads the acoustic model and dictionary and compiles <paramref name="jsgf"/>.</summary>
     /// <exception cref="FileNotFoundException">The acoustic model, dictionary or phone model is missing; the message names the Debian package.</exception>
@@ -302,6 +309,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
 
             var pcm = _pcm.AsSpan(0, audio.Length);
             ToPcm16(audio, pcm);
+            pcm = pcm[..ShortenDigitalSilence(pcm, _gaps)];
             DitherDigitalSilence(pcm);
 
             DecodePass grammar, loop;
@@ -309,7 +317,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             var started = Stopwatch.GetTimestamp();
             if (_options.ConcurrentPasses)
             {
-                var length = audio.Length;
+                var length = pcm.Length;
                 var loopTask = Task.Run(
                     () =>
                     {
@@ -403,8 +411,8 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
                 LogRejected(_logger, grammar.Text, confidence);
             }
 
-            var first = TimeSpan.FromSeconds(_words[0].Start / (double)FrameRate);
-            var last = TimeSpan.FromSeconds((_words[^1].End + 1) / (double)FrameRate);
+            var first = OriginalTime(_words[0].Start, _gaps, start: true);
+            var last = OriginalTime(_words[^1].End + 1, _gaps, start: false);
             return new GrammarResult(grammar.Text, confidence, accepted, first, last, unexplainedShare);
         }
         finally
@@ -438,6 +446,77 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             TensorPrimitives.Multiply(audio.Slice(offset, n), 32767f, scratch[..n]);
             TensorPrimitives.ConvertSaturating<float, short>(scratch[..n], pcm.Slice(offset, n));
         }
+    }
+
+    /// <summary>
+    /// Shortens every run of exact zeros of at least <see cref="MinDigitalSilenceRun"/> samples to
+    /// <see cref="DigitalSilenceGap"/>, in place, and returns the new length; <paramref name="gaps"/> receives where each
+    /// shortened run now ends and how many samples it lost (to map frames back to the audio's own time). Digital
+    /// silence carries no sound at all: a harness or capture that pads with zeros (bench endpointing's microphone, a
+    /// hesitation joined by zeros) put up to 1.6 s of it into a 3 s utterance, whose cepstral mean (one per utterance,
+    /// <c>-cmn batch</c>) it dragged, and espeak-ng en-us "turn off the ... kitchen light" came out as "turn on" and
+    /// "set a timer for ... ten minutes" as "two minute". Kept to 20 ms, the words are decoded as they are with no pause
+    /// (bench hesitation: espeak-ng's hesitations between zeros 57 of 60 instead of 26). Audio from a microphone is
+    /// never digitally silent for 100 ms, so it decodes as before. One pass per utterance; the list is reused.
+    /// </summary>
+    internal static int ShortenDigitalSilence(Span<short> pcm, List<(int End, int Removed)> gaps)
+    {
+        gaps.Clear();
+        var write = 0;
+        var i = 0;
+        while (i < pcm.Length)
+        {
+            if (pcm[i] != 0)
+            {
+                pcm[write++] = pcm[i++];
+                continue;
+            }
+
+            var start = i;
+            while (i < pcm.Length && pcm[i] == 0)
+            {
+                i++;
+            }
+
+            var run = i - start;
+            var kept = run >= MinDigitalSilenceRun ? DigitalSilenceGap : run;
+            pcm.Slice(write, kept).Clear();
+            write += kept;
+            if (kept < run)
+            {
+                gaps.Add((write, run - kept));
+            }
+        }
+
+        return write;
+    }
+
+    /// <summary>
+    /// The time in the caller's audio of <paramref name="frame"/> of the decoded (shortened) audio. A frame inside a
+    /// kept gap is silence a word absorbed: a word's start there (<paramref name="start"/>) maps to the sound after the
+    /// run, its end to the sound before it.
+    /// </summary>
+    internal static TimeSpan OriginalTime(int frame, List<(int End, int Removed)> gaps, bool start)
+    {
+        var sample = frame * (SampleRate / FrameRate);
+        var removedBefore = 0;
+        foreach (var (end, removed) in gaps)
+        {
+            if (sample < end - DigitalSilenceGap)
+            {
+                break;
+            }
+
+            if (sample < end)
+            {
+                sample = start ? end + removed : end - DigitalSilenceGap;
+                break;
+            }
+
+            removedBefore += removed;
+        }
+
+        return TimeSpan.FromSeconds((sample + removedBefore) / (double)SampleRate);
     }
 
     /// <summary>
