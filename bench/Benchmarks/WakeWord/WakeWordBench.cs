@@ -968,7 +968,7 @@ public static partial class WakeWordBench
         var raw = Path.Combine(dir, "raw.wav");
         var pcm = Path.Combine(dir, "out.raw");
         if (!BenchTools.Exec("espeak-ng", ["-v", voice, "-s", speed.ToString(CultureInfo.InvariantCulture), "-w", raw, text], out _)
-            || !BenchTools.Exec("sox", [raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", pcm], out _))
+            || !BenchTools.Exec("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", pcm], out _))
         {
             return null;
         }
