@@ -10,13 +10,14 @@ internal sealed partial class TurnRunner
 {
     /// <summary>
     /// Answering before the silence window ends: the front end calls this when the user has paused after speech for
-    /// <see cref="EarlyEndpointOptions.Pause"/> (<see cref="AudioFrontEnd"/>), with the utterance so far. With
+    /// <see cref="EarlyEndpointOptions.Pause"/> (<see cref="AudioFrontEnd"/>), with the utterance so far, whose last
+    /// <paramref name="trailingSilence"/> samples the VAD heard as silence. With
     /// <see cref="EarlyEndpointOptions.Enabled"/> and an engine that <see cref="ISpeechToText.TranscribesSpeculatively"/>,
     /// a copy of it is transcribed in the background (<see cref="Speculation"/>, kept in <see cref="PipelineTurn.Speculation"/>);
     /// the front end cancels it when the user speaks again, the controller keeps it when the silence ends the utterance.
     /// Allocates (the copy, the decode) once per pause, never per window.
     /// </summary>
-    public void SpeculateOnPauseLocked(PipelineTurn turn, ReadOnlyMemory<float> utteranceSoFar)
+    public void SpeculateOnPauseLocked(PipelineTurn turn, ReadOnlyMemory<float> utteranceSoFar, int trailingSilence)
     {
         if (!_c.Options.EarlyEndpoint.Enabled || turn.Hold || (_c.Engines.Realtime is not null && !turn.Session.RealtimeOff))
         {
@@ -41,7 +42,7 @@ internal sealed partial class TurnRunner
         }
 
         turn.Speculation?.Cancel();
-        var speculation = turn.Speculation = Speculation.Start(stt, utteranceSoFar, turn, _c);
+        var speculation = turn.Speculation = Speculation.Start(stt, utteranceSoFar, trailingSilence, turn, _c);
         _ = EndEarlyIfCompleteAsync(turn, speculation);
     }
 
@@ -90,7 +91,26 @@ internal sealed partial class TurnRunner
             return;
         }
 
-        if (guess is null || guess.Text.Length == 0)
+        if (guess is null)
+        {
+            return;
+        }
+
+        if (guess.SpokenPrefix is { } spoken && (guess.Text.Length == 0 || guess.Confidence < _c.Options.EarlyEndpoint.MinConfidence))
+        {
+            // A guess the rules below would leave alone (refused, or accepted below MinConfidence) whose last word lies
+            // in the pause ("set the volume to" + a forced "two"): the words before it decide. A confident guess keeps
+            // its own judgement, so a complete command still ends early.
+            if (guess.Text.Length > 0)
+            {
+                PrefetchReply(turn, speculation, guess.Text);
+            }
+
+            ExtendPauseForSpokenPrefix(turn, speculation, spoken);
+            return;
+        }
+
+        if (guess.Text.Length == 0)
         {
             return;
         }
@@ -132,6 +152,36 @@ internal sealed partial class TurnRunner
                 PipelineLog.EarlyEndpoint(_c.Logger, turn.Session.Id, guess.Text, guess.Confidence);
                 _c.EndListeningLocked(turn, UtteranceEnd.EarlyEndpoint);
             }
+        }
+    }
+
+    /// <summary>
+    /// The guess's last word lies in the pause, where the grammar forced it: the words before it decide. A strict prefix of a command
+    /// (<c>set the volume to</c>) is an unfinished command (<see cref="EarlyEndpointOptions.UnfinishedSilence"/>), a
+    /// command that may go on (<c>set the volume to forty</c>) gets <see cref="EarlyEndpointOptions.ContinuableSilence"/>;
+    /// anything else keeps today's window.
+    /// </summary>
+    private void ExtendPauseForSpokenPrefix(PipelineTurn turn, Speculation speculation, string spoken)
+    {
+        CompletenessKind completeness;
+        try
+        {
+            completeness = _c.Engines.Workflow.Completeness(spoken);
+        }
+        catch (Exception ex)
+        {
+            PipelineLog.SpeculationFailed(_c.Logger, ex, turn.Session.Id);
+            return;
+        }
+
+        PipelineLog.ForcedLastWord(_c.Logger, turn.Session.Id, spoken, completeness);
+        if (completeness == CompletenessKind.Prefix)
+        {
+            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.UnfinishedSilence);
+        }
+        else if (completeness == CompletenessKind.CompleteCanContinue)
+        {
+            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.ContinuableSilence);
         }
     }
 
