@@ -76,55 +76,28 @@ internal sealed partial class TurnRunner
     }
 
     /// <summary>
-    /// Early endpoint: when the guess is accepted (the engine yielded words), confident (at least
-    /// <see cref="EarlyEndpointOptions.MinConfidence"/>) and a command nothing can continue
-    /// (<see cref="CompletenessKind.CompleteFinal"/>), and the user is still silent (the speculation is still the
-    /// turn's), the listening ends now instead of at the end of the silence window. Anything else waits.
+    /// What the pause's guess means (<see cref="PauseGuessJudgement.Judge"/>): an early endpoint when it is an accepted,
+    /// confident command nothing can continue and the user is still silent (the speculation is still the turn's), so
+    /// the listening ends now instead of at the end of the silence window; a longer pause when it is unfinished or may
+    /// continue; otherwise the window. An accepted guess also starts the reply's prefetch.
     /// </summary>
     private async Task EndEarlyIfCompleteAsync(PipelineTurn turn, Speculation speculation)
     {
         var guess = await speculation.Result.ConfigureAwait(false);
-        if (guess is { Unfinished: true })
-        {
-            // Stopped mid-command ("set a timer for ..."): let this pause run longer before it ends the utterance.
-            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.UnfinishedSilence);
-            return;
-        }
-
         if (guess is null)
         {
             return;
         }
 
-        if (guess.SpokenPrefix is { } spoken && (guess.Text.Length == 0 || guess.Confidence < _c.Options.EarlyEndpoint.MinConfidence))
+        if (guess.Text.Length > 0)
         {
-            // A guess the rules below would leave alone (refused, or accepted below MinConfidence) whose last word lies
-            // in the pause ("set the volume to" + a forced "two"): the words before it decide. A confident guess keeps
-            // its own judgement, so a complete command still ends early.
-            if (guess.Text.Length > 0)
-            {
-                PrefetchReply(turn, speculation, guess.Text);
-            }
-
-            ExtendPauseForSpokenPrefix(turn, speculation, spoken);
-            return;
+            PrefetchReply(turn, speculation, guess.Text);
         }
 
-        if (guess.Text.Length == 0)
-        {
-            return;
-        }
-
-        PrefetchReply(turn, speculation, guess.Text);
-        if (guess.Confidence < _c.Options.EarlyEndpoint.MinConfidence)
-        {
-            return;
-        }
-
-        CompletenessKind completeness;
+        PauseVerdict verdict;
         try
         {
-            completeness = _c.Engines.Workflow.Completeness(guess.Text);
+            verdict = PauseGuessJudgement.Judge(guess, _c.Options.EarlyEndpoint, _c.Engines.Workflow.Completeness);
         }
         catch (Exception ex)
         {
@@ -132,17 +105,25 @@ internal sealed partial class TurnRunner
             return;
         }
 
-        if (completeness == CompletenessKind.CompleteCanContinue)
+        if (guess.SpokenPrefix is { } spoken)
         {
-            // A command that may go on ("set the volume to forty" ... "five percent"): a longer pause before it ends.
-            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.ContinuableSilence);
-            return;
+            PipelineLog.ForcedLastWord(_c.Logger, turn.Session.Id, spoken, verdict);
         }
 
-        if (completeness != CompletenessKind.CompleteFinal || _c.Options.EarlyEndpoint.MinConfidence >= 1f)
+        switch (verdict)
         {
-            // MinConfidence 1 never ends early (a confidence is clamped to 1, so it cannot be a threshold to pass).
-            return;
+            case PauseVerdict.Unfinished:
+                // Stopped mid-command ("set a timer for ..."): let this pause run longer before it ends the utterance.
+                ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.UnfinishedSilence);
+                return;
+            case PauseVerdict.Continuable:
+                // A command that may go on ("set the volume to forty" ... "five percent"): a longer pause before it ends.
+                ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.ContinuableSilence);
+                return;
+            case PauseVerdict.EndNow:
+                break;
+            default:
+                return;
         }
 
         lock (_c.Gate)
@@ -152,36 +133,6 @@ internal sealed partial class TurnRunner
                 PipelineLog.EarlyEndpoint(_c.Logger, turn.Session.Id, guess.Text, guess.Confidence);
                 _c.EndListeningLocked(turn, UtteranceEnd.EarlyEndpoint);
             }
-        }
-    }
-
-    /// <summary>
-    /// The guess's last word lies in the pause, where the grammar forced it: the words before it decide. A strict prefix of a command
-    /// (<c>set the volume to</c>) is an unfinished command (<see cref="EarlyEndpointOptions.UnfinishedSilence"/>), a
-    /// command that may go on (<c>set the volume to forty</c>) gets <see cref="EarlyEndpointOptions.ContinuableSilence"/>;
-    /// anything else keeps today's window.
-    /// </summary>
-    private void ExtendPauseForSpokenPrefix(PipelineTurn turn, Speculation speculation, string spoken)
-    {
-        CompletenessKind completeness;
-        try
-        {
-            completeness = _c.Engines.Workflow.Completeness(spoken);
-        }
-        catch (Exception ex)
-        {
-            PipelineLog.SpeculationFailed(_c.Logger, ex, turn.Session.Id);
-            return;
-        }
-
-        PipelineLog.ForcedLastWord(_c.Logger, turn.Session.Id, spoken, completeness);
-        if (completeness == CompletenessKind.Prefix)
-        {
-            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.UnfinishedSilence);
-        }
-        else if (completeness == CompletenessKind.CompleteCanContinue)
-        {
-            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.ContinuableSilence);
         }
     }
 

@@ -1,5 +1,6 @@
 using VoiceAppliance.Models;
 using VoiceAppliance.Pipeline;
+using VoiceAppliance.Workflows.Intents;
 
 namespace VoiceAppliance.Tests.Pipeline;
 
@@ -60,4 +61,46 @@ public sealed class PauseGuessJudgementTests
     [Fact]
     public void Extra_spaces_do_not_make_an_empty_or_padded_prefix() =>
         Assert.Equal("set the volume to", PauseGuessJudgement.SpokenPrefix(Guess(" set the volume to  two ", 1.8), LastVoiced));
+
+    private static readonly EarlyEndpointOptions Defaults = new();
+
+    // The workflow's completeness for the words these tests use (the real trie is exercised by the end-to-end tests).
+    private static CompletenessKind Completeness(string words) => words switch
+    {
+        "set the volume to" or "turn off the" => CompletenessKind.Prefix,
+        "set the volume to forty" or "set the volume to two" => CompletenessKind.CompleteCanContinue,
+        "turn off the kitchen light" => CompletenessKind.CompleteFinal,
+        _ => CompletenessKind.None,
+    };
+
+    private static PauseVerdict Judge(string text, float confidence, string? spokenPrefix = null, bool unfinished = false, EarlyEndpointOptions? options = null) =>
+        PauseGuessJudgement.Judge(new SpeculativeTranscript(text, confidence, TimeSpan.Zero, unfinished) { SpokenPrefix = spokenPrefix }, options ?? Defaults, Completeness);
+
+    [Fact]
+    public void A_refused_or_unconfident_guess_with_a_forced_last_word_is_judged_by_the_words_before_it()
+    {
+        // The cut this rule is for: "set the volume to" + a forced "two", refused (empty text) or accepted below MinConfidence.
+        Assert.Equal(PauseVerdict.Unfinished, Judge(string.Empty, 0f, spokenPrefix: "set the volume to"));
+        Assert.Equal(PauseVerdict.Unfinished, Judge("set the volume to two", 0.2f, spokenPrefix: "set the volume to"));
+        Assert.Equal(PauseVerdict.Continuable, Judge(string.Empty, 0f, spokenPrefix: "set the volume to forty"));
+        Assert.Equal(PauseVerdict.Window, Judge(string.Empty, 0f, spokenPrefix: "play some"));
+
+        // Without a last word in the pause the same guesses keep today's window.
+        Assert.Equal(PauseVerdict.Window, Judge(string.Empty, 0f));
+        Assert.Equal(PauseVerdict.Window, Judge("set the volume to two", 0.2f));
+    }
+
+    [Fact]
+    public void A_confident_guess_keeps_its_own_judgement_so_a_complete_command_still_ends_early()
+    {
+        Assert.Equal(PauseVerdict.EndNow, Judge("turn off the kitchen light", 0.9f));
+        Assert.Equal(PauseVerdict.EndNow, Judge("turn off the kitchen light", 0.9f, spokenPrefix: "turn off the kitchen"));
+        Assert.Equal(PauseVerdict.Continuable, Judge("set the volume to two", 0.9f, spokenPrefix: "set the volume to"));
+        Assert.Equal(PauseVerdict.Window, Judge("turn off the kitchen light", 0.9f, options: Defaults with { MinConfidence = 1f }));
+        Assert.Equal(PauseVerdict.Window, Judge("play some music", 0.9f));
+    }
+
+    [Fact]
+    public void An_unfinished_guess_is_unfinished_whatever_else_it_says() =>
+        Assert.Equal(PauseVerdict.Unfinished, Judge(string.Empty, 0f, spokenPrefix: "play some", unfinished: true));
 }
