@@ -187,7 +187,7 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
     }
 
     /// <summary>
-    /// espeak-ng (deterministic with <c>sox -D</c>) "set the volume to" ... 1.6 s ... "forty percent": in the pause the
+    /// espeak-ng (deterministic with <c>sox -D</c>) "set the volume to" ... 2.4 s ... "forty percent": in the pause the
     /// grammar forces a number onto the silence ("set the volume to eight"), with a confidence under
     /// <see cref="EarlyEndpointOptions.MinConfidence"/> or refused, so the guess is neither unfinished nor a command
     /// that may continue, and the window alone would end the turn on half a command. Its last word starts after the
@@ -206,17 +206,20 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         var recording = new ScriptedRecording()
             .Noise(0.5).TapWhenIdle().Noise(0.4)
             .Say("set the volume to", Espeak(voice, "set the volume to"))
-            .Noise(1.6)
+            .Noise(2.4)
             .Say("forty percent", Espeak(voice, "forty percent"))
-            .Noise(3.5);
+            .Noise(5);
+
+        // A 2 s window and a 2.4 s pause at real time: the guess taken 200 ms into the pause has 1.8 s of wall time to
+        // extend it, even on a loaded machine; the extension (4 s) covers the pause.
         var stt = (GuessRecordingStt?)null;
         var options = new RigOptions
         {
             MicSpeed = 1,
             Pipeline = new PipelineOptions
             {
-                Endpointing = new EndpointingOptions { SilenceToEnd = TimeSpan.FromMilliseconds(1200) },
-                EarlyEndpoint = new EarlyEndpointOptions { UnfinishedSilence = TimeSpan.FromSeconds(3), ContinuableSilence = TimeSpan.Zero },
+                Endpointing = new EndpointingOptions { SilenceToEnd = TimeSpan.FromSeconds(2) },
+                EarlyEndpoint = new EarlyEndpointOptions { UnfinishedSilence = TimeSpan.FromSeconds(4), ContinuableSilence = TimeSpan.Zero },
             },
             Wrap = e => e with { Stt = stt = new GuessRecordingStt((ISpeculativeSpeechToText)e.Stt) },
         };
