@@ -15,6 +15,7 @@ public static class BenchCommands
         ["mqtt"] = Mqtt.MqttBench.Run,
         ["pipeline"] = Pipeline.PipelineBench.Run,
         ["endpointing"] = Pipeline.EndpointingBench.Run,
+        ["pause-guesses"] = Pipeline.PauseGuessBench.Run,
         ["grammar"] = Grammar.GrammarRejectionBench.Run,
         ["heldout"] = Grammar.HeldOutBench.Run,
         ["hesitation"] = Grammar.HesitationBench.Run,

@@ -39,7 +39,7 @@ public static class EndpointingBench
     // Piper speakers (libritts_r-medium is multi-speaker) and an espeak-ng voice; 20 is the demo's user.
     private static readonly string[] Voices = ["piper:20", "piper:100", "piper:400", "espeak:en-us"];
 
-    private const string Usage = "usage: endpointing [--realtime]";
+    private const string Usage = "usage: endpointing [--realtime] [--trace] (--trace: every guess taken in a pause, to stderr)";
 
     /// <summary>Entry point.</summary>
     public static int Run(string[] args)
@@ -47,7 +47,7 @@ public static class EndpointingBench
         ArgumentNullException.ThrowIfNull(args);
         foreach (var a in args)
         {
-            if (a != "--realtime")
+            if (a is not "--realtime" and not "--trace")
             {
                 Console.Error.WriteLine($"endpointing bench: unknown option '{a}'; {Usage}");
                 return 64;
@@ -87,6 +87,11 @@ public static class EndpointingBench
             }
 
             var grammar = engines.Grammar() with { CommandAudio = i => script[i].Audio };
+            if (args.Contains("--trace"))
+            {
+                grammar = grammar with { Stt = new GuessTracer((ISpeculativeSpeechToText)grammar.Stt) };
+            }
+
             var recognizer = ((IntentWorkflow)grammar.Workflow).Recognizer;
             string Meaning(string? text) => text is not null && recognizer.Recognize(text) is { } m
                 ? m.Intent + "(" + string.Join(",", m.Slots.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value)) + ")"
@@ -177,5 +182,23 @@ public static class EndpointingBench
         var start = Array.FindIndex(audio, s => MathF.Abs(s) > Floor);
         var end = Array.FindLastIndex(audio, s => MathF.Abs(s) > Floor);
         return start < 0 ? audio : audio[start..(end + 1)];
+    }
+
+    /// <summary>Writes every guess taken in a pause to stderr (the best path, its confidence, where its last word starts).</summary>
+    private sealed class GuessTracer(ISpeculativeSpeechToText inner) : ISpeculativeSpeechToText
+    {
+        public string Name => inner.Name;
+
+        public bool TranscribesSpeculatively => inner.TranscribesSpeculatively;
+
+        public IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> audio, CancellationToken cancellationToken) => inner.TranscribeAsync(audio, cancellationToken);
+
+        public async Task<SpeechGuess> GuessAsync(ReadOnlyMemory<float> audio, CancellationToken cancellationToken)
+        {
+            var g = await inner.GuessAsync(audio, cancellationToken).ConfigureAwait(false);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"guess of {audio.Length / 16000.0:0.00} s: path '{g.BestPath}' ({g.BestPathConfidence:0.00}, {(g.Text.Length > 0 ? "accepted" : "refused")}{(g.Unfinished ? ", unfinished" : string.Empty)}), last word from {g.LastWordStart?.TotalSeconds:0.00} s"));
+            return g;
+        }
     }
 }

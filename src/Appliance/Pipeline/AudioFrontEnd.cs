@@ -380,7 +380,7 @@ internal sealed partial class AudioFrontEnd
                 else if (silence - frame.Length < _speculatePause)
                 {
                     // The pause has lasted EarlyEndpoint:Pause: transcribe the utterance so far in the background.
-                    _c.Runner.SpeculateOnPauseLocked(turn, new ReadOnlyMemory<float>(_utterance, 0, _utteranceLength));
+                    _c.Runner.SpeculateOnPauseLocked(turn, new ReadOnlyMemory<float>(_utterance, 0, _utteranceLength), (int)Math.Min(silence, _utteranceLength));
                 }
 
                 break;

@@ -47,6 +47,9 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 14, Level = LogLevel.Debug, Message = "Session {SessionId}: the user paused mid-command; the pause may last {Milliseconds} ms")]
     public static partial void PauseExtended(ILogger logger, string sessionId, double milliseconds);
 
+    [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "Session {SessionId}: the guess's last word lies in the pause after \"{Spoken}\"; the pause's verdict: {Verdict}")]
+    public static partial void ForcedLastWord(ILogger logger, string sessionId, string spoken, PauseVerdict verdict);
+
     [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Wake word {Word} heard (score {Score}) while {State}")]
     public static partial void WakeWordHeard(ILogger logger, string word, float score, PipelineState state);
 

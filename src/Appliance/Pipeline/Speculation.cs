@@ -21,8 +21,11 @@ internal sealed class Speculation : IDisposable
     /// <summary>The guess: null when it was cancelled or failed (then the endpoint transcribes as usual).</summary>
     public Task<SpeculativeTranscript?> Result { get; private set; } = Task.FromResult<SpeculativeTranscript?>(null);
 
-    /// <summary>Starts transcribing a copy of <paramref name="audio"/> on the thread pool.</summary>
-    public static Speculation Start(ISpeechToText stt, ReadOnlyMemory<float> audio, PipelineTurn turn, SessionController c)
+    /// <summary>
+    /// Starts transcribing a copy of <paramref name="audio"/> on the thread pool; its last <paramref name="trailingSilence"/>
+    /// samples are the pause the VAD heard (after its last voiced window).
+    /// </summary>
+    public static Speculation Start(ISpeechToText stt, ReadOnlyMemory<float> audio, int trailingSilence, PipelineTurn turn, SessionController c)
     {
         var speculation = new Speculation(audio.Length);
 
@@ -30,7 +33,8 @@ internal sealed class Speculation : IDisposable
         var copy = audio.ToArray();
         var replyToken = turn.ReplyCts.Token;
         var own = speculation._cancel.Token;
-        speculation.Result = Task.Run(() => RunAsync(stt, copy, turn, c, replyToken, own), CancellationToken.None);
+        var lastVoiced = TimeSpan.FromSeconds(Math.Max(0, copy.Length - trailingSilence) / (double)c.SampleRate);
+        speculation.Result = Task.Run(() => RunAsync(stt, copy, lastVoiced, turn, c, replyToken, own), CancellationToken.None);
         _ = speculation.Result.ContinueWith(static (_, s) => ((Speculation)s!).Dispose(), speculation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return speculation;
     }
@@ -66,7 +70,7 @@ internal sealed class Speculation : IDisposable
     /// <summary>Releases the cancellation source; done by itself when the transcription finishes.</summary>
     public void Dispose() => _cancel.Dispose();
 
-    private static async Task<SpeculativeTranscript?> RunAsync(ISpeechToText stt, float[] audio, PipelineTurn turn, SessionController c, CancellationToken reply, CancellationToken own)
+    private static async Task<SpeculativeTranscript?> RunAsync(ISpeechToText stt, float[] audio, TimeSpan lastVoiced, PipelineTurn turn, SessionController c, CancellationToken reply, CancellationToken own)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(reply, own);
         var started = c.Time.GetTimestamp();
@@ -78,7 +82,10 @@ internal sealed class Speculation : IDisposable
             if (stt is ISpeculativeSpeechToText guesser)
             {
                 var guess = await guesser.GuessAsync(audio, linked.Token).ConfigureAwait(false);
-                return linked.IsCancellationRequested ? null : new SpeculativeTranscript(guess.Text.Trim(), guess.Confidence, c.Time.GetElapsedTime(started), guess.Unfinished);
+                return linked.IsCancellationRequested ? null : new SpeculativeTranscript(guess.Text.Trim(), guess.Confidence, c.Time.GetElapsedTime(started), guess.Unfinished)
+                {
+                    SpokenPrefix = PauseGuessJudgement.SpokenPrefix(guess, lastVoiced),
+                };
             }
 
             await foreach (var segment in stt.TranscribeAsync(audio, linked.Token).ConfigureAwait(false))
@@ -133,4 +140,10 @@ internal sealed record SpeculativeTranscript(string Text, float Confidence, Time
 {
     /// <summary>For an incremental (whisper) guess: the windows committed while the user spoke and the tail decoded in the pause.</summary>
     public IncrementalResult? Incremental { get; init; }
+
+    /// <summary>
+    /// When the engine's best path ends in a word that lies in the pause, after the VAD's last voiced frame (a word
+    /// the grammar forced onto the silence): the words before it (<see cref="PauseGuessJudgement"/>); null otherwise.
+    /// </summary>
+    public string? SpokenPrefix { get; init; }
 }

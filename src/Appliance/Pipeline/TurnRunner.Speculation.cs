@@ -10,13 +10,14 @@ internal sealed partial class TurnRunner
 {
     /// <summary>
     /// Answering before the silence window ends: the front end calls this when the user has paused after speech for
-    /// <see cref="EarlyEndpointOptions.Pause"/> (<see cref="AudioFrontEnd"/>), with the utterance so far. With
+    /// <see cref="EarlyEndpointOptions.Pause"/> (<see cref="AudioFrontEnd"/>), with the utterance so far, whose last
+    /// <paramref name="trailingSilence"/> samples the VAD heard as silence. With
     /// <see cref="EarlyEndpointOptions.Enabled"/> and an engine that <see cref="ISpeechToText.TranscribesSpeculatively"/>,
     /// a copy of it is transcribed in the background (<see cref="Speculation"/>, kept in <see cref="PipelineTurn.Speculation"/>);
     /// the front end cancels it when the user speaks again, the controller keeps it when the silence ends the utterance.
     /// Allocates (the copy, the decode) once per pause, never per window.
     /// </summary>
-    public void SpeculateOnPauseLocked(PipelineTurn turn, ReadOnlyMemory<float> utteranceSoFar)
+    public void SpeculateOnPauseLocked(PipelineTurn turn, ReadOnlyMemory<float> utteranceSoFar, int trailingSilence)
     {
         if (!_c.Options.EarlyEndpoint.Enabled || turn.Hold || (_c.Engines.Realtime is not null && !turn.Session.RealtimeOff))
         {
@@ -41,7 +42,7 @@ internal sealed partial class TurnRunner
         }
 
         turn.Speculation?.Cancel();
-        var speculation = turn.Speculation = Speculation.Start(stt, utteranceSoFar, turn, _c);
+        var speculation = turn.Speculation = Speculation.Start(stt, utteranceSoFar, trailingSilence, turn, _c);
         _ = EndEarlyIfCompleteAsync(turn, speculation);
     }
 
@@ -75,36 +76,28 @@ internal sealed partial class TurnRunner
     }
 
     /// <summary>
-    /// Early endpoint: when the guess is accepted (the engine yielded words), confident (at least
-    /// <see cref="EarlyEndpointOptions.MinConfidence"/>) and a command nothing can continue
-    /// (<see cref="CompletenessKind.CompleteFinal"/>), and the user is still silent (the speculation is still the
-    /// turn's), the listening ends now instead of at the end of the silence window. Anything else waits.
+    /// What the pause's guess means (<see cref="PauseGuessJudgement.Judge"/>): an early endpoint when it is an accepted,
+    /// confident command nothing can continue and the user is still silent (the speculation is still the turn's), so
+    /// the listening ends now instead of at the end of the silence window; a longer pause when it is unfinished or may
+    /// continue; otherwise the window. An accepted guess also starts the reply's prefetch.
     /// </summary>
     private async Task EndEarlyIfCompleteAsync(PipelineTurn turn, Speculation speculation)
     {
         var guess = await speculation.Result.ConfigureAwait(false);
-        if (guess is { Unfinished: true })
-        {
-            // Stopped mid-command ("set a timer for ..."): let this pause run longer before it ends the utterance.
-            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.UnfinishedSilence);
-            return;
-        }
-
-        if (guess is null || guess.Text.Length == 0)
+        if (guess is null)
         {
             return;
         }
 
-        PrefetchReply(turn, speculation, guess.Text);
-        if (guess.Confidence < _c.Options.EarlyEndpoint.MinConfidence)
+        if (guess.Text.Length > 0)
         {
-            return;
+            PrefetchReply(turn, speculation, guess.Text);
         }
 
-        CompletenessKind completeness;
+        PauseVerdict verdict;
         try
         {
-            completeness = _c.Engines.Workflow.Completeness(guess.Text);
+            verdict = PauseGuessJudgement.Judge(guess, _c.Options.EarlyEndpoint, _c.Engines.Workflow.Completeness);
         }
         catch (Exception ex)
         {
@@ -112,17 +105,25 @@ internal sealed partial class TurnRunner
             return;
         }
 
-        if (completeness == CompletenessKind.CompleteCanContinue)
+        if (guess.SpokenPrefix is { } spoken)
         {
-            // A command that may go on ("set the volume to forty" ... "five percent"): a longer pause before it ends.
-            ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.ContinuableSilence);
-            return;
+            PipelineLog.ForcedLastWord(_c.Logger, turn.Session.Id, spoken, verdict);
         }
 
-        if (completeness != CompletenessKind.CompleteFinal || _c.Options.EarlyEndpoint.MinConfidence >= 1f)
+        switch (verdict)
         {
-            // MinConfidence 1 never ends early (a confidence is clamped to 1, so it cannot be a threshold to pass).
-            return;
+            case PauseVerdict.Unfinished:
+                // Stopped mid-command ("set a timer for ..."): let this pause run longer before it ends the utterance.
+                ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.UnfinishedSilence);
+                return;
+            case PauseVerdict.Continuable:
+                // A command that may go on ("set the volume to forty" ... "five percent"): a longer pause before it ends.
+                ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.ContinuableSilence);
+                return;
+            case PauseVerdict.EndNow:
+                break;
+            default:
+                return;
         }
 
         lock (_c.Gate)

@@ -21,4 +21,5 @@ namespace VoiceAppliance.Models.Grammar;
 /// <param name="Start">Start of the first word.</param>
 /// <param name="End">End of the last word.</param>
 /// <param name="UnexplainedSpeech">Share in [0, 1] of the speech (as free phone decoding hears it) outside the command's words.</param>
-public sealed record GrammarResult(string Text, float Confidence, bool Accepted, TimeSpan Start, TimeSpan End, float UnexplainedSpeech = 0f);
+/// <param name="LastWordStart">Start of the last word (zero when nothing matched).</param>
+public sealed record GrammarResult(string Text, float Confidence, bool Accepted, TimeSpan Start, TimeSpan End, float UnexplainedSpeech = 0f, TimeSpan LastWordStart = default);

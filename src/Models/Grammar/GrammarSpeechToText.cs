@@ -270,9 +270,12 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
 
                 // Unfinished: the first search found no path and the wider one no command it accepts. A wide search
                 // can force audio that stops inside a command onto a whole one; rejected, that is still half a command.
-                return result.Accepted
+                // The best path and where its last word starts go with the guess, accepted or not: the pipeline tells
+                // a last word the search forced onto the pause (after the VAD's last voiced frame) from a spoken one.
+                var guess = result.Accepted
                     ? new SpeechGuess(result.Text, result.Confidence, Unfinished: false)
                     : new SpeechGuess(string.Empty, 0f, Unfinished: result.Text.Length == 0 || widened);
+                return result.Text.Length == 0 ? guess : guess with { BestPath = result.Text, BestPathConfidence = result.Confidence, LastWordStart = result.LastWordStart };
             },
             cancellationToken);
 
@@ -413,7 +416,8 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
 
             var first = OriginalTime(_words[0].Start, _gaps, start: true);
             var last = OriginalTime(_words[^1].End + 1, _gaps, start: false);
-            return new GrammarResult(grammar.Text, confidence, accepted, first, last, unexplainedShare);
+            var lastStart = OriginalTime(_words[^1].Start, _gaps, start: true);
+            return new GrammarResult(grammar.Text, confidence, accepted, first, last, unexplainedShare, lastStart);
         }
         finally
         {

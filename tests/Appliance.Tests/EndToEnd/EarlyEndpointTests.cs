@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using VoiceAppliance.Models;
 using VoiceAppliance.Pipeline;
+using VoiceAppliance.Testing;
 using Xunit.Abstractions;
 
 namespace VoiceAppliance.Tests.EndToEnd;
@@ -185,6 +186,90 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         }
     }
 
+    /// <summary>
+    /// espeak-ng (deterministic with <c>sox -D</c>) "set the volume to" ... 2.4 s ... "forty percent": in the pause the
+    /// grammar forces a number onto the silence ("set the volume to eight"), with a confidence under
+    /// <see cref="EarlyEndpointOptions.MinConfidence"/> or refused, so the guess is neither unfinished nor a command
+    /// that may continue, and the window alone would end the turn on half a command. Its last word starts after the
+    /// VAD's last voiced frame: the words before it, "set the volume to", are a strict prefix, so the pause is extended
+    /// as for an unfinished command. ContinuableSilence is 0, so only that judgement can extend this pause.
+    /// </summary>
+    [RequiresProgramFact("espeak-ng")]
+    public Task AGuessWhoseLastWordWasForcedOntoThePauseIsJudgedByTheWordsBeforeIt_EnGb() => ForcedLastWordAsync("en-gb");
+
+    /// <inheritdoc cref="AGuessWhoseLastWordWasForcedOntoThePauseIsJudgedByTheWordsBeforeIt_EnGb"/>
+    [RequiresProgramFact("espeak-ng")]
+    public Task AGuessWhoseLastWordWasForcedOntoThePauseIsJudgedByTheWordsBeforeIt_EnUsF3() => ForcedLastWordAsync("en-us+f3");
+
+    private async Task ForcedLastWordAsync(string voice)
+    {
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say("set the volume to", Espeak(voice, "set the volume to"))
+            .Noise(2.4)
+            .Say("forty percent", Espeak(voice, "forty percent"))
+            .Noise(5);
+
+        // A 2 s window and a 2.4 s pause at real time: the guess taken 200 ms into the pause has 1.8 s of wall time to
+        // extend it, even on a loaded machine; the extension (4 s) covers the pause.
+        var stt = (GuessRecordingStt?)null;
+        var options = new RigOptions
+        {
+            MicSpeed = 1,
+            Pipeline = new PipelineOptions
+            {
+                Endpointing = new EndpointingOptions { SilenceToEnd = TimeSpan.FromSeconds(2) },
+                EarlyEndpoint = new EarlyEndpointOptions { UnfinishedSilence = TimeSpan.FromSeconds(4), ContinuableSilence = TimeSpan.Zero },
+            },
+            Wrap = e => e with { Stt = stt = new GuessRecordingStt((ISpeculativeSpeechToText)e.Stt) },
+        };
+
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
+
+        Assert.Empty(result.Errors);
+        foreach (var g in stt!.Guesses)
+        {
+            output.WriteLine($"guess of {g.Samples / 16000.0:F2} s: path '{g.Guess.BestPath}' (confidence {g.Guess.BestPathConfidence:F2}, accepted '{g.Guess.Text}', unfinished {g.Guess.Unfinished}), last word from {g.Guess.LastWordStart?.TotalSeconds:F2} s");
+        }
+
+        // The clip still tests a forced last word: the pause's guess is a number forced after "set the volume to", not
+        // an unfinished path (that rule has its own test) and not a confident command that may continue.
+        var pause = stt.Guesses[0].Guess;
+        Assert.False(pause.Unfinished, "the pause's guess has no path at all; this clip no longer tests a forced last word");
+        Assert.StartsWith("set the volume to ", pause.BestPath, StringComparison.Ordinal);
+        Assert.True(pause.Text.Length == 0 || pause.Confidence < new EarlyEndpointOptions().MinConfidence, $"the guess '{pause.Text}' ({pause.Confidence:F2}) is confident; this clip no longer tests a guess the old rule left alone");
+
+        var turn = Assert.Single(result.Turns);
+        Assert.True(turn.Metrics.PauseExtended, "the pause should have been extended for the words before the forced one");
+        Assert.Equal("set the volume to forty percent", turn.Transcript);
+        Assert.Equal("SetVolume", turn.Intent);
+    }
+
+    /// <summary>16 kHz espeak-ng speech at 160 wpm, resampled by sox without dither (deterministic).</summary>
+    private static float[] Espeak(string voice, string text)
+    {
+        var dir = Directory.CreateTempSubdirectory("early-endpoint-espeak").FullName;
+        try
+        {
+            var raw = Path.Combine(dir, "raw.wav");
+            var pcm = Path.Combine(dir, "speech.raw");
+            ExternalTool.Run("espeak-ng", ["-v", voice, "-s", "160", "-w", raw, text]);
+            ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", pcm]);
+            var bytes = File.ReadAllBytes(pcm);
+            var audio = new float[bytes.Length / 2];
+            for (var i = 0; i < audio.Length; i++)
+            {
+                audio[i] = BitConverter.ToInt16(bytes, 2 * i) / 32768f;
+            }
+
+            return audio;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task WithEarlyEndpointOffTheTurnIsTranscribedOnceAfterTheEndpoint()
     {
@@ -232,6 +317,27 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
             }
 
             call.Cancelled = cancellationToken.IsCancellationRequested;
+        }
+    }
+
+    /// <summary>Records each guess the pipeline asks for (the pause's judgement), passing everything through.</summary>
+    private sealed class GuessRecordingStt(ISpeculativeSpeechToText inner) : ISpeculativeSpeechToText
+    {
+        private readonly ConcurrentQueue<(int Samples, SpeechGuess Guess)> _guesses = new();
+
+        public IReadOnlyList<(int Samples, SpeechGuess Guess)> Guesses => [.. _guesses];
+
+        public string Name => inner.Name;
+
+        public bool TranscribesSpeculatively => inner.TranscribesSpeculatively;
+
+        public IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> audio, CancellationToken cancellationToken) => inner.TranscribeAsync(audio, cancellationToken);
+
+        public async Task<SpeechGuess> GuessAsync(ReadOnlyMemory<float> audio, CancellationToken cancellationToken)
+        {
+            var guess = await inner.GuessAsync(audio, cancellationToken).ConfigureAwait(false);
+            _guesses.Enqueue((audio.Length, guess));
+            return guess;
         }
     }
 
