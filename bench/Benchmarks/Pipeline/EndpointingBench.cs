@@ -63,13 +63,13 @@ public static class EndpointingBench
         var dir = Directory.CreateTempSubdirectory("endpointing-bench").FullName;
         try
         {
-            var script = new List<(string Voice, string Text, int PauseMs, float[] Audio, double LastWordEnd)>();
+            var script = new List<(string Voice, string Text, int PauseMs, float[] Audio, double LastWordEnd, double FirstPart)>();
             foreach (var voice in Voices)
             {
                 foreach (var text in Plain)
                 {
                     var a = Speak(engines.Voice, dir, voice, text);
-                    script.Add((voice, text, 0, a, a.Length / 16000.0));
+                    script.Add((voice, text, 0, a, a.Length / 16000.0, a.Length / 16000.0));
                 }
 
                 foreach (var (before, after) in Hesitations)
@@ -81,7 +81,7 @@ public static class EndpointingBench
                         var audio = new float[first.Length + (pause * 16) + second.Length];
                         first.CopyTo(audio, 0);
                         second.CopyTo(audio, first.Length + (pause * 16));
-                        script.Add((voice, before + " " + after, pause, audio, audio.Length / 16000.0));
+                        script.Add((voice, before + " " + after, pause, audio, audio.Length / 16000.0, first.Length / 16000.0));
                     }
                 }
             }
@@ -102,18 +102,24 @@ public static class EndpointingBench
             _ = PipelineBench.RunAsync(engines.Grammar(), 1, CancellationToken.None).GetAwaiter().GetResult();
             var result = PipelineBench.RunAsync(grammar, script.Count, CancellationToken.None, drain: true).GetAwaiter().GetResult();
 
-            int hesitations = 0, whole = 0, cuts = 0, hesitationCuts = 0, plainUnderstood = 0;
+            int hesitations = 0, whole = 0, cuts = 0, hesitationCuts = 0, plainUnderstood = 0, inLastSound = 0;
             var plainTurns = new List<VoiceAppliance.Pipeline.TurnMetrics>();
             var lines = new List<string>();
             for (var i = 0; i < script.Count; i++)
             {
-                var (voice, text, pause, _, lastWordEnd) = script[i];
+                var (voice, text, pause, _, lastWordEnd, firstPart) = script[i];
                 var turns = result.Endings.Where(t => t.Command == i).ToList();
 
                 // The utterance handed to the STT holds prefix padding, the speech and the trailing silence: one that
-                // is shorter than the command's own audio ended before the last word did.
-                var cut = turns.Count != 1 || turns[0].Metrics.UtteranceDuration.TotalSeconds < lastWordEnd;
-                var understood = turns.Count == 1 && !cut && Meaning(turns[0].Transcript) == Meaning(text);
+                // is shorter than the command's own audio ended before the file's last sound did. That is a cut unless
+                // the turn still heard the whole command: the file's last sound (anything above 0.01 of full scale) can
+                // be a tail of breath or noise after the last word that Silero does not call speech, and a turn that
+                // ends there and means what the user said lost no word (counted apart, "ended in the last sound").
+                var wholeMeaning = turns.Count == 1 && Meaning(turns[0].Transcript) == Meaning(text);
+                var beforeLastSound = turns.Count == 1 && turns[0].Metrics.UtteranceDuration.TotalSeconds < lastWordEnd;
+                var cut = turns.Count != 1 || (beforeLastSound && !wholeMeaning);
+                var understood = turns.Count == 1 && !cut && wholeMeaning;
+                inLastSound += beforeLastSound && !cut ? 1 : 0;
                 if (pause == 0)
                 {
                     plainUnderstood += understood ? 1 : 0;
@@ -127,10 +133,10 @@ public static class EndpointingBench
                 }
 
                 cuts += cut ? 1 : 0;
-                if (!understood || cut)
+                if (!understood || cut || beforeLastSound)
                 {
                     var got = string.Join(" | ", turns.Select(t => string.Create(CultureInfo.InvariantCulture, $"'{t.Transcript}' utterance {t.Metrics.UtteranceDuration.TotalSeconds:0.00} s, {t.Metrics.UtteranceEnd}{(t.Metrics.PauseExtended ? ", pause extended" : string.Empty)}")));
-                    lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {(cut ? "CUT " : "miss")} {voice,-13} {pause,3} ms '{text}' ({lastWordEnd:0.00} s) -> {(turns.Count == 0 ? "no turn" : got)}"));
+                    lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {(cut ? "CUT " : understood ? "tail" : "miss")} {voice,-13} {pause,3} ms '{text}' ({(pause > 0 ? FormattableString.Invariant($"{firstPart:0.00} s + {pause} ms + {lastWordEnd - firstPart - (pause / 1000.0):0.00} s = ") : string.Empty)}{lastWordEnd:0.00} s) -> {(turns.Count == 0 ? "no turn" : got)}"));
                 }
             }
 
@@ -144,6 +150,8 @@ public static class EndpointingBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| plain | {plainCount} | {plainUnderstood}/{plainCount} ({plainUnderstood / (double)plainCount:P1}) | {plainCuts}/{plainCount} | {PipelineBench.Median(plainTurns, m => m.LastVoiceToFirstAudioMs):0} / {PipelineBench.Percentile(plainTurns, m => m.LastVoiceToFirstAudioMs, 0.95):0} | {plainTurns.Count(m => m.EarlyEndpoint)}/{plainTurns.Count} |"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| all | {script.Count} | | {cuts}/{script.Count} ({cuts / (double)script.Count:P1}) | | |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Ended in the file's last sound with every word heard (not a cut, listed as 'tail'): {inLastSound}/{script.Count}."));
             Console.WriteLine();
             foreach (var l in lines)
             {
