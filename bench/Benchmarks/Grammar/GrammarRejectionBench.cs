@@ -56,8 +56,7 @@ public static class GrammarRejectionBench
             recognizer = workflow.Recognizer;
         }
 
-        string Meaning(string text) =>
-            recognizer.Recognize(text) is { } m ? m.Intent + "(" + string.Join(",", m.Slots.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value)) + ")" : "none";
+        string Meaning(string text) => BenchSpeech.Meaning(recognizer, text);
 
         var dir = Directory.CreateTempSubdirectory("grammar-bench").FullName;
         try

@@ -84,8 +84,7 @@ public static partial class HeldOutBench
             recognizer = workflow.Recognizer;
         }
 
-        string Meaning(string text) =>
-            recognizer.Recognize(text) is { } m ? m.Intent + "(" + string.Join(",", m.Slots.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value)) + ")" : "none";
+        string Meaning(string text) => BenchSpeech.Meaning(recognizer, text);
 
         var dir = Directory.CreateTempSubdirectory("heldout-bench").FullName;
         try

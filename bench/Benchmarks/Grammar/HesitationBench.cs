@@ -57,8 +57,7 @@ public static class HesitationBench
             recognizer = workflow.Recognizer;
         }
 
-        string Meaning(string text) =>
-            recognizer.Recognize(text) is { } m ? m.Intent + "(" + string.Join(",", m.Slots.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value)) + ")" : "none";
+        string Meaning(string text) => BenchSpeech.Meaning(recognizer, text);
 
         var dir = keep ?? Directory.CreateTempSubdirectory("hesitation-bench").FullName;
         Directory.CreateDirectory(dir);
@@ -73,8 +72,8 @@ public static class HesitationBench
             {
                 foreach (var (before, after) in EndpointingBench.Hesitations)
                 {
-                    var first = Speak(piper, dir, voice, before);
-                    var second = Speak(piper, dir, voice, after);
+                    var first = BenchSpeech.SpeakTrimmed(piper, dir, voice, before);
+                    var second = BenchSpeech.SpeakTrimmed(piper, dir, voice, after);
                     foreach (var pause in EndpointingBench.PausesMs.Prepend(0))
                     {
                         foreach (var variant in pause == 0 ? ["joined"] : new[] { "zeros", "floor" })
@@ -172,23 +171,4 @@ public static class HesitationBench
         return audio;
     }
 
-    private static float[] Speak(PiperTts piper, string dir, string voice, string text)
-    {
-        float[] audio;
-        if (voice.StartsWith("piper:", StringComparison.Ordinal))
-        {
-            var speaker = int.Parse(voice["piper:".Length..], CultureInfo.InvariantCulture);
-            audio = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = speaker, SentenceSilence = TimeSpan.Zero }), piper.SampleRate, 16000);
-        }
-        else
-        {
-            audio = GrammarRejectionBench.Espeak(dir, voice["espeak:".Length..], text)
-                ?? throw new InvalidOperationException("espeak-ng or sox is missing: run ./build.sh provision --bench");
-        }
-
-        const float Floor = 0.01f;
-        var start = Array.FindIndex(audio, s => MathF.Abs(s) > Floor);
-        var end = Array.FindLastIndex(audio, s => MathF.Abs(s) > Floor);
-        return start < 0 ? audio : audio[start..(end + 1)];
-    }
 }

@@ -68,14 +68,14 @@ public static class EndpointingBench
             {
                 foreach (var text in Plain)
                 {
-                    var a = Speak(engines.Voice, dir, voice, text);
+                    var a = BenchSpeech.SpeakTrimmed(engines.Voice, dir, voice, text);
                     script.Add((voice, text, 0, a, a.Length / 16000.0, a.Length / 16000.0));
                 }
 
                 foreach (var (before, after) in Hesitations)
                 {
-                    var first = Speak(engines.Voice, dir, voice, before);
-                    var second = Speak(engines.Voice, dir, voice, after);
+                    var first = BenchSpeech.SpeakTrimmed(engines.Voice, dir, voice, before);
+                    var second = BenchSpeech.SpeakTrimmed(engines.Voice, dir, voice, after);
                     foreach (var pause in PausesMs)
                     {
                         var audio = new float[first.Length + (pause * 16) + second.Length];
@@ -93,9 +93,7 @@ public static class EndpointingBench
             }
 
             var recognizer = ((IntentWorkflow)grammar.Workflow).Recognizer;
-            string Meaning(string? text) => text is not null && recognizer.Recognize(text) is { } m
-                ? m.Intent + "(" + string.Join(",", m.Slots.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value)) + ")"
-                : "none";
+            string Meaning(string? text) => BenchSpeech.Meaning(recognizer, text);
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{script.Count} commands ({script.Count(s => s.PauseMs > 0)} with a hesitation of {string.Join("/", PausesMs)} ms, {script.Count(s => s.PauseMs == 0)} plain), voices {string.Join(", ", Voices)}; microphone {(PipelineBench.Realtime ? "at real time" : "as fast as read")}; early endpoint on (defaults); one warm-up command, not counted"));
@@ -164,32 +162,6 @@ public static class EndpointingBench
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    /// <summary>16 kHz speech of <paramref name="voice"/> ("piper:SPEAKER" or "espeak:VOICE"), silence trimmed at both ends.</summary>
-    private static float[] Speak(PiperTts piper, string dir, string voice, string text)
-    {
-        float[] audio;
-        if (voice.StartsWith("piper:", StringComparison.Ordinal))
-        {
-            var speaker = int.Parse(voice["piper:".Length..], CultureInfo.InvariantCulture);
-            audio = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = speaker, SentenceSilence = TimeSpan.Zero }), piper.SampleRate, 16000);
-        }
-        else
-        {
-            audio = GrammarRejectionBench.Espeak(dir, voice["espeak:".Length..], text)
-                ?? throw new InvalidOperationException("espeak-ng or sox is missing: run ./build.sh provision --bench");
-        }
-
-        return Trim(audio);
-    }
-
-    private static float[] Trim(float[] audio)
-    {
-        const float Floor = 0.01f;
-        var start = Array.FindIndex(audio, s => MathF.Abs(s) > Floor);
-        var end = Array.FindLastIndex(audio, s => MathF.Abs(s) > Floor);
-        return start < 0 ? audio : audio[start..(end + 1)];
     }
 
     /// <summary>Writes every guess taken in a pause to stderr (the best path, its confidence, where its last word starts).</summary>

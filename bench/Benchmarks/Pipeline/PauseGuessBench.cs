@@ -60,7 +60,7 @@ public static class PauseGuessBench
                 {
                     foreach (var text in texts)
                     {
-                        var audio = InNoise(Speak(engines.Voice, dir, voice, text), random);
+                        var audio = InNoise(BenchSpeech.SpeakTrimmed(engines.Voice, dir, voice, text), random);
                         var pause = PauseAt(grammar.Vad, audio, endpointing, early);
                         if (pause is not { } p)
                         {
@@ -167,22 +167,4 @@ public static class PauseGuessBench
         return null;
     }
 
-    private static float[] Speak(PiperTts piper, string dir, string voice, string text)
-    {
-        float[] audio;
-        if (voice.StartsWith("piper:", StringComparison.Ordinal))
-        {
-            var speaker = int.Parse(voice["piper:".Length..], CultureInfo.InvariantCulture);
-            audio = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = speaker, SentenceSilence = TimeSpan.Zero }), piper.SampleRate, 16000);
-        }
-        else
-        {
-            audio = GrammarRejectionBench.Espeak(dir, voice["espeak:".Length..], text)
-                ?? throw new InvalidOperationException("espeak-ng or sox is missing: run ./build.sh provision --bench");
-        }
-
-        var start = Array.FindIndex(audio, s => MathF.Abs(s) > 0.01f);
-        var end = Array.FindLastIndex(audio, s => MathF.Abs(s) > 0.01f);
-        return start < 0 ? audio : audio[start..(end + 1)];
-    }
 }
