@@ -2,6 +2,7 @@ using System.Globalization;
 using VoiceAppliance.Benchmarks.Grammar;
 using VoiceAppliance.Models;
 using VoiceAppliance.Models.Piper;
+using VoiceAppliance.Workflows;
 using VoiceAppliance.Workflows.Intents;
 
 namespace VoiceAppliance.Benchmarks;
@@ -37,4 +38,13 @@ internal static class BenchSpeech
         text is not null && recognizer.Recognize(text) is { } m
             ? m.Intent + "(" + string.Join(",", m.Slots.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value)) + ")"
             : "none";
+
+    /// <summary>The JSGF grammar and the recogniser of the intents file at <paramref name="intentsPath"/> (by default
+    /// the repository's config/intents.json).</summary>
+    public static (string Jsgf, IntentRecognizer Recognizer) LoadGrammar(string? intentsPath = null)
+    {
+        var intents = IntentsFile.Load(intentsPath ?? Path.Combine(BenchTools.Root(), "config", "intents.json"));
+        using var workflow = new IntentWorkflow(intents);
+        return (workflow.Jsgf, workflow.Recognizer);
+    }
 }

@@ -47,14 +47,7 @@ public static class GrammarRejectionBench
     public static int Run(string[] args)
     {
         var intentsPath = Path.Combine(BenchTools.Root(), "config", "intents.json");
-        var intents = IntentsFile.Load(intentsPath);
-        string jsgf;
-        IntentRecognizer recognizer;
-        using (var workflow = new IntentWorkflow(intents))
-        {
-            jsgf = workflow.Jsgf;
-            recognizer = workflow.Recognizer;
-        }
+        var (jsgf, recognizer) = BenchSpeech.LoadGrammar(intentsPath);
 
         string Meaning(string text) => BenchSpeech.Meaning(recognizer, text);
 

@@ -75,14 +75,7 @@ public static partial class HeldOutBench
             }
         }
 
-        var intents = IntentsFile.Load(Path.Combine(BenchTools.Root(), "config", "intents.json"));
-        string jsgf;
-        IntentRecognizer recognizer;
-        using (var workflow = new IntentWorkflow(intents))
-        {
-            jsgf = workflow.Jsgf;
-            recognizer = workflow.Recognizer;
-        }
+        var (jsgf, recognizer) = BenchSpeech.LoadGrammar();
 
         string Meaning(string text) => BenchSpeech.Meaning(recognizer, text);
 
