@@ -50,7 +50,7 @@ public sealed class CliSpeechTests : IDisposable
         var (tcode, text, terr) = await Run("transcribe", wav, "--stt", "grammar");
         Assert.True(tcode == 0, terr);
         var threshold = VoiceAppliance.Models.Grammar.GrammarOptions.DefaultRejectionThreshold.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Matches(@"\(confidence 0\.\d{3}, threshold " + System.Text.RegularExpressions.Regex.Escape(threshold) + @"; unexplained speech \d+ %: rejected", text);
+        Assert.Matches(@"\(confidence 0\.\d{3} x word durations \d\.\d{2}, threshold " + System.Text.RegularExpressions.Regex.Escape(threshold) + @"; unexplained speech \d+ %: rejected", text);
         Assert.Contains("grammar: 0 segment(s)", text, StringComparison.Ordinal);
     }
 

@@ -72,7 +72,7 @@ public static class TranscribeCommand
                 // The grammar recogniser's rejected best guess and its confidence are what one tunes the threshold with.
                 var result = grammar.Recognize(audio, cancellationToken);
                 var verdict = result.Accepted ? "accepted" : result.Text.Length == 0 ? "rejected: no command path" : "rejected as outside the commands";
-                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"[{result.Start.TotalSeconds:F2} -> {result.End.TotalSeconds:F2}] {result.Text} (confidence {result.Confidence:F3}, threshold {grammar.RejectionThreshold:F3}; unexplained speech {result.UnexplainedSpeech:P0}: {verdict})")).ConfigureAwait(false);
+                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"[{result.Start.TotalSeconds:F2} -> {result.End.TotalSeconds:F2}] {result.Text} (confidence {result.Confidence:F3} x word durations {result.DurationFactor:F2}, threshold {grammar.RejectionThreshold:F3}; unexplained speech {result.UnexplainedSpeech:P0}: {verdict})")).ConfigureAwait(false);
                 var length = audio.Length / 16000.0;
                 await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{grammar.Name}: {(result.Accepted ? 1 : 0)} segment(s), {length:F2} s of audio in {watch.ElapsedMilliseconds} ms (RTF {watch.Elapsed.TotalSeconds / length:F3})")).ConfigureAwait(false);
                 return ExitCodes.Ok;

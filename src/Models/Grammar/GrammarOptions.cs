@@ -14,7 +14,8 @@ public sealed record GrammarOptions
 
     /// <summary>
     /// Results whose confidence (<see cref="GrammarResult.Confidence"/>: the per-frame likelihood ratio of the
-    /// command against free phone decoding, scaled by how well that free decoding fits the voice) is below this are
+    /// command against free phone decoding, scaled by how well that free decoding fits the voice) times their
+    /// <see cref="GrammarResult.DurationFactor"/> (how evenly the words fill their alignment) is below this are
     /// rejected as out of grammar and yield no segment. The default is tuned on <c>./build.sh bench heldout</c>'s
     /// tuning set (synthetic voices; the held-out voices are for reporting); raise it if other speech is taken for
     /// commands, lower it if commands are refused on your microphone.

@@ -15,11 +15,17 @@ namespace VoiceAppliance.Models.Grammar;
 /// the mean log-likelihood ratio per frame of command words (1 = as well as any phone sequence).
 /// </param>
 /// <param name="Accepted">
-/// Whether the text matched, the confidence reached <see cref="GrammarOptions.RejectionThreshold"/> and no more
-/// than <see cref="GrammarOptions.MaxUnexplainedSpeech"/> of the speech lies outside the command's words.
+/// Whether the text matched, the confidence times <paramref name="DurationFactor"/> reached
+/// <see cref="GrammarOptions.RejectionThreshold"/> and no more than <see cref="GrammarOptions.MaxUnexplainedSpeech"/>
+/// of the speech lies outside the command's words.
 /// </param>
 /// <param name="Start">Start of the first word.</param>
 /// <param name="End">End of the last word.</param>
 /// <param name="UnexplainedSpeech">Share in [0, 1] of the speech (as free phone decoding hears it) outside the command's words.</param>
 /// <param name="LastWordStart">Start of the last word (zero when nothing matched).</param>
-public sealed record GrammarResult(string Text, float Confidence, bool Accepted, TimeSpan Start, TimeSpan End, float UnexplainedSpeech = 0f, TimeSpan LastWordStart = default);
+/// <param name="DurationFactor">
+/// How evenly the command's words fill their alignment, as a factor on the confidence for the threshold: 1 for a
+/// typical command, up to 1.76 for an even one, below 1 for words squeezed and stretched as speech forced onto a command
+/// makes them (1 with fewer than three words).
+/// </param>
+public sealed record GrammarResult(string Text, float Confidence, bool Accepted, TimeSpan Start, TimeSpan End, float UnexplainedSpeech = 0f, TimeSpan LastWordStart = default, float DurationFactor = 1f);

@@ -19,7 +19,9 @@ namespace VoiceAppliance.Models.Grammar;
 /// acoustic model fits poorly (whose every word scores low against the loop, as espeak-ng's do) is not refused
 /// for the voice, and one it fits somewhat better is held to a somewhat stricter ratio. Speech
 /// the loop hears where the command has only silence is unexplained; too much of it also rejects the result.
-/// Results below <see cref="GrammarOptions.RejectionThreshold"/> are rejected as out of grammar. Each
+/// Results whose confidence times their word-duration factor (<see cref="WordDurations"/>: speech forced onto a
+/// command squeezes some words and stretches others) is below <see cref="GrammarOptions.RejectionThreshold"/> are
+/// rejected as out of grammar. Each
 /// utterance is decoded as one batch (its own cepstral mean), so results do not depend on earlier utterances.
 /// Two decoders per instance when <see cref="GrammarOptions.ConcurrentPasses"/> (the phone loop runs on another core,
 /// concurrently with the grammar), else one; calls are serialised.
@@ -76,6 +78,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     private readonly SemaphoreSlim _gate = new(1, 1);
     private short[] _pcm = new short[SampleRate * 10];
     private readonly List<(int Start, int End)> _words = [];
+    private readonly List<(int Frames, float Expected)> _wordLengths = [];
     private readonly List<(int Start, int End)> _loopSpeech = [];
     private long _loopSpeechAcoustic;
     private int _loopSpeechFrames;
@@ -204,7 +207,8 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     /// <param name="Widened">The first grammar search found no path and the one with <see cref="WideBeams"/> ran.</param>
     /// <param name="VoiceFit">The phone loop's acoustic score per speech frame in nats, negated (larger: the model fits the voice worse).</param>
     /// <param name="RawLogRatio">The log-likelihood ratio per word frame before it is scaled by the voice's fit.</param>
-    internal readonly record struct ScoreDetail(DecodePass Grammar, DecodePass PhoneLoop, int WordFrames, float LogRatio, TimeSpan GrammarTime, TimeSpan PhoneLoopTime, float UnexplainedShare, bool Widened = false, float VoiceFit = float.NaN, float RawLogRatio = float.NaN);
+    /// <param name="DurationSpread">The words' duration spread (<see cref="WordDurations.Spread"/>); the threshold applies to the confidence times <see cref="WordDurations.Factor"/> of it.</param>
+    internal readonly record struct ScoreDetail(DecodePass Grammar, DecodePass PhoneLoop, int WordFrames, float LogRatio, TimeSpan GrammarTime, TimeSpan PhoneLoopTime, float UnexplainedShare, bool Widened = false, float VoiceFit = float.NaN, float RawLogRatio = float.NaN, float DurationSpread = WordDurations.ReferenceSpread);
 
     internal ScoreDetail LastScore { get; private set; }
 
@@ -407,8 +411,13 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             var voiceFit = _loopSpeechFrames <= 0 ? VoiceFitReference : (float)(-_loopSpeechAcoustic * ScoreToNats / _loopSpeechFrames);
             var ratio = rawRatio * VoiceFitReference / Math.Clamp(voiceFit, MinVoiceFit, MaxVoiceFit);
             var confidence = Math.Clamp(MathF.Exp(ratio), 0f, 1f);
-            LastScore = new ScoreDetail(grammar, loop, wordFrames, ratio, grammarTime, loopTime, unexplainedShare, widened, voiceFit, rawRatio);
-            var accepted = confidence >= _options.RejectionThreshold && unexplainedShare <= _options.MaxUnexplainedSpeech;
+
+            // ... and weighed by how evenly the words fill their alignment (WordDurations): speech forced onto a
+            // command squeezes some words and stretches others, a spoken command gives each its phones' time.
+            var spread = WordDurations.Spread(CollectionsMarshal.AsSpan(_wordLengths));
+            var durationFactor = WordDurations.Factor(spread);
+            LastScore = new ScoreDetail(grammar, loop, wordFrames, ratio, grammarTime, loopTime, unexplainedShare, widened, voiceFit, rawRatio, spread);
+            var accepted = confidence * durationFactor >= _options.RejectionThreshold && unexplainedShare <= _options.MaxUnexplainedSpeech;
             if (!accepted)
             {
                 LogRejected(_logger, grammar.Text, confidence);
@@ -417,7 +426,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             var first = OriginalTime(_words[0].Start, _gaps, start: true);
             var last = OriginalTime(_words[^1].End + 1, _gaps, start: false);
             var lastStart = OriginalTime(_words[^1].Start, _gaps, start: true);
-            return new GrammarResult(grammar.Text, confidence, accepted, first, last, unexplainedShare, lastStart);
+            return new GrammarResult(grammar.Text, confidence, accepted, first, last, unexplainedShare, lastStart, durationFactor);
         }
         finally
         {
@@ -553,6 +562,10 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
         cancellationToken.ThrowIfCancellationRequested();
         var words = collectWords ? _words : _loopSpeech;
         words.Clear();
+        if (collectWords)
+        {
+            _wordLengths.Clear();
+        }
         if (!collectWords)
         {
             _loopSpeechAcoustic = 0;
@@ -599,7 +612,11 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
                 if (isSpeech)
                 {
                     words.Add((sf - origin.Value, ef - origin.Value));
-                    if (!collectWords)
+                    if (collectWords)
+                    {
+                        _wordLengths.Add((ef - sf + 1, ExpectedFrames(decoder, word)));
+                    }
+                    else
                     {
                         _loopSpeechAcoustic += ascr;
                         _loopSpeechFrames += ef - sf + 1;
@@ -620,6 +637,25 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
             {
                 _ = Interop.PocketSphinx.ps_end_utt(decoder);
             }
+        }
+    }
+
+    /// <summary>The typical length of <paramref name="word"/> (a segment's word, "what(2)" for a variant) from its pronunciation, 0 without one.</summary>
+    private static float ExpectedFrames(PocketSphinxSafeHandle decoder, byte* word)
+    {
+        var phones = Interop.PocketSphinx.ps_lookup_word_utf8(decoder, word);
+        if (phones == null)
+        {
+            return 0f;
+        }
+
+        try
+        {
+            return WordDurations.ExpectedFrames(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(phones));
+        }
+        finally
+        {
+            NativeMemory.Free(phones);
         }
     }
 

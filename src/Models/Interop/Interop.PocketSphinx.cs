@@ -56,6 +56,10 @@ internal static partial class Interop
         [LibraryImport(Libraries.PocketSphinx, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial byte* ps_lookup_word(PocketSphinxSafeHandle ps, string word);
 
+        /// <summary><see cref="ps_lookup_word(PocketSphinxSafeHandle, string)"/> for a word the decoder gave (a segment's NUL-terminated word).</summary>
+        [LibraryImport(Libraries.PocketSphinx, EntryPoint = "ps_lookup_word")]
+        internal static partial byte* ps_lookup_word_utf8(PocketSphinxSafeHandle ps, byte* word);
+
         /// <summary>Starts a new stream: the front end's noise estimate, kept from one utterance to the next, is reset.</summary>
         [LibraryImport(Libraries.PocketSphinx)]
         internal static partial int ps_start_stream(PocketSphinxSafeHandle ps);

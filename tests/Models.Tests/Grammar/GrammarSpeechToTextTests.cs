@@ -109,14 +109,17 @@ public sealed class GrammarSpeechToTextTests(SpokenCommandsFixture spoken, ITest
         var audio = spoken.Speak("turn off the living room light");
         using var lenient = new GrammarSpeechToText(s_engine.Value.Jsgf, new GrammarOptions { RejectionThreshold = 0f });
         var a = lenient.Recognize(audio);
-        Assert.InRange(a.Confidence, 0.01f, 0.98f);
-        using var strict = new GrammarSpeechToText(s_engine.Value.Jsgf, new GrammarOptions { RejectionThreshold = a.Confidence + 0.01f });
+        // The threshold applies to the confidence weighed by the word durations (WordDurations).
+        var weighed = a.Confidence * a.DurationFactor;
+        Assert.InRange(weighed, 0.01f, 0.98f);
+        using var strict = new GrammarSpeechToText(s_engine.Value.Jsgf, new GrammarOptions { RejectionThreshold = weighed + 0.01f });
         var b = strict.Recognize(audio);
-        output.WriteLine($"lenient '{a.Text}' {a.Confidence:0.000} {a.Accepted}; strict '{b.Text}' {b.Confidence:0.000} {b.Accepted}");
+        output.WriteLine($"lenient '{a.Text}' {a.Confidence:0.000} x {a.DurationFactor:0.00} {a.Accepted}; strict '{b.Text}' {b.Confidence:0.000} x {b.DurationFactor:0.00} {b.Accepted}");
         Assert.True(a.Accepted);
         Assert.False(b.Accepted);
         Assert.Equal(a.Text, b.Text);
         Assert.Equal(a.Confidence, b.Confidence);
+        Assert.Equal(a.DurationFactor, b.DurationFactor);
         Assert.Equal("turn off the living room light", b.Text);
     }
 
