@@ -1,5 +1,4 @@
 using VoiceAppliance.Models.Grammar;
-using VoiceAppliance.Models.Tests.Whisper;
 using VoiceAppliance.Testing;
 using Xunit.Abstractions;
 
@@ -43,26 +42,6 @@ public sealed class GrammarNoiseEstimateTests(ITestOutputHelper output) : IDispo
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>espeak-ng en-us+f4 at 160 wpm, framed as bench heldout frames it (0.3 s before, 0.6 s after, faint noise).</summary>
-    private float[] Speak(string text)
-    {
-        var raw = Path.Combine(_dir, "raw.wav");
-        var wav = Path.Combine(_dir, "cmd.wav");
-        ExternalTool.Run("espeak-ng", ["-v", "en-us+f4", "-s", "160", "-w", raw, text]);
-        ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav]); // -D: no dither, the same file every run
-        var speech = TestAudio.ReadWav16kMono(wav);
-        var random = new Random(8);
-        var audio = new float[4800 + speech.Length + 9600];
-        for (var i = 0; i < audio.Length; i++)
-        {
-            audio[i] = (float)((random.NextDouble() - 0.5) * 0.002);
-        }
-
-        for (var i = 0; i < speech.Length; i++)
-        {
-            audio[4800 + i] += speech[i];
-        }
-
-        return audio;
-    }
+    /// <summary>espeak-ng en-us+f4 at 160 words a minute, framed like a VAD segment.</summary>
+    private float[] Speak(string text) => EspeakUtterance.Speak(_dir, text, "en-us+f4", 160, noiseSeed: 8);
 }

@@ -1,5 +1,4 @@
 using VoiceAppliance.Models.Grammar;
-using VoiceAppliance.Models.Tests.Whisper;
 using VoiceAppliance.Testing;
 using Xunit.Abstractions;
 
@@ -76,26 +75,6 @@ public sealed class GrammarVoiceFitTests(ITestOutputHelper output) : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>espeak-ng at <paramref name="wordsPerMinute"/>, framed like a VAD segment: 0.3 s before, 0.6 s after, faint seeded noise.</summary>
-    private float[] Speak(string text, string voice, int wordsPerMinute)
-    {
-        var raw = Path.Combine(_dir, "raw.wav");
-        var wav = Path.Combine(_dir, "cmd.wav");
-        ExternalTool.Run("espeak-ng", ["-v", voice, "-s", wordsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", raw, text]);
-        ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav]); // -D: no dither, the same file every run
-        var speech = TestAudio.ReadWav16kMono(wav);
-        var random = new Random(voice.Length);
-        var audio = new float[4800 + speech.Length + 9600];
-        for (var i = 0; i < audio.Length; i++)
-        {
-            audio[i] = (float)((random.NextDouble() - 0.5) * 0.002);
-        }
-
-        for (var i = 0; i < speech.Length; i++)
-        {
-            audio[4800 + i] += speech[i];
-        }
-
-        return audio;
-    }
+    /// <summary>espeak-ng at <paramref name="wordsPerMinute"/>, framed like a VAD segment (noise seeded by the voice name's length).</summary>
+    private float[] Speak(string text, string voice, int wordsPerMinute) => EspeakUtterance.Speak(_dir, text, voice, wordsPerMinute, noiseSeed: voice.Length);
 }

@@ -1,5 +1,4 @@
 using VoiceAppliance.Models.Grammar;
-using VoiceAppliance.Models.Tests.Whisper;
 using VoiceAppliance.Testing;
 using Xunit.Abstractions;
 
@@ -91,26 +90,6 @@ public sealed class GrammarWordDurationTests(ITestOutputHelper output) : IDispos
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>espeak-ng en-us at <paramref name="wordsPerMinute"/> (SSML), 0.3 s of faint seeded noise before and 0.6 s after.</summary>
-    private float[] Speak(string ssml, int wordsPerMinute = 90)
-    {
-        var raw = Path.Combine(_dir, "raw.wav");
-        var wav = Path.Combine(_dir, "cmd.wav");
-        ExternalTool.Run("espeak-ng", ["-m", "-v", "en-us", "-s", wordsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", raw, "<speak>" + ssml + "</speak>"]);
-        ExternalTool.Run("sox", ["-D", raw, "-r", "16000", "-c", "1", "-b", "16", wav]); // -D: no dither, the same file every run
-        var speech = TestAudio.ReadWav16kMono(wav);
-        var random = new Random(7);
-        var audio = new float[4800 + speech.Length + 9600];
-        for (var i = 0; i < audio.Length; i++)
-        {
-            audio[i] = (float)((random.NextDouble() - 0.5) * 0.002);
-        }
-
-        for (var i = 0; i < speech.Length; i++)
-        {
-            audio[4800 + i] += speech[i];
-        }
-
-        return audio;
-    }
+    /// <summary>espeak-ng en-us SSML at <paramref name="wordsPerMinute"/>, framed like a VAD segment.</summary>
+    private float[] Speak(string ssml, int wordsPerMinute = 90) => EspeakUtterance.Speak(_dir, ssml, "en-us", wordsPerMinute, noiseSeed: 7, ssml: true);
 }
