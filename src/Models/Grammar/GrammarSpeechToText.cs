@@ -555,7 +555,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     /// Decodes the utterance with <paramref name="search"/> in one batch (the cepstral mean comes from this
     /// utterance alone, so a result does not depend on what was decoded before) and sums the acoustic scores of
     /// the best path's segments. With <paramref name="collectWords"/> the command words' frame spans go to
-    /// <see cref="_words"/>.
+    /// <see cref="_words"/> and their lengths, beside their pronunciations' typical lengths, to <see cref="_wordLengths"/>.
     /// </summary>
     private DecodePass Decode(PocketSphinxSafeHandle decoder, string search, ReadOnlySpan<short> pcm, bool collectWords, CancellationToken cancellationToken)
     {
@@ -566,7 +566,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
         {
             _wordLengths.Clear();
         }
-        if (!collectWords)
+        else
         {
             _loopSpeechAcoustic = 0;
             _loopSpeechFrames = 0;
