@@ -2,6 +2,7 @@ using System.Globalization;
 using VoiceAppliance.Benchmarks.Grammar;
 using VoiceAppliance.Models;
 using VoiceAppliance.Models.Piper;
+using VoiceAppliance.Pipeline;
 using VoiceAppliance.Workflows;
 
 namespace VoiceAppliance.Benchmarks.Pipeline;
@@ -39,17 +40,23 @@ public static class EndpointingBench
     // Piper speakers (libritts_r-medium is multi-speaker) and an espeak-ng voice; 20 is the demo's user.
     private static readonly string[] Voices = ["piper:20", "piper:100", "piper:400", "espeak:en-us"];
 
-    private const string Usage = "usage: endpointing [--realtime] [--trace] (--trace: every guess taken in a pause, to stderr)";
+    private const string Usage = "usage: endpointing [--realtime] [--trace] [--pause MS] (--trace: every guess taken in a pause, to stderr; --pause: EarlyEndpoint:Pause, default 150)";
 
     /// <summary>Entry point.</summary>
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        foreach (var a in args)
+        PipelineOptions? options = null;
+        for (var i = 0; i < args.Length; i++)
         {
-            if (a is not "--realtime" and not "--trace")
+            if (args[i] == "--pause" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var pause) && pause is >= 32 and <= 5000)
             {
-                Console.Error.WriteLine($"endpointing bench: unknown option '{a}'; {Usage}");
+                options = new PipelineOptions { EarlyEndpoint = new EarlyEndpointOptions { Pause = TimeSpan.FromMilliseconds(pause) } };
+                i++;
+            }
+            else if (args[i] is not "--realtime" and not "--trace")
+            {
+                Console.Error.WriteLine($"endpointing bench: unknown option '{args[i]}'; {Usage}");
                 return 64;
             }
         }
@@ -96,9 +103,9 @@ public static class EndpointingBench
             string Meaning(string? text) => BenchSpeech.Meaning(recognizer, text);
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{script.Count} commands ({script.Count(s => s.PauseMs > 0)} with a hesitation of {string.Join("/", PausesMs)} ms, {script.Count(s => s.PauseMs == 0)} plain), voices {string.Join(", ", Voices)}; microphone {(PipelineBench.Realtime ? "at real time" : "as fast as read")}; early endpoint on (defaults); one warm-up command, not counted"));
+                $"{script.Count} commands ({script.Count(s => s.PauseMs > 0)} with a hesitation of {string.Join("/", PausesMs)} ms, {script.Count(s => s.PauseMs == 0)} plain), voices {string.Join(", ", Voices)}; microphone {(PipelineBench.Realtime ? "at real time" : "as fast as read")}; early endpoint on ({(options is null ? "defaults" : string.Create(CultureInfo.InvariantCulture, $"Pause {options.EarlyEndpoint.Pause.TotalMilliseconds:0} ms"))}); one warm-up command, not counted"));
             _ = PipelineBench.RunAsync(engines.Grammar(), 1, CancellationToken.None).GetAwaiter().GetResult();
-            var result = PipelineBench.RunAsync(grammar, script.Count, CancellationToken.None, drain: true).GetAwaiter().GetResult();
+            var result = PipelineBench.RunAsync(grammar, script.Count, CancellationToken.None, options, drain: true).GetAwaiter().GetResult();
 
             int hesitations = 0, whole = 0, cuts = 0, hesitationCuts = 0, plainUnderstood = 0, inLastSound = 0;
             var plainTurns = new List<VoiceAppliance.Pipeline.TurnMetrics>();

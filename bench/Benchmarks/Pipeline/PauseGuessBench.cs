@@ -11,7 +11,7 @@ namespace VoiceAppliance.Benchmarks.Pipeline;
 /// <c>./build.sh bench pause-guesses</c> (issue 17): what the guess taken in a pause means for the silence window,
 /// without the pipeline's timing. Each phrase (the hesitation bench's command beginnings, whole commands, and speech
 /// outside the grammar; Piper libritts_r speakers and espeak-ng voices) is put in a -54 dBFS noise floor, run through
-/// Silero v5 as the endpointer runs it until the silence after the speech lasts <c>EarlyEndpoint:Pause</c> (200 ms),
+/// Silero v5 as the endpointer runs it until the silence after the speech lasts <c>EarlyEndpoint:Pause</c> (the default, or <c>--pause MS</c>),
 /// and the utterance so far (with 0.3 s of prefix padding) is guessed by the grammar STT, as in a pause. The verdict
 /// (<see cref="PauseGuessJudgement.Judge"/>) is counted with and without the forced-last-word rule
 /// (<see cref="SpeculativeTranscript.SpokenPrefix"/>), with the guess's decode time.
@@ -24,16 +24,20 @@ public static class PauseGuessBench
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0)
+        var early = new EarlyEndpointOptions();
+        if (args is ["--pause", var value] && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms is >= 32 and <= 5000)
         {
-            Console.Error.WriteLine($"pause-guesses bench: unknown option '{args[0]}'; usage: pause-guesses");
+            early = early with { Pause = TimeSpan.FromMilliseconds(ms) };
+        }
+        else if (args.Length > 0)
+        {
+            Console.Error.WriteLine($"pause-guesses bench: unknown option '{string.Join(' ', args)}'; usage: pause-guesses [--pause MS] (EarlyEndpoint:Pause, 32-5000)");
             return 64;
         }
 
         using var engines = RealPipelineEngines.Load();
         var grammar = engines.Grammar();
         var stt = (ISpeculativeSpeechToText)grammar.Stt;
-        var early = new EarlyEndpointOptions();
         var endpointing = new EndpointingOptions();
         var sets = new (string Name, string[] Texts)[]
         {

@@ -66,7 +66,7 @@ public sealed record PipelineBenchEngines(string Name, Func<IVoiceActivityDetect
 /// </summary>
 public static class PipelineBench
 {
-    private const string Usage = "usage: pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]] [--realtime] | pipeline --whisper-long [--small-model] [--commands N] [--whisper-threads N]";
+    private const string Usage = "usage: pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]] [--realtime] [--pause MS] | pipeline --whisper-long [--small-model] [--commands N] [--whisper-threads N]";
 
     /// <summary>
     /// Runs the bench: <c>pipeline [--commands N] [--real [--no-whisper] [--whisper-threads N]]</c>. Without
@@ -82,6 +82,7 @@ public static class PipelineBench
         var whisperLong = false;
         var smallModel = false;
         var threads = 2;
+        int? pauseMs = null;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--commands" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
@@ -114,6 +115,11 @@ public static class PipelineBench
             {
                 smallModel = true;
             }
+            else if (args[i] == "--pause" && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 32 and <= 5000)
+            {
+                pauseMs = p;
+                i++;
+            }
             else
             {
                 Console.Error.WriteLine($"pipeline bench: unknown option '{args[i]}'; {Usage}");
@@ -141,6 +147,14 @@ public static class PipelineBench
             var grammarResult = RunAsync(grammar, commands, CancellationToken.None).GetAwaiter().GetResult();
             results.Add(grammarResult);
             ok &= grammarResult.Completed == commands && grammarOff.Completed == commands;
+            if (pauseMs is { } pause)
+            {
+                // The same commands with another EarlyEndpoint:Pause, beside the default in the same run.
+                var other = new PipelineOptions { EarlyEndpoint = new EarlyEndpointOptions { Pause = TimeSpan.FromMilliseconds(pause) } };
+                var pauseResult = RunAsync(grammar, commands, CancellationToken.None, other).GetAwaiter().GetResult() with { Name = string.Create(CultureInfo.InvariantCulture, $"{grammar.Name} (EarlyEndpoint:Pause {pause} ms)") };
+                results.Add(pauseResult);
+                ok &= pauseResult.Completed == commands;
+            }
             if (whisper)
             {
                 var dir = Path.Combine(Path.GetTempPath(), "pipeline-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));

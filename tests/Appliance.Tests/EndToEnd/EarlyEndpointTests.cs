@@ -46,7 +46,7 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         Assert.True(turn.Metrics.SpeculativeTranscript);
 
         // Listening ended inside the silence window (counted in audio samples), and the felt latency includes it.
-        Assert.InRange(turn.Metrics.TrailingSilence, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(4) - TimeSpan.FromMilliseconds(1));
+        Assert.InRange(turn.Metrics.TrailingSilence, new EarlyEndpointOptions().Pause, TimeSpan.FromSeconds(4) - TimeSpan.FromMilliseconds(1));
         Assert.Equal(turn.Metrics.EndOfSpeechToFirstAudioMs!.Value + turn.Metrics.TrailingSilence.TotalMilliseconds, turn.Metrics.LastVoiceToFirstAudioMs!.Value, 3);
         var call = Assert.Single(stt!.Calls);
         output.WriteLine($"confidence {call.Confidence:F3}");
@@ -99,7 +99,7 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
     public async Task SpeechThatResumesAfterAPauseDropsTheGuessAndIsUnderstoodWhole()
     {
         // "set the volume to forty" ... 400 ms ... "five percent": the pause is longer than EarlyEndpoint:Pause
-        // (200 ms), shorter than the silence window (700 ms).
+        // (150 ms), shorter than the silence window (700 ms).
         var recording = new ScriptedRecording()
             .Noise(0.5).TapWhenIdle().Noise(0.4)
             .Say("set the volume to forty", engines.Speech("Set the volume to forty"))
@@ -147,7 +147,7 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
     {
         // "<before>" ... 1.6 s ... "<after>": longer than the 1.2 s window, shorter than the 3 s allowed to an unfinished
         // command ("set a timer for": no grammar path) or to one that may continue ("set the volume to forty"). The
-        // microphone runs at real time and the window is wide, so the guess taken 200 ms into the pause has a second
+        // microphone runs at real time and the window is wide, so the guess taken 150 ms into the pause has a second
         // of wall time to arrive even on a loaded machine.
         var recording = new ScriptedRecording()
             .Noise(0.5).TapWhenIdle().Noise(0.4)
@@ -210,7 +210,7 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
             .Say("forty percent", Espeak(voice, "forty percent"))
             .Noise(5);
 
-        // A 2 s window and a 2.4 s pause at real time: the guess taken 200 ms into the pause has 1.8 s of wall time to
+        // A 2 s window and a 2.4 s pause at real time: the guess taken 150 ms into the pause has 1.8 s of wall time to
         // extend it, even on a loaded machine; the extension (4 s) covers the pause.
         var stt = (GuessRecordingStt?)null;
         var options = new RigOptions
