@@ -79,6 +79,10 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     private short[] _pcm = new short[SampleRate * 10];
     private readonly List<(int Start, int End)> _words = [];
     private readonly List<(int Frames, float Expected)> _wordLengths = [];
+
+    // "(NULL)" segments before the first spoken command word: pocketsphinx's one-frame mark of the grammar skipping an
+    // optional word ("[please] what time is it" without "please"), at the utterance's first frame.
+    private int _leadingSkips;
     private readonly List<(int Start, int End)> _loopSpeech = [];
     private long _loopSpeechAcoustic;
     private int _loopSpeechFrames;
@@ -423,7 +427,11 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
                 LogRejected(_logger, grammar.Text, confidence);
             }
 
-            var first = OriginalTime(_words[0].Start, _gaps, start: true);
+            // The command starts at its first spoken word, not at a skipped optional word's mark at frame 0. The "(NULL)"
+            // marks still count as command words otherwise (one frame each in the word frames; a trailing one, as after
+            // "set the volume to forty" with "[percent]" skipped, is the last word for LastWordStart): the rejection rule
+            // and the pause-guess judgement were tuned with them.
+            var first = OriginalTime(_words[Math.Min(_leadingSkips, _words.Count - 1)].Start, _gaps, start: true);
             var last = OriginalTime(_words[^1].End + 1, _gaps, start: false);
             var lastStart = OriginalTime(_words[^1].Start, _gaps, start: true);
             return new GrammarResult(grammar.Text, confidence, accepted, first, last, unexplainedShare, lastStart, durationFactor);
@@ -565,6 +573,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
         if (collectWords)
         {
             _wordLengths.Clear();
+            _leadingSkips = 0;
         }
         else
         {
@@ -611,6 +620,11 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
                     : word[0] != (byte)'+' && !(word[0] == (byte)'S' && word[1] == (byte)'I' && word[2] == (byte)'L' && word[3] == 0)); // a phone, not SIL or a noise
                 if (isSpeech)
                 {
+                    if (collectWords && word[0] == (byte)'(' && _leadingSkips == words.Count)
+                    {
+                        _leadingSkips++;
+                    }
+
                     words.Add((sf - origin.Value, ef - origin.Value));
                     if (collectWords)
                     {

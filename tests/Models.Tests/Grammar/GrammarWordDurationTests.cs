@@ -88,6 +88,22 @@ public sealed class GrammarWordDurationTests(ITestOutputHelper output) : IDispos
         Assert.Equal(WordDurations.ReferenceSpread, engine.LastScore.DurationSpread);
     }
 
+    [RequiresProgramFact("espeak-ng")]
+    public void A_command_starts_at_its_first_spoken_word_when_an_optional_first_word_is_skipped()
+    {
+        // "[please] what time is it" without "please": pocketsphinx reports the skip as a one-frame "(NULL)" segment at
+        // the utterance's first frame. The command starts at "what", after the 0.3 s of noise before the speech, not at 0.
+        using var engine = new GrammarSpeechToText(JsgfGrammar.FromSentences(Sentences));
+        engine.Trace = true;
+        var result = engine.Recognize(Speak("what time is it", 160));
+        output.WriteLine($"'{result.Text}' {result.Start.TotalMilliseconds:0}-{result.End.TotalMilliseconds:0} ms, word frames {engine.LastScore.WordFrames}; segments {string.Join(" ", engine.GrammarTrace.Select(s => $"{s.Word}:{s.Start}-{s.End}"))}");
+        Assert.Equal("what time is it", result.Text);
+        Assert.Contains(engine.GrammarTrace, s => s.Word == "(NULL)");
+        Assert.InRange(result.Start, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500));
+        var what = engine.GrammarTrace.First(s => s.Word == "what");
+        Assert.Equal(what.Start / 100.0, result.Start.TotalSeconds, 3);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>espeak-ng en-us SSML at <paramref name="wordsPerMinute"/>, framed like a VAD segment.</summary>
