@@ -83,6 +83,7 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
     // "(NULL)" segments before the first spoken command word: pocketsphinx's one-frame mark of the grammar skipping an
     // optional word ("[please] what time is it" without "please"), at the utterance's first frame.
     private int _leadingSkips;
+
     private readonly List<(int Start, int End)> _loopSpeech = [];
     private long _loopSpeechAcoustic;
     private int _loopSpeechFrames;
