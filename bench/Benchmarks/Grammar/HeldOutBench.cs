@@ -53,6 +53,8 @@ public static partial class HeldOutBench
         string? dump = null;
         var noBare = false;
         string? only = null;
+        string? keep = null;
+        List<string>? peer = null;
         var extra = new List<string>();
         for (var a = 0; a < args.Length; a++)
         {
@@ -78,13 +80,21 @@ public static partial class HeldOutBench
             {
                 dump = args[++a];
             }
+            else if (args[a] == "--time-against" && a + 1 < args.Length)
+            {
+                peer = [.. args[++a].Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+            }
+            else if (args[a] == "--keep" && a + 1 < args.Length)
+            {
+                keep = args[++a];
+            }
             else if (args[a] == "--ps" && a + 1 < args.Length)
             {
                 extra.AddRange(args[++a].Split(' ', StringSplitOptions.RemoveEmptyEntries));
             }
             else
             {
-                Console.Error.WriteLine($"heldout bench: usage: heldout [--sets {string.Join("|", Sets.Select(s => s.Name))}] [--verbose] [--dump FILE] [--no-bare] [--ps \"-name value ...\"]");
+                Console.Error.WriteLine($"heldout bench: usage: heldout [--sets {string.Join("|", Sets.Select(s => s.Name))}] [--verbose] [--dump FILE] [--no-bare] [--ps \"-name value ...\"] [--keep DIR] [--time-against \"-name value ...\" (\"\" for the defaults)]");
                 return 64;
             }
         }
@@ -93,7 +103,8 @@ public static partial class HeldOutBench
 
         string Meaning(string text) => BenchSpeech.Meaning(recognizer, text);
 
-        var dir = Directory.CreateTempSubdirectory("heldout-bench").FullName;
+        // --keep DIR: the files stay in DIR (WAV, with the grammar and the control file) for decoders run afterwards.
+        var dir = keep is null ? Directory.CreateTempSubdirectory("heldout-bench").FullName : Directory.CreateDirectory(keep).FullName;
         try
         {
             var options = new GrammarOptions { ExtraArguments = extra };
@@ -150,6 +161,10 @@ public static partial class HeldOutBench
             // The rule before issue 17's voice-fit scaling, from the same decodes: the unscaled ratio at the old 0.12.
             var appliance = new List<(GrammarResult Result, bool NoPath, bool AcceptedUnscaled)>(files.Count);
             var decodeMs = new List<double>(files.Count);
+            // --time-against: a second recogniser with other pocketsphinx arguments decodes every file right after the
+            // first, in the same process and conditions, for the ratio of their decode times (its results are not used).
+            var peerMs = new List<double>(files.Count);
+            using (var peerEngine = peer is null ? null : new GrammarSpeechToText(jsgf, new GrammarOptions { ExtraArguments = peer }))
             using (var engine = new GrammarSpeechToText(jsgf, options))
             using (var dumpWriter = dump is null ? null : new StreamWriter(dump))
             {
@@ -159,6 +174,13 @@ public static partial class HeldOutBench
                     var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     var result = engine.Recognize(f.Audio);
                     decodeMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    if (peerEngine is not null)
+                    {
+                        started = System.Diagnostics.Stopwatch.GetTimestamp();
+                        _ = peerEngine.Recognize(f.Audio);
+                        peerMs.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
+
                     var unscaled = result.Text.Length > 0 && MathF.Exp(engine.LastScore.RawLogRatio) >= UnscaledThreshold && result.UnexplainedSpeech <= UnscaledMaxUnexplained;
                     appliance.Add((result, engine.LastScore.Grammar.Text.Length == 0, unscaled));
                     if (dumpWriter is not null)
@@ -170,9 +192,21 @@ public static partial class HeldOutBench
                 }
             }
 
+            if (peer is not null)
+            {
+                decodeMs.Sort();
+                peerMs.Sort();
+                double Median(List<double> l) => l[l.Count / 2];
+                double P95(List<double> l) => l[(int)(l.Count * 0.95)];
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"decode time per utterance, each file decoded by both in turn: [{string.Join(' ', extra)}] median {Median(decodeMs):0} ms, p95 {P95(decodeMs):0} ms; against [{string.Join(' ', peer)}] median {Median(peerMs):0} ms, p95 {P95(peerMs):0} ms; ratio {Median(decodeMs) / Median(peerMs):0.00}x median, {P95(decodeMs) / P95(peerMs):0.00}x p95"));
+            }
+
             var (ok, error) = bareRun.GetAwaiter().GetResult();
             if (noBare)
             {
+                decodeMs.Sort();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"appliance decode time per utterance (both passes, {files.Sum(f => f.Audio.Length) / 16000.0 / files.Count:0.00} s average audio): median {decodeMs[decodeMs.Count / 2]:0} ms, p95 {decodeMs[(int)(decodeMs.Count * 0.95)]:0} ms (--no-bare: the dump holds the results)"));
                 return 0;
             }
 
@@ -245,7 +279,10 @@ public static partial class HeldOutBench
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            if (keep is null)
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 

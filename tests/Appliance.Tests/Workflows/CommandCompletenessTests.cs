@@ -27,6 +27,9 @@ public sealed class CommandCompletenessTests
     [InlineData("set the volume to forty five percent", CompletenessKind.CompleteFinal)]
     [InlineData("set the volume to one hundred percent", CompletenessKind.CompleteFinal)]
     [InlineData("set a timer for ten minutes", CompletenessKind.CompleteFinal)]
+    [InlineData("start a timer for one minute", CompletenessKind.CompleteFinal)]
+    [InlineData("set a timer for seven minute", CompletenessKind.None)] // one minute, N minutes: no path the grammar STT could force other speech onto
+    [InlineData("start a timer for one minutes", CompletenessKind.None)]
     [InlineData("set the volume to forty", CompletenessKind.CompleteCanContinue)]
     [InlineData("set the volume to forty five", CompletenessKind.CompleteCanContinue)]
     [InlineData("set the volume to one hundred", CompletenessKind.CompleteCanContinue)]
