@@ -194,12 +194,14 @@ public static partial class HeldOutBench
                 }
             }
 
+            decodeMs.Sort();
+            peerMs.Sort();
+            static double Median(List<double> l) => l[l.Count / 2];
+            static double P95(List<double> l) => l[(int)(l.Count * 0.95)];
+            void PrintDecodeTime(string context) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"appliance decode time per utterance (both passes, {files.Sum(f => f.Audio.Length) / 16000.0 / files.Count:0.00} s average audio): median {Median(decodeMs):0} ms, p95 {P95(decodeMs):0} ms ({context})"));
             if (peer is not null)
             {
-                decodeMs.Sort();
-                peerMs.Sort();
-                double Median(List<double> l) => l[l.Count / 2];
-                double P95(List<double> l) => l[(int)(l.Count * 0.95)];
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"decode time per utterance, each file decoded by both in turn: [{string.Join(' ', extra)}] median {Median(decodeMs):0} ms, p95 {P95(decodeMs):0} ms; against [{string.Join(' ', peer)}] median {Median(peerMs):0} ms, p95 {P95(peerMs):0} ms; ratio {Median(decodeMs) / Median(peerMs):0.00}x median, {P95(decodeMs) / P95(peerMs):0.00}x p95"));
             }
@@ -207,8 +209,7 @@ public static partial class HeldOutBench
             var (ok, error) = bareRun.GetAwaiter().GetResult();
             if (noBare)
             {
-                decodeMs.Sort();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"appliance decode time per utterance (both passes, {files.Sum(f => f.Audio.Length) / 16000.0 / files.Count:0.00} s average audio): median {decodeMs[decodeMs.Count / 2]:0} ms, p95 {decodeMs[(int)(decodeMs.Count * 0.95)]:0} ms (--no-bare: the dump holds the results)"));
+                PrintDecodeTime("--no-bare: the dump holds the results");
                 return 0;
             }
 
@@ -228,8 +229,7 @@ public static partial class HeldOutBench
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"appliance: GrammarSpeechToText, rejection threshold {GrammarOptions.DefaultRejectionThreshold} on the ratio scaled by the voice's fit and weighed by the word durations' spread, unexplained speech <= {options.MaxUnexplainedSpeech}; bare: {Bare} -jsgf (same JSGF, same files, its defaults); {bare.Count} hypotheses read"));
-            decodeMs.Sort();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"appliance decode time per utterance (both passes, {files.Sum(f => f.Audio.Length) / 16000.0 / files.Count:0.00} s average audio): median {decodeMs[decodeMs.Count / 2]:0} ms, p95 {decodeMs[(int)(decodeMs.Count * 0.95)]:0} ms (while the bare decoder runs beside it)"));
+            PrintDecodeTime("while the bare decoder runs beside it");
             Console.WriteLine();
             Console.WriteLine("| set | condition | decoder | commands understood | wrongly accepted | rejected / no path | other speech accepted | no grammar path where the bare decoder found one |");
             Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|");
