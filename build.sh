@@ -110,6 +110,14 @@ summarize() {
     [ -f "$ROOT/artifacts/aot/publish-$rid.seconds" ] && times="$times, $rid publish $(cat "$ROOT/artifacts/aot/publish-$rid.seconds") s"
   done
   echo
+  # A CI record keeps only the end of the output: name each failed test and its message here, where it is kept.
+  if [ "${APPLIANCE_SKIP_UNIT_TESTS:-0}" != 1 ] && grep -qE '^ +Failed [^:]' "$log"; then
+    echo "failed tests (message, first lines; the whole report is in $log):"
+    awk '
+      /^ +Failed [^:]/      { if (n++ >= 20) exit; print; grab = 8; next }
+      /^ +Stack Trace:/     { grab = 0 }
+      grab > 0              { print "    " $0; grab-- }' "$log"
+  fi
   echo "demo: $([ "$demo_rc" = 0 ] && echo passed || echo FAILED); NativeAOT arm64 (qemu) jobs: $arm passed, $arm_failed failed; NativeAOT x64 jobs: $x64 passed, $x64_failed failed${times}"
   echo "total: $((passed + failed + skipped)), passed: $passed, failed: $failed, skipped: $skipped"
   echo "tests: $passed passed, $failed failed, $skipped skipped"
