@@ -36,6 +36,7 @@ internal sealed partial class AudioFrontEnd
     private readonly float[] _utterance;
     private readonly int _prefixSamples;
     private readonly long _speculatePause;
+    private readonly TimeSpan _holdForGuess;
     private readonly long _serverTurnEnd;
     private readonly WakeWordSpotter? _wake;
     private int _utteranceLength;
@@ -61,6 +62,11 @@ internal sealed partial class AudioFrontEnd
         _prefixSamples = Samples(e.PrefixPadding);
         var early = controller.Options.EarlyEndpoint;
         _speculatePause = early.Enabled && early.Pause < e.SilenceToEnd ? Samples(early.Pause) : long.MaxValue;
+
+        // A pause's guess may lengthen the pause up to the longer of the two extensions: a window that runs out before
+        // the guess is judged waits for it that long at most (none when neither extends past the window).
+        var longest = early.UnfinishedSilence > early.ContinuableSilence ? early.UnfinishedSilence : early.ContinuableSilence;
+        _holdForGuess = early.Enabled && longest > e.SilenceToEnd ? longest : TimeSpan.Zero;
         _serverTurnEnd = controller.Engines.Realtime?.ServerTurnEndTimeout is { } serverEnd ? Samples(serverEnd) : 0;
         var longestRun = Math.Max(Samples(e.MinSpeech), (int)bargeIn.ConfirmSamples);
         _frame = GC.AllocateArray<float>(window, pinned: true);
@@ -283,6 +289,12 @@ internal sealed partial class AudioFrontEnd
     /// <summary>The user paused inside a command: the current pause may last up to <paramref name="silence"/>.</summary>
     public void ExtendPauseLocked(TimeSpan silence) => _endpointer.ExtendPause(silence);
 
+    /// <summary>
+    /// The pause's guess was judged and gave no more time: a pause held for it returns to the window. True when the
+    /// pause has already lasted that long (the caller ends the utterance).
+    /// </summary>
+    public bool ReleasePauseLocked() => _endpointer.ReleasePause();
+
     /// <summary>Forgets the pre-roll (after mute or a microphone outage: it is stale).</summary>
     public void ClearPreRollLocked() => _ring.Clear();
 
@@ -384,6 +396,11 @@ internal sealed partial class AudioFrontEnd
                 }
 
                 break;
+            case EndpointDecision.EndOfSpeech when HoldForGuessLocked(turn):
+                // The window ran out before the pause's guess was judged (a loaded machine): its verdict may be "wait
+                // longer" (an unfinished command), so the pause waits for it, up to the longest extension.
+                AppendUtterance(frame, turn);
+                break;
             case EndpointDecision.EndOfSpeech when turn.RealtimeStream is not null && _endpointer.SilenceRunSamples < _serverTurnEnd:
                 // The server ends the turn: the device's silence window only starts its safety net (the turn-end timeout).
                 AppendUtterance(frame, turn);
@@ -402,6 +419,19 @@ internal sealed partial class AudioFrontEnd
             default:
                 break;
         }
+    }
+
+    /// <summary>Holds the pause that just ran out for the guess still being judged; false when there is none to wait for, or the hold is spent.</summary>
+    private bool HoldForGuessLocked(PipelineTurn turn)
+    {
+        if (_holdForGuess <= TimeSpan.Zero || _endpointer.PauseHeld || turn.Speculation is not { AwaitsJudgement: true, Judged: false })
+        {
+            return false;
+        }
+
+        _endpointer.HoldPause(_holdForGuess);
+        PipelineLog.PauseHeldForGuess(_c.Logger, turn.Session.Id, _holdForGuess.TotalMilliseconds);
+        return true;
     }
 
     private void AppendUtterance(float[] frame, PipelineTurn turn)

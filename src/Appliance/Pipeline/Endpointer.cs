@@ -18,6 +18,7 @@ public sealed class Endpointer
     private long _noSpeechTimeout;
     private long _pauseToEnd;
     private bool _endOnSilence;
+    private bool _held;
     private long _listened;
     private long _speechRun;
     private long _silenceRun;
@@ -43,6 +44,9 @@ public sealed class Endpointer
 
     /// <summary>Silence that ends the current pause: the configured window, or longer after <see cref="ExtendPause"/>.</summary>
     public TimeSpan PauseToEnd => TimeSpan.FromSeconds((double)_pauseToEnd / _sampleRate);
+
+    /// <summary>The current pause is held past the window for a verdict that is still out (<see cref="HoldPause"/>).</summary>
+    public bool PauseHeld => _held;
 
     /// <summary>Speech has been confirmed in this utterance.</summary>
     public bool InSpeech => _speechStart >= 0;
@@ -77,6 +81,7 @@ public sealed class Endpointer
 
         _listened = 0;
         _pauseToEnd = _silenceToEnd;
+        _held = false;
         _speechRun = 0;
         _silenceRun = 0;
         _speechSamples = 0;
@@ -101,7 +106,37 @@ public sealed class Endpointer
     /// the configured window): the user stopped in the middle of a command. Speech that resumes restores the
     /// configured window for the next pause.
     /// </summary>
-    public void ExtendPause(TimeSpan silence) => _pauseToEnd = Math.Max(_silenceToEnd, Samples(silence));
+    public void ExtendPause(TimeSpan silence)
+    {
+        _held = false;
+        _pauseToEnd = Math.Max(_silenceToEnd, Samples(silence));
+    }
+
+    /// <summary>
+    /// The window has run out while a judgement of this pause is still out (the pause's guess, which may extend it):
+    /// the pause lasts up to <paramref name="limit"/> until <see cref="ExtendPause"/> or <see cref="ReleasePause"/>.
+    /// Speech that resumes restores the configured window, as after <see cref="ExtendPause"/>.
+    /// </summary>
+    public void HoldPause(TimeSpan limit)
+    {
+        _held = true;
+        _pauseToEnd = Math.Max(_silenceToEnd, Samples(limit));
+    }
+
+    /// <summary>
+    /// The judgement came and did not extend the pause: a held pause returns to the configured window. True when the
+    /// utterance's pause has already lasted as long as it may now (the caller ends the utterance at once).
+    /// </summary>
+    public bool ReleasePause()
+    {
+        if (_held)
+        {
+            _held = false;
+            _pauseToEnd = _silenceToEnd;
+        }
+
+        return _speechStart >= 0 && _endOnSilence && _silenceRun >= _pauseToEnd;
+    }
 
     /// <summary>Feeds the VAD probability of the next window of <paramref name="windowSamples"/> samples.</summary>
     public EndpointDecision Process(float probability, int windowSamples)
@@ -113,6 +148,7 @@ public sealed class Endpointer
             _speechRun += windowSamples;
             _silenceRun = 0;
             _pauseToEnd = _silenceToEnd;
+            _held = false;
             if (_speechStart >= 0)
             {
                 _speechSamples += windowSamples;
@@ -139,6 +175,7 @@ public sealed class Endpointer
             _speechSamples += windowSamples;
             _silenceRun = 0;
             _pauseToEnd = _silenceToEnd;
+            _held = false;
         }
 
         if (_speechStart >= 0)

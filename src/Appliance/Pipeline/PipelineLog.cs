@@ -50,6 +50,12 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "Session {SessionId}: the guess's last word lies in the pause after \"{Spoken}\"; the pause's verdict: {Verdict}")]
     public static partial void ForcedLastWord(ILogger logger, string sessionId, string spoken, PauseVerdict verdict);
 
+    [LoggerMessage(EventId = 18, Level = LogLevel.Debug, Message = "Session {SessionId}: the pause's guess \"{Transcript}\" (confidence {Confidence}, unfinished {Unfinished}) took {Milliseconds} ms; the pause's verdict: {Verdict}")]
+    public static partial void PauseGuessJudged(ILogger logger, string sessionId, string transcript, float confidence, bool unfinished, double milliseconds, PauseVerdict verdict);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Debug, Message = "Session {SessionId}: the silence window ran out before the pause's guess was judged; the pause waits for it, up to {Milliseconds} ms")]
+    public static partial void PauseHeldForGuess(ILogger logger, string sessionId, double milliseconds);
+
     [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Wake word {Word} heard (score {Score}) while {State}")]
     public static partial void WakeWordHeard(ILogger logger, string word, float score, PipelineState state);
 

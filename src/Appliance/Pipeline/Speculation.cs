@@ -18,6 +18,16 @@ internal sealed class Speculation : IDisposable
     /// <summary>Samples of the utterance it transcribes.</summary>
     public int Samples { get; }
 
+    /// <summary>
+    /// The pause's guess is judged when it arrives (<see cref="TurnRunner"/>: end now, wait longer, or the window):
+    /// until <see cref="Judged"/>, a silence window that runs out holds the pause for it (<see cref="AudioFrontEnd"/>).
+    /// False for whisper's tail guess, which is never judged.
+    /// </summary>
+    public bool AwaitsJudgement { get; private init; }
+
+    /// <summary>The guess was judged (or came to nothing); set under the controller's lock.</summary>
+    public bool Judged { get; set; }
+
     /// <summary>The guess: null when it was cancelled or failed (then the endpoint transcribes as usual).</summary>
     public Task<SpeculativeTranscript?> Result { get; private set; } = Task.FromResult<SpeculativeTranscript?>(null);
 
@@ -27,7 +37,7 @@ internal sealed class Speculation : IDisposable
     /// </summary>
     public static Speculation Start(ISpeechToText stt, ReadOnlyMemory<float> audio, int trailingSilence, PipelineTurn turn, SessionController c)
     {
-        var speculation = new Speculation(audio.Length);
+        var speculation = new Speculation(audio.Length) { AwaitsJudgement = true };
 
         // A copy: the front end's utterance buffer is reused by the next utterance while this may still run.
         var copy = audio.ToArray();

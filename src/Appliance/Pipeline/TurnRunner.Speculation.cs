@@ -79,75 +79,79 @@ internal sealed partial class TurnRunner
     /// What the pause's guess means (<see cref="PauseGuessJudgement.Judge"/>): an early endpoint when it is an accepted,
     /// confident command nothing can continue and the user is still silent (the speculation is still the turn's), so
     /// the listening ends now instead of at the end of the silence window; a longer pause when it is unfinished or may
-    /// continue; otherwise the window. An accepted guess also starts the reply's prefetch.
+    /// continue; otherwise the window. An accepted guess also starts the reply's prefetch. A guess that came to nothing
+    /// (it failed) is the window too. When the window ran out before the verdict came (a loaded machine), the front end
+    /// held the pause for it (<see cref="AudioFrontEnd"/>); a verdict of the window then ends the utterance at once.
     /// </summary>
     private async Task EndEarlyIfCompleteAsync(PipelineTurn turn, Speculation speculation)
     {
         var guess = await speculation.Result.ConfigureAwait(false);
-        if (guess is null)
+        var verdict = PauseVerdict.Window;
+        if (guess is not null)
         {
-            return;
-        }
+            if (guess.Text.Length > 0)
+            {
+                PrefetchReply(turn, speculation, guess.Text);
+            }
 
-        if (guess.Text.Length > 0)
-        {
-            PrefetchReply(turn, speculation, guess.Text);
-        }
-
-        PauseVerdict verdict;
-        try
-        {
-            verdict = PauseGuessJudgement.Judge(guess, _c.Options.EarlyEndpoint, _c.Engines.Workflow.Completeness);
-        }
-        catch (Exception ex)
-        {
-            PipelineLog.SpeculationFailed(_c.Logger, ex, turn.Session.Id);
-            return;
-        }
-
-        if (guess.SpokenPrefix is { } spoken)
-        {
-            PipelineLog.ForcedLastWord(_c.Logger, turn.Session.Id, spoken, verdict);
-        }
-
-        switch (verdict)
-        {
-            case PauseVerdict.Unfinished:
-                // Stopped mid-command ("set a timer for ..."): let this pause run longer before it ends the utterance.
-                ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.UnfinishedSilence);
-                return;
-            case PauseVerdict.Continuable:
-                // A command that may go on ("set the volume to forty" ... "five percent"): a longer pause before it ends.
-                ExtendPause(turn, speculation, _c.Options.EarlyEndpoint.ContinuableSilence);
-                return;
-            case PauseVerdict.EndNow:
-                break;
-            default:
-                return;
+            try
+            {
+                verdict = PauseGuessJudgement.Judge(guess, _c.Options.EarlyEndpoint, _c.Engines.Workflow.Completeness);
+                PipelineLog.PauseGuessJudged(_c.Logger, turn.Session.Id, guess.Text, guess.Confidence, guess.Unfinished, guess.SttTime.TotalMilliseconds, verdict);
+                if (guess.SpokenPrefix is { } spoken)
+                {
+                    PipelineLog.ForcedLastWord(_c.Logger, turn.Session.Id, spoken, verdict);
+                }
+            }
+            catch (Exception ex)
+            {
+                PipelineLog.SpeculationFailed(_c.Logger, ex, turn.Session.Id);
+            }
         }
 
         lock (_c.Gate)
         {
-            if (_c.IsCurrent(turn) && ReferenceEquals(turn.Speculation, speculation) && _c.Machine.State == PipelineState.Listening && !turn.Ended)
+            speculation.Judged = true;
+            if (!_c.IsCurrent(turn) || !ReferenceEquals(turn.Speculation, speculation) || _c.Machine.State != PipelineState.Listening || turn.Ended)
             {
-                PipelineLog.EarlyEndpoint(_c.Logger, turn.Session.Id, guess.Text, guess.Confidence);
-                _c.EndListeningLocked(turn, UtteranceEnd.EarlyEndpoint);
+                // The user spoke again, or the turn ended another way: this guess decides nothing.
+                return;
+            }
+
+            switch (verdict)
+            {
+                case PauseVerdict.Unfinished:
+                    // Stopped mid-command ("set a timer for ..."): let this pause run longer before it ends the utterance.
+                    ExtendPauseLocked(turn, _c.Options.EarlyEndpoint.UnfinishedSilence);
+                    break;
+                case PauseVerdict.Continuable:
+                    // A command that may go on ("set the volume to forty" ... "five percent"): a longer pause before it ends.
+                    ExtendPauseLocked(turn, _c.Options.EarlyEndpoint.ContinuableSilence);
+                    break;
+                case PauseVerdict.EndNow:
+                    PipelineLog.EarlyEndpoint(_c.Logger, turn.Session.Id, guess!.Text, guess.Confidence);
+                    _c.EndListeningLocked(turn, UtteranceEnd.EarlyEndpoint);
+                    return;
+                default:
+                    break;
+            }
+
+            if (_c.FrontEnd.ReleasePauseLocked())
+            {
+                // The window ran out while the guess was out, and the verdict gives no more time: the silence ends it now.
+                _c.EndListeningLocked(turn, UtteranceEnd.Silence);
             }
         }
     }
 
-    /// <summary>Lets the current pause of <paramref name="turn"/> last up to <paramref name="silence"/> while the guess is still its own.</summary>
-    private void ExtendPause(PipelineTurn turn, Speculation speculation, TimeSpan silence)
+    /// <summary>Lets the current pause of <paramref name="turn"/> last up to <paramref name="silence"/> (never less than the window).</summary>
+    private void ExtendPauseLocked(PipelineTurn turn, TimeSpan silence)
     {
-        lock (_c.Gate)
+        if (silence > _c.Options.Endpointing.SilenceToEnd)
         {
-            if (_c.IsCurrent(turn) && ReferenceEquals(turn.Speculation, speculation) && _c.Machine.State == PipelineState.Listening && !turn.Ended
-                && silence > _c.Options.Endpointing.SilenceToEnd)
-            {
-                _c.FrontEnd.ExtendPauseLocked(silence);
-                turn.PauseExtended = true;
-                PipelineLog.PauseExtended(_c.Logger, turn.Session.Id, silence.TotalMilliseconds);
-            }
+            _c.FrontEnd.ExtendPauseLocked(silence);
+            turn.PauseExtended = true;
+            PipelineLog.PauseExtended(_c.Logger, turn.Session.Id, silence.TotalMilliseconds);
         }
     }
 

@@ -51,7 +51,10 @@ public abstract class LoopbackHttpServer : IAsyncDisposable
     {
         await _stop.CancelAsync();
         OnStopping();
-        _listener.Stop();
+
+        // Close alone (it stops and aborts the connections): on Linux, Stop() releases the port and a Close() after it
+        // looks the port up again, which binds it anew and fails with "Address already in use" when another test's
+        // socket took the port meanwhile.
         _listener.Close();
         try
         {

@@ -186,6 +186,65 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         }
     }
 
+    [Fact]
+    public async Task AGuessJudgedAfterTheWindowRanOutStillExtendsThePauseOfAnUnfinishedCommand()
+    {
+        // "set a timer for" ... 2.4 s ... "ten minutes", the default 0.7 s window, and the pause's guess held back 1 s
+        // (a loaded machine): the window runs out before the guess is judged. The pause waits for the verdict (up to
+        // the 3 s extension), which is "unfinished", so the turn goes on to the whole command.
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say("set a timer for", engines.Speech("Set a timer for"))
+            .Noise(2.4)
+            .Say("ten minutes", engines.Speech("ten minutes."))
+            .Noise(3.5);
+        var stt = (GuessRecordingStt?)null;
+        var options = new RigOptions
+        {
+            MicSpeed = 1,
+            Pipeline = new PipelineOptions { EarlyEndpoint = new EarlyEndpointOptions { UnfinishedSilence = TimeSpan.FromSeconds(3) } },
+            Wrap = e => e with { Stt = stt = new GuessRecordingStt((ISpeculativeSpeechToText)e.Stt, lateGuesses: 1, lateBy: TimeSpan.FromSeconds(1)) },
+        };
+
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
+
+        Assert.Empty(result.Errors);
+        Assert.True(stt!.Guesses[0].Guess.Unfinished, "the pause's guess should be an unfinished command (no grammar path yet)");
+        var turn = Assert.Single(result.Turns);
+        Assert.True(turn.Metrics.PauseExtended, "the late verdict should still have extended the pause");
+        Assert.Equal("set a timer for ten minutes", turn.Transcript);
+        Assert.Equal("StartTimer", turn.Intent);
+    }
+
+    [Fact]
+    public async Task APauseHeldForALateGuessEndsWhenTheVerdictGivesNoMoreTimeAndTheGuessIsTheTranscript()
+    {
+        // A complete command whose guess may not end the turn early (MinConfidence 1): its verdict is the window. The
+        // guess comes 1.2 s late, after the 0.7 s window: the pause is held for it (up to the 5 s extension), then ends
+        // at once, and the guess is the transcript (no second decode).
+        var recording = new ScriptedRecording()
+            .Noise(0.5).TapWhenIdle().Noise(0.4)
+            .Say("turn on the kitchen light", engines.Speech("Turn on the kitchen light."))
+            .Noise(6);
+        var options = new RigOptions
+        {
+            MicSpeed = 1,
+            Pipeline = new PipelineOptions { EarlyEndpoint = new EarlyEndpointOptions { MinConfidence = 1f, UnfinishedSilence = TimeSpan.FromSeconds(5) } },
+            Wrap = e => e with { Stt = new GuessRecordingStt((ISpeculativeSpeechToText)e.Stt, lateGuesses: 1, lateBy: TimeSpan.FromSeconds(1.2)) },
+        };
+
+        var result = await EndToEndRig.RunAsync(engines, recording, options, output);
+
+        Assert.Empty(result.Errors);
+        var turn = Assert.Single(result.Turns);
+        Assert.Equal("turn on the kitchen light", turn.Transcript);
+        Assert.Equal(UtteranceEnd.Silence, turn.Metrics.UtteranceEnd);
+        Assert.False(turn.Metrics.PauseExtended);
+        Assert.True(turn.Metrics.SpeculativeTranscript, "the held pause's guess should be the transcript");
+        Assert.True(turn.Metrics.TrailingSilence >= TimeSpan.FromSeconds(1), $"the pause should have been held past the 0.7 s window for the late guess ({turn.Metrics.TrailingSilence.TotalSeconds:F2} s)");
+        Assert.True(turn.Metrics.TrailingSilence < TimeSpan.FromSeconds(4), $"the pause should have ended when the verdict came, not at the 5 s limit ({turn.Metrics.TrailingSilence.TotalSeconds:F2} s)");
+    }
+
     /// <summary>
     /// espeak-ng (deterministic with <c>sox -D</c>) "set the volume to" ... 2.4 s ... "forty percent": in the pause the
     /// grammar forces a number onto the silence ("set the volume to eight"), with a confidence under
@@ -320,10 +379,14 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
         }
     }
 
-    /// <summary>Records each guess the pipeline asks for (the pause's judgement), passing everything through.</summary>
-    private sealed class GuessRecordingStt(ISpeculativeSpeechToText inner) : ISpeculativeSpeechToText
+    /// <summary>
+    /// Records each guess the pipeline asks for (the pause's judgement), passing everything through; the first
+    /// <paramref name="lateGuesses"/> guesses come back <paramref name="lateBy"/> late (a loaded machine).
+    /// </summary>
+    private sealed class GuessRecordingStt(ISpeculativeSpeechToText inner, int lateGuesses = 0, TimeSpan lateBy = default) : ISpeculativeSpeechToText
     {
         private readonly ConcurrentQueue<(int Samples, SpeechGuess Guess)> _guesses = new();
+        private int _asked;
 
         public IReadOnlyList<(int Samples, SpeechGuess Guess)> Guesses => [.. _guesses];
 
@@ -335,7 +398,13 @@ public sealed class EarlyEndpointTests(EndToEndFixture engines, ITestOutputHelpe
 
         public async Task<SpeechGuess> GuessAsync(ReadOnlyMemory<float> audio, CancellationToken cancellationToken)
         {
+            var late = Interlocked.Increment(ref _asked) <= lateGuesses;
             var guess = await inner.GuessAsync(audio, cancellationToken).ConfigureAwait(false);
+            if (late)
+            {
+                await Task.Delay(lateBy, cancellationToken).ConfigureAwait(false);
+            }
+
             _guesses.Enqueue((audio.Length, guess));
             return guess;
         }

@@ -100,7 +100,8 @@ public static class EndToEndRig
                 {
                     capture.Start();
                     var real = new PipelineEngines(mic, speaker, vad, engines.Grammar, engines.Voice, workflow);
-                    using (pipeline = new VoicePipeline(options.Wrap?.Invoke(real) ?? real, options.Pipeline))
+                    var logger = log is null ? null : new RigLogger(log, wall);
+                    using (pipeline = new VoicePipeline(options.Wrap?.Invoke(real) ?? real, options.Pipeline, logger: logger))
                     {
                         using var subscription = pipeline.Events.Subscribe(4096);
                         var collector = Task.Run(
@@ -149,6 +150,32 @@ public static class EndToEndRig
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+}
+
+/// <summary>
+/// The pipeline's log in the test's output, beside the events and on the same clock (the pause's verdict, an early
+/// endpoint, a speculation that failed): what a failed run needs to be understood.
+/// </summary>
+internal sealed class RigLogger(ITestOutputHelper output, Stopwatch wall) : Microsoft.Extensions.Logging.ILogger
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        ArgumentNullException.ThrowIfNull(formatter);
+        var line = string.Create(CultureInfo.InvariantCulture, $"{wall.Elapsed.TotalSeconds,6:F2}s log {logLevel}: {formatter(state, exception)}");
+        try
+        {
+            output.WriteLine(exception is null ? line : $"{line} ({exception.GetType().Name}: {exception.Message})");
+        }
+        catch (InvalidOperationException)
+        {
+            // The test already finished (a late line from a background task): nothing to write to.
         }
     }
 }

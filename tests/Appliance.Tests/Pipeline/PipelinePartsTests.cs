@@ -165,6 +165,42 @@ public sealed class EndpointerTests
     }
 
     [Fact]
+    public void A_held_pause_waits_for_the_verdict_and_ends_at_once_when_it_gives_no_more_time()
+    {
+        var e = new Endpointer(new EndpointingOptions(), 16000);
+        Feed(e, 0.9f, 0.5);
+        Assert.Equal(EndpointDecision.EndOfSpeech, Feed(e, 0.0f, 0.8)); // the 0.7 s window ran out
+        e.HoldPause(TimeSpan.FromSeconds(1.5));
+        Assert.True(e.PauseHeld);
+        Assert.Equal(EndpointDecision.Continue, Feed(e, 0.0f, 0.3)); // held: about 1 s of silence now
+        Assert.True(e.ReleasePause()); // no more time: the pause is over
+        Assert.False(e.PauseHeld);
+        Assert.Equal(TimeSpan.FromSeconds(0.7), e.PauseToEnd);
+
+        // A verdict that extends the pause replaces the hold; the extension alone decides.
+        e.Reset();
+        Feed(e, 0.9f, 0.5);
+        Feed(e, 0.0f, 0.8);
+        e.HoldPause(TimeSpan.FromSeconds(1.5));
+        e.ExtendPause(TimeSpan.FromSeconds(1.2));
+        Assert.False(e.PauseHeld);
+        Assert.False(e.ReleasePause()); // about 0.77 s of 1.2 s
+        Assert.Equal(EndpointDecision.EndOfSpeech, Feed(e, 0.0f, 0.5));
+
+        // Speech that resumes ends the hold and restores the window; the hold is bounded by its limit.
+        e.Reset();
+        Feed(e, 0.9f, 0.5);
+        Feed(e, 0.0f, 0.8);
+        e.HoldPause(TimeSpan.FromSeconds(1.5));
+        Feed(e, 0.9f, 0.2);
+        Assert.False(e.PauseHeld);
+        Assert.Equal(TimeSpan.FromSeconds(0.7), e.PauseToEnd);
+        Feed(e, 0.0f, 0.8);
+        e.HoldPause(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(EndpointDecision.EndOfSpeech, Feed(e, 0.0f, 0.8)); // never judged: it ends at the limit
+    }
+
+    [Fact]
     public void Hold_mode_ignores_silence_and_the_no_speech_timeout_but_not_the_cap()
     {
         var e = new Endpointer(new EndpointingOptions(), 16000);
