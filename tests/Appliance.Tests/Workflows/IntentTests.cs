@@ -446,6 +446,53 @@ public sealed class IntentWorkflowTests
 
 public sealed class ShippedIntentsTests
 {
+    [Theory]
+    [InlineData("start a timer for one minute", "Timer set for 1 minute.")]
+    [InlineData("set a timer for two minutes", "Timer set for 2 minutes.")]
+    [InlineData("set a timer for twenty one minutes", "Timer set for 21 minutes.")]
+    public async Task The_timer_reply_agrees_with_the_number(string transcript, string reply)
+    {
+        var options = IntentsFile.Load(Path.Combine(TestPaths.Root, "config", "intents.json"));
+        using var workflow = new IntentWorkflow(options, timeProvider: new ManualTimeProvider());
+        Assert.Equal(reply, workflow.PreviewReply(transcript));
+    }
+
+    [Theory]
+    [InlineData("{n}", "1", "1")]
+    [InlineData("{n} {n:minute|minutes}", "1", "1 minute")]
+    [InlineData("{n} {n:minute|minutes}", "0", "0 minutes")]
+    [InlineData("{n} {n:minute|minutes}", "1.5", "1.5 minutes")]
+    [InlineData("{ n : light | lights }", "3", "lights")]
+    [InlineData("{n:minute|minutes}", "", "minutes")]
+    public void A_plural_choice_takes_the_word_for_one_only_for_1(string template, string value, string expected) =>
+        Assert.Equal(expected, ReplyTemplate.Render(template, new Dictionary<string, string> { ["n"] = value }));
+
+    [Theory]
+    [InlineData("{minutes:minute}")]
+    [InlineData("{minutes:a|b|c}")]
+    [InlineData("{minutes:|minutes}")]
+    public void A_malformed_plural_choice_is_a_configuration_error_that_shows_the_form(string reply)
+    {
+        var options = new IntentOptions
+        {
+            Intents = [new IntentDefinition { Name = "StartTimer", Sentences = ["set a timer for (1..9){minutes} minutes"], Reply = reply }],
+        };
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("Intents:0:Reply", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is not a plural choice: write {minutes:one|other}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_plural_choice_on_an_unknown_slot_names_the_slot()
+    {
+        var options = new IntentOptions
+        {
+            Intents = [new IntentDefinition { Name = "StartTimer", Sentences = ["set a timer for (1..9){minutes} minutes"], Reply = "{mins:minute|minutes}" }],
+        };
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("uses {mins}", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_demo_runs_the_shipped_intents_file_embedded_at_build_time()
     {

@@ -105,6 +105,11 @@ public sealed record IntentOptions
             return;
         }
 
+        foreach (var problem in ReplyTemplate.ChoiceProblems(template))
+        {
+            errors.Add($"{key}: {problem}.");
+        }
+
         foreach (var name in ReplyTemplate.SlotReferences(template))
         {
             if (!slots.Contains(name))

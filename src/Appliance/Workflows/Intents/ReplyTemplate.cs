@@ -2,10 +2,14 @@ using System.Globalization;
 
 namespace VoiceAppliance.Workflows.Intents;
 
-/// <summary>Fills <c>{name}</c> placeholders.</summary>
+/// <summary>
+/// Fills <c>{name}</c> placeholders with slot values. <c>{name:one|other}</c> is the word that agrees with the
+/// number in slot <c>name</c>: <c>one</c> when the value is 1, else <c>other</c> ("Timer set for {minutes}
+/// {minutes:minute|minutes}.").
+/// </summary>
 public static class ReplyTemplate
 {
-    /// <summary>The placeholder names in <paramref name="template"/>.</summary>
+    /// <summary>The slot names the placeholders in <paramref name="template"/> read (a plural choice reads its slot too).</summary>
     public static IEnumerable<string> SlotReferences(string template)
     {
         ArgumentNullException.ThrowIfNull(template);
@@ -18,12 +22,43 @@ public static class ReplyTemplate
                 yield break;
             }
 
-            yield return template[(i + 1)..end].Trim();
+            yield return SlotOf(template[(i + 1)..end]);
             i = end + 1;
         }
     }
 
-    /// <summary>Replaces each <c>{name}</c> with its value; unknown names become empty.</summary>
+    /// <summary>
+    /// What is wrong with the plural choices in <paramref name="template"/>: one line per <c>{name:...}</c> that does
+    /// not hold exactly two words separated by <c>|</c> (empty when none).
+    /// </summary>
+    public static IEnumerable<string> ChoiceProblems(string template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var i = 0;
+        while ((i = template.IndexOf('{', i)) >= 0)
+        {
+            var end = template.IndexOf('}', i);
+            if (end < 0)
+            {
+                yield break;
+            }
+
+            var inner = template[(i + 1)..end];
+            var colon = inner.IndexOf(':', StringComparison.Ordinal);
+            if (colon >= 0)
+            {
+                var forms = inner[(colon + 1)..].Split('|');
+                if (forms.Length != 2 || forms.Any(f => f.Trim().Length == 0))
+                {
+                    yield return $"{{{inner}}} is not a plural choice: write {{{SlotOf(inner)}:one|other}}, the word for 1 and the word for any other number";
+                }
+            }
+
+            i = end + 1;
+        }
+    }
+
+    /// <summary>Replaces each <c>{name}</c> with its value and each <c>{name:one|other}</c> with its form; unknown names become empty.</summary>
     public static string Render(string template, IReadOnlyDictionary<string, string> values)
     {
         ArgumentNullException.ThrowIfNull(template);
@@ -41,11 +76,30 @@ public static class ReplyTemplate
             }
 
             sb.Append(template, i, open - i);
-            var name = template[(open + 1)..end].Trim();
-            sb.Append(values.TryGetValue(name, out var v) ? v : string.Empty);
+            var inner = template[(open + 1)..end];
+            var value = values.TryGetValue(SlotOf(inner), out var v) ? v : string.Empty;
+            var colon = inner.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                sb.Append(value);
+            }
+            else
+            {
+                // Validated at load (ChoiceProblems); a malformed one renders its last form.
+                var forms = inner[(colon + 1)..].Split('|');
+                var one = decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out var n) && n == 1m;
+                sb.Append((one ? forms[0] : forms[^1]).Trim());
+            }
+
             i = end + 1;
         }
 
         return sb.ToString();
+    }
+
+    private static string SlotOf(string inner)
+    {
+        var colon = inner.IndexOf(':', StringComparison.Ordinal);
+        return (colon < 0 ? inner : inner[..colon]).Trim();
     }
 }
