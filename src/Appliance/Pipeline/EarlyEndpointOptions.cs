@@ -26,7 +26,7 @@ public sealed record EarlyEndpointOptions
     /// <summary>
     /// A speculative transcript ends the turn at once (an early endpoint) when the engine accepted it with at least
     /// this confidence (<see cref="Models.TranscriptSegment.Confidence"/>; for the grammar STT the likelihood ratio
-    /// against free phone decoding in units of the voice's fit, whose rejection threshold is 0.135 by default) and the workflow says it is a complete command
+    /// against free phone decoding in units of the voice's fit, whose rejection threshold is 0.131 by default) and the workflow says it is a complete command
     /// nothing can continue. Default 0.3; 1 never ends early.
     /// </summary>
     public float MinConfidence { get; init; } = 0.3f;

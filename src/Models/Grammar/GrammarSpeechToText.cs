@@ -163,6 +163,11 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
                     nameof(jsgf));
             }
 
+            if (_options.ConnectedSpeech)
+            {
+                ConnectedSpeechVariants = AddConnectedSpeechVariants(jsgf);
+            }
+
             WithLog("ps_set_jsgf_string", () => Interop.PocketSphinx.ps_set_jsgf_string(_decoder, GrammarSearch, jsgf), "the JSGF text is not valid (check rule names, brackets and the trailing ';')");
 
             // The same grammar with wider beams, for utterances the first search ends with no path on: a search reads
@@ -235,6 +240,12 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
 
     /// <summary>The grammar this recogniser decodes against.</summary>
     public string Jsgf { get; }
+
+    /// <summary>
+    /// The connected-speech pronunciations added for this grammar (<see cref="GrammarOptions.ConnectedSpeech"/>), as
+    /// dictionary lines such as <c>what(3) W AH</c>; empty when off or when no pair of words calls for one.
+    /// </summary>
+    public IReadOnlyList<string> ConnectedSpeechVariants { get; private set; } = [];
 
     /// <summary>Whether <paramref name="word"/> has a pronunciation (dictionary or added).</summary>
     public bool IsInDictionary(string word)
@@ -804,6 +815,101 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
         }
     }
 
+    /// <summary>
+    /// For every pair of words the grammar lets follow one another (<see cref="JsgfGrammar.WordPairs"/>) where a
+    /// pronunciation of the first ends in a stop (after at least two other phones: a word of one phone, as "it" would
+    /// become, fits almost anything) and one of the second starts with a
+    /// stop made at the same place (T/D, P/B, K/G): the first word without that stop, as another pronunciation
+    /// ("what time": W AH + T AY M). Only the dictionary's own pronunciations are shortened, each once.
+    /// </summary>
+    private List<string> AddConnectedSpeechVariants(string jsgf)
+    {
+        var added = new List<string>();
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (first, second) in JsgfGrammar.WordPairs(jsgf).OrderBy(p => p.First, StringComparer.Ordinal).ThenBy(p => p.Second, StringComparer.Ordinal))
+        {
+            var next = Pronunciations(second).Select(p => Place(p[0])).Where(p => p != 0).ToHashSet();
+            if (next.Count == 0)
+            {
+                continue;
+            }
+
+            var own = Pronunciations(first);
+            foreach (var phones in own)
+            {
+                if (phones.Length < 3 || !next.Contains(Place(phones[^1])))
+                {
+                    continue;
+                }
+
+                var shorter = string.Join(' ', phones[..^1]);
+                if (own.Any(p => string.Join(' ', p) == shorter) || !done.Add(first + " " + shorter))
+                {
+                    continue;
+                }
+
+                var variant = FreeVariantName(first, own.Count + 1);
+                GrammarRecognizerException.Check(Interop.PocketSphinx.ps_add_word(_decoder, variant, shorter, 1), "ps_add_word", $"connected-speech variant '{variant}' with phones '{shorter}'");
+                added.Add($"{variant} {shorter}");
+                LogConnectedSpeech(_logger, variant, shorter, second);
+            }
+        }
+
+        return added;
+
+        // 1 alveolar, 2 bilabial, 3 velar stop; 0 anything else.
+        static int Place(string phone) => phone switch
+        {
+            "T" or "D" => 1,
+            "P" or "B" => 2,
+            "K" or "G" => 3,
+            _ => 0,
+        };
+    }
+
+    /// <summary>The first <c>word(N)</c> from <paramref name="from"/> on that the dictionary does not have yet.</summary>
+    private string FreeVariantName(string word, int from)
+    {
+        for (var n = Math.Max(2, from); ; n++)
+        {
+            var name = $"{word}({n})";
+            if (!IsInDictionary(name))
+            {
+                return name;
+            }
+        }
+    }
+
+    /// <summary>Every pronunciation the dictionary has for <paramref name="word"/> (<c>word</c>, <c>word(2)</c>, ...), as phones.</summary>
+    private List<string[]> Pronunciations(string word)
+    {
+        var found = new List<string[]>();
+        for (var n = 1; n <= 16; n++)
+        {
+            var phones = Interop.PocketSphinx.ps_lookup_word(_decoder, n == 1 ? word : $"{word}({n})");
+            if (phones == null)
+            {
+                if (n > 1)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            try
+            {
+                found.Add((Marshal.PtrToStringUTF8((IntPtr)phones) ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            }
+            finally
+            {
+                NativeMemory.Free(phones);
+            }
+        }
+
+        return found;
+    }
+
     private static void RequirePath(string path, bool directory, string what)
     {
         if (directory ? !Directory.Exists(path) : !File.Exists(path))
@@ -819,6 +925,9 @@ public sealed unsafe partial class GrammarSpeechToText : ISpeculativeSpeechToTex
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Error, Message = "pocketsphinx: {NativeMessage}")]
     private static partial void LogNativeError(ILogger logger, string nativeMessage);
+
+    [LoggerMessage(EventId = 5203, Level = LogLevel.Debug, Message = "grammar STT: connected-speech pronunciation {Variant} {Phones} (before '{Next}')")]
+    private static partial void LogConnectedSpeech(ILogger logger, string variant, string phones, string next);
 
     [LoggerMessage(EventId = 5202, Level = LogLevel.Debug, Message = "grammar STT rejected '{Text}' (confidence {Confidence})")]
     private static partial void LogRejected(ILogger logger, string text, float confidence);

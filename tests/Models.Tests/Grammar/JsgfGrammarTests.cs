@@ -20,6 +20,27 @@ public sealed class JsgfGrammarTests
         Assert.Equal(["turn", "stop", "on", "off", "now"], JsgfGrammar.Words(jsgf));
     }
 
+    [Fact]
+    public void Word_pairs_follow_optionals_groups_references_and_repeats()
+    {
+        const string jsgf = "#JSGF V1.0;\ngrammar g;\npublic <command> = <time> | <date> | go (left | right)+;\n<time> = [ please ] what time is it;\n<date> = what ( day | date ) is it [ today ] {tag};\n";
+        var pairs = JsgfGrammar.WordPairs(jsgf);
+        (string, string)[] expected =
+        [
+            ("please", "what"), ("what", "time"), ("time", "is"), ("is", "it"),
+            ("what", "day"), ("what", "date"), ("day", "is"), ("date", "is"), ("it", "today"),
+            ("go", "left"), ("go", "right"), ("left", "left"), ("left", "right"), ("right", "left"), ("right", "right"),
+        ];
+        Assert.Equal(expected.Order(), pairs.Order());
+    }
+
+    [Theory]
+    [InlineData("#JSGF V1.0;\ngrammar x;\npublic <a> = (turn on;\n", "turn", "on")]
+    [InlineData("#JSGF V1.0;\ngrammar x;\npublic <a> = turn <a> on;\n", "turn", "on")]
+    [InlineData("#JSGF V1.0;\ngrammar x;\npublic <a> = turn <missing> on;\n", "turn", "on")]
+    public void Word_pairs_of_a_grammar_it_cannot_follow_are_what_it_could_read(string jsgf, string first, string second) =>
+        Assert.Contains((first, second), JsgfGrammar.WordPairs(jsgf));
+
     [Theory]
     [InlineData("turn (on the light")]
     [InlineData("turn on) the light")]
