@@ -172,22 +172,7 @@ public static class GrammarRejectionBench
         return values[values.Count / 2];
     }
 
-    internal static float[] Frame(float[] speech, int seed)
-    {
-        var random = new Random(seed);
-        var audio = new float[(int)(0.3 * 16000) + speech.Length + (int)(0.6 * 16000)];
-        for (var i = 0; i < audio.Length; i++)
-        {
-            audio[i] = (float)((random.NextDouble() - 0.5) * 0.002);
-        }
-
-        for (var i = 0; i < speech.Length; i++)
-        {
-            audio[(int)(0.3 * 16000) + i] += speech[i];
-        }
-
-        return audio;
-    }
+    internal static float[] Frame(float[] speech, int seed) => SpeechSamples.FramedLikeVadSegment(speech, seed);
 
     internal static float[]? Espeak(string dir, string voice, string text, int wordsPerMinute = 160)
     {

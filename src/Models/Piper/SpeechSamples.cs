@@ -27,6 +27,27 @@ public static class SpeechSamples
         return AudioResampler.Resample(audio, tts.SampleRate, 16000);
     }
 
+    /// <summary>
+    /// 16 kHz <paramref name="speech"/> framed like a VAD segment, as the grammar benches decode it: 0.3 s before, 0.6 s
+    /// after, and faint noise (±0.001) throughout from a <see cref="Random"/> seeded with <paramref name="seed"/>.
+    /// </summary>
+    public static float[] FramedLikeVadSegment(ReadOnlySpan<float> speech, int seed)
+    {
+        var random = new Random(seed);
+        var audio = new float[(int)(0.3 * 16000) + speech.Length + (int)(0.6 * 16000)];
+        for (var i = 0; i < audio.Length; i++)
+        {
+            audio[i] = (float)((random.NextDouble() - 0.5) * 0.002);
+        }
+
+        for (var i = 0; i < speech.Length; i++)
+        {
+            audio[(int)(0.3 * 16000) + i] += speech[i];
+        }
+
+        return audio;
+    }
+
     /// <summary>The shared deterministic <see cref="PiperTts"/> for <paramref name="voicePath"/> (null: the provisioned voice).</summary>
     public static PiperTts Voice(string? voicePath = null)
     {

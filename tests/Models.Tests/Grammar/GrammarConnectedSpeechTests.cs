@@ -42,7 +42,7 @@ public sealed class GrammarConnectedSpeechTests(ITestOutputHelper output)
     public void A_what_time_with_one_closure_takes_the_shorter_what_and_scores_higher()
     {
         var piper = SpeechSamples.Voice(TestPaths.Model("piper/en_US-libritts_r-medium"));
-        var audio = Speak(piper, "what time is it", 550);
+        var audio = FramedSpeech.Piper(piper, "what time is it", 550);
         var jsgf = JsgfGrammar.FromSentences(Sentences);
 
         using var plain = new GrammarSpeechToText(jsgf, new GrammarOptions { ConnectedSpeech = false });
@@ -55,24 +55,5 @@ public sealed class GrammarConnectedSpeechTests(ITestOutputHelper output)
         Assert.Equal("what time is it", after.Text);
         Assert.Contains(connected.GrammarTrace, s => s.Word is "what(3)" or "what(4)");
         Assert.True(after.Confidence * after.DurationFactor > before.Confidence * before.DurationFactor, "the path with one closure should fit better than the one with two");
-    }
-
-    /// <summary>Framed like a VAD segment (0.3 s before, 0.6 s after, faint noise).</summary>
-    private static float[] Speak(PiperTts piper, string text, int speaker)
-    {
-        var speech = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = speaker, SentenceSilence = TimeSpan.Zero }), piper.SampleRate, 16000);
-        var random = new Random(speaker);
-        var audio = new float[(int)(0.3 * 16000) + speech.Length + (int)(0.6 * 16000)];
-        for (var i = 0; i < audio.Length; i++)
-        {
-            audio[i] = (float)((random.NextDouble() - 0.5) * 0.002);
-        }
-
-        for (var i = 0; i < speech.Length; i++)
-        {
-            audio[(int)(0.3 * 16000) + i] += speech[i];
-        }
-
-        return audio;
     }
 }

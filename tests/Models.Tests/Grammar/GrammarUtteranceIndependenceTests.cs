@@ -26,7 +26,7 @@ public sealed class GrammarUtteranceIndependenceTests(ITestOutputHelper output)
     {
         var piper = SpeechSamples.Voice(TestPaths.Model("piper/en_US-libritts_r-medium"));
         var jsgf = JsgfGrammar.FromSentences(Sentences);
-        var command = Speak(piper, "what date is it today");
+        var command = FramedSpeech.Piper(piper, "what date is it today", 800);
 
         GrammarResult fresh;
         using (var engine = new GrammarSpeechToText(jsgf))
@@ -37,7 +37,7 @@ public sealed class GrammarUtteranceIndependenceTests(ITestOutputHelper output)
         using var used = new GrammarSpeechToText(jsgf);
         foreach (var before in new[] { "what time is it", "please what time is it", "tell me the time", "what day is it" })
         {
-            var r = used.Recognize(Speak(piper, before));
+            var r = used.Recognize(FramedSpeech.Piper(piper, before, 800));
             output.WriteLine($"'{before}' -> '{r.Text}' {r.Confidence:0.000}");
         }
 
@@ -47,24 +47,5 @@ public sealed class GrammarUtteranceIndependenceTests(ITestOutputHelper output)
         Assert.Equal(fresh.Text, after.Text);
         Assert.Equal(fresh.Accepted, after.Accepted);
         Assert.Equal(fresh.Confidence, after.Confidence, 4);
-    }
-
-    /// <summary>Speaker 800, framed like a VAD segment (0.3 s before, 0.6 s after, faint noise), as the grammar bench does.</summary>
-    private static float[] Speak(PiperTts piper, string text)
-    {
-        var speech = AudioResampler.Resample(piper.Synthesize(text, new SynthesisOptions { Speaker = 800, SentenceSilence = TimeSpan.Zero }), piper.SampleRate, 16000);
-        var random = new Random(800);
-        var audio = new float[(int)(0.3 * 16000) + speech.Length + (int)(0.6 * 16000)];
-        for (var i = 0; i < audio.Length; i++)
-        {
-            audio[i] = (float)((random.NextDouble() - 0.5) * 0.002);
-        }
-
-        for (var i = 0; i < speech.Length; i++)
-        {
-            audio[(int)(0.3 * 16000) + i] += speech[i];
-        }
-
-        return audio;
     }
 }

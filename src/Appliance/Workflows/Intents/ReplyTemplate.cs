@@ -10,22 +10,7 @@ namespace VoiceAppliance.Workflows.Intents;
 public static class ReplyTemplate
 {
     /// <summary>The slot names the placeholders in <paramref name="template"/> read (a plural choice reads its slot too).</summary>
-    public static IEnumerable<string> SlotReferences(string template)
-    {
-        ArgumentNullException.ThrowIfNull(template);
-        var i = 0;
-        while ((i = template.IndexOf('{', i)) >= 0)
-        {
-            var end = template.IndexOf('}', i);
-            if (end < 0)
-            {
-                yield break;
-            }
-
-            yield return SlotOf(template[(i + 1)..end]);
-            i = end + 1;
-        }
-    }
+    public static IEnumerable<string> SlotReferences(string template) => Placeholders(template).Select(SlotOf);
 
     /// <summary>
     /// What is wrong with the plural choices in <paramref name="template"/>: one line per <c>{name:...}</c> that does
@@ -33,28 +18,19 @@ public static class ReplyTemplate
     /// </summary>
     public static IEnumerable<string> ChoiceProblems(string template)
     {
-        ArgumentNullException.ThrowIfNull(template);
-        var i = 0;
-        while ((i = template.IndexOf('{', i)) >= 0)
+        foreach (var inner in Placeholders(template))
         {
-            var end = template.IndexOf('}', i);
-            if (end < 0)
-            {
-                yield break;
-            }
-
-            var inner = template[(i + 1)..end];
             var colon = inner.IndexOf(':', StringComparison.Ordinal);
-            if (colon >= 0)
+            if (colon < 0)
             {
-                var forms = inner[(colon + 1)..].Split('|');
-                if (forms.Length != 2 || forms.Any(f => f.Trim().Length == 0))
-                {
-                    yield return $"{{{inner}}} is not a plural choice: write {{{SlotOf(inner)}:one|other}}, the word for 1 and the word for any other number";
-                }
+                continue;
             }
 
-            i = end + 1;
+            var forms = inner[(colon + 1)..].Split('|');
+            if (forms.Length != 2 || forms.Any(f => f.Trim().Length == 0))
+            {
+                yield return $"{{{inner}}} is not a plural choice: write {{{SlotOf(inner)}:one|other}}, the word for 1 and the word for any other number";
+            }
         }
     }
 
@@ -95,6 +71,24 @@ public static class ReplyTemplate
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>What stands between each <c>{</c> and its <c>}</c>, in order; an unclosed brace ends the list.</summary>
+    private static IEnumerable<string> Placeholders(string template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var i = 0;
+        while ((i = template.IndexOf('{', i)) >= 0)
+        {
+            var end = template.IndexOf('}', i);
+            if (end < 0)
+            {
+                yield break;
+            }
+
+            yield return template[(i + 1)..end];
+            i = end + 1;
+        }
     }
 
     private static string SlotOf(string inner)
